@@ -1,0 +1,25 @@
+# Two commands do all the set-up: `make run` and `make test`.
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)  ## run the default scenario; pass Hydra overrides with ARGS="seed=7 years=20"
+	$(PY) -m sim $(ARGS)
+
+test: $(STAMP)  ## lint, then the whole test suite
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest $(ARGS)
+
+bench: $(STAMP)  ## speed and memory figures (prints, never asserts)
+	$(PY) benchmarks/bench_model.py
+
+clean:
+	rm -rf $(VENV) outputs multirun .pytest_cache
