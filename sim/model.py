@@ -1,0 +1,165 @@
+"""PartnershipModel: schools, partnerships and the rules that change them, one step at a time."""
+
+from __future__ import annotations
+
+import zlib
+
+import mesa
+import numpy as np
+
+from sim.agents import School
+from sim.config import ConfigError, Settings, validate
+from sim.partnerships import FEDERATION, PartnershipTable
+from sim.results import LEVERS, Recorder
+from sim.rules import PHASES
+from sim.state import HEAD_EXECUTIVE, HEAD_VACANT, SchoolState
+
+
+def random_stream(seed: int, name: str) -> np.random.Generator:
+    """An independent generator for the component ``name``: the same name and seed always give
+    the same draws, whatever other components exist (common random numbers across scenarios)."""
+    return np.random.Generator(np.random.PCG64(
+        np.random.SeedSequence(entropy=seed, spawn_key=(zlib.crc32(name.encode()),))))
+
+
+class StepFlows:
+    """Counts of what happened during the current step (reset at its start)."""
+
+    def __init__(self) -> None:
+        self.formed = 0
+        self.dissolved = 0
+        self.spend_gbp = 0.0
+
+
+class PartnershipModel(mesa.Model):
+    """Schools forming, running and dissolving partnerships under the configured levers.
+
+    Each step runs the rules in the fixed order of ``sim.rules.PHASES``; time is in years and each
+    step lasts ``1 / steps_per_year``.
+    """
+
+    def __init__(self, settings: Settings | dict) -> None:
+        if not isinstance(settings, Settings):
+            settings = validate(settings)
+        config = settings.config
+        super().__init__(rng=config.seed)
+        self.settings = settings
+        self.config = config
+        self.dt = 1.0 / config.steps_per_year
+        self.n_steps = round(config.years * config.steps_per_year)
+        self.tick = -round(config.spinup_years * config.steps_per_year)  # step index; 0 at time 0
+        self.now_years = self.tick * self.dt
+        self.flows = StepFlows()
+        self._lever_defaults = {name: type(getattr(config, name))() for name in LEVERS}
+
+        landscape_cls, landscape_params = settings.landscape
+        table = landscape_cls(landscape_params).build(random_stream(config.seed, "landscape"))
+        self.schools = SchoolState(table, random_stream(config.seed, "initial_state"), self.now_years)
+        self.partnerships = PartnershipTable(self.schools.n)
+        for members, kind in table.initial_partnerships:
+            kind_code = FEDERATION if kind == "federation" else 0
+            pid = self.partnerships.add(members, kind_code, self.now_years, "initial",
+                                        impact_measure=True)
+            self.partnerships.cols["strength"][pid] = 0.8  # assumption: established relationships
+            self.schools.n_past_partnerships[members] += 1
+        self.schools.n_partnerships = self.partnerships.count_per_school()
+
+        self.rules = []
+        for name, cls, params in settings.rules:
+            if cls.phase not in PHASES:
+                raise ConfigError(f"config key 'rules.{name}._target_': {cls.__name__}.phase = "
+                                  f"{cls.phase!r} is not one of the phases {PHASES}")
+            self.rules.append(cls(params, random_stream(config.seed, f"rule:{name}")))
+        # Stable sort: rules of one phase keep their config order.
+        self.rules.sort(key=lambda rule: PHASES.index(rule.phase))
+
+        self.school_agents = [School(self, i) for i in range(self.schools.n)]
+        for rule in self.rules:
+            rule.setup(self)
+        # Spin-up: today's policy runs until time 0 (levers start at year >= 0), so every
+        # scenario on the same seed starts from the same settled state.
+        while self.tick < 0:
+            self._advance()
+        for rule in self.rules:
+            rule.start(self)
+        self.recorder = Recorder(self)
+        self.recorder.record()
+
+    def rule(self, name_or_class) -> object | None:
+        """The first rule of the given class (or class name), if it is switched on."""
+        for rule in self.rules:
+            if rule.__class__ is name_or_class or rule.__class__.__name__ == name_or_class:
+                return rule
+        return None
+
+    def step(self) -> None:
+        """Advance one step: every rule at its phase, then record the results."""
+        self._advance()
+        self.recorder.record()
+
+    def _advance(self) -> None:
+        self.flows = StepFlows()
+        for rule in self.rules:
+            rule.step(self)
+        self.tick += 1
+        self.now_years = self.tick * self.dt
+        self.schools.n_partnerships = self.partnerships.count_per_school()
+
+    def run(self, progress: bool = False) -> None:
+        """Run every step of the configured horizon."""
+        steps = range(self.n_steps)
+        if progress:
+            from tqdm import tqdm
+
+            steps = tqdm(steps, desc=f"{self.config.name} ({self.schools.n} schools)",
+                         unit="step", mininterval=0.5)
+        for _ in steps:
+            self.step()
+        self.recorder.finish()
+
+    # -- changes several rules make, kept in one place so state stays consistent ----------------
+    def form_partnership(self, members, kind: int, origin: str, **fields) -> int:
+        """Start a partnership and update the members' histories."""
+        pid = self.partnerships.add(members, kind, self.now_years, origin, **fields)
+        self.schools.n_past_partnerships[self.partnerships.members(pid)] += 1
+        self.flows.formed += 1
+        return pid
+
+    def end_partnerships(self, pids, reason: str) -> None:
+        """End partnerships: remember members' ties and release executive-head arrangements."""
+        pids = np.atleast_1d(np.asarray(pids, dtype=np.int64))
+        if len(pids) == 0:
+            return
+        s = self.schools
+        for pid in pids:
+            members = self.partnerships.members(pid)
+            strength = float(self.partnerships.strength[pid])
+            for a in range(len(members)):
+                for b in range(a + 1, len(members)):
+                    s.record_tie(members[a], members[b], strength)
+            lead = int(self.partnerships.lead[pid])
+            if lead >= 0:
+                covered = members[s.executive_lead[members] == lead]
+                self.release_executive(covered)
+        self.partnerships.end(pids, reason, self.now_years)
+        self.flows.dissolved += len(pids)
+
+    def release_executive(self, covered: np.ndarray) -> None:
+        """Schools lose the executive head covering them and fall vacant."""
+        s = self.schools
+        covered = covered[s.head[covered] == HEAD_EXECUTIVE]
+        if len(covered) == 0:
+            return
+        np.subtract.at(s.n_led, s.executive_lead[covered], 1)
+        s.executive_lead[covered] = -1
+        s.head[covered] = HEAD_VACANT
+
+    def policy_in_force(self, name: str) -> bool:
+        """Whether the lever differs from today's policy and is in force now."""
+        settings = getattr(self.config, name)
+        return settings != self._lever_defaults[name] and settings.active(self.now_years)
+
+    def lever(self, name: str):
+        """The lever's settings while it is in force, else its defaults (today's policy)."""
+        settings = getattr(self.config, name)
+        return settings if settings.active(self.now_years) else self._lever_defaults[name]

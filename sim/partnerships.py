@@ -1,0 +1,200 @@
+"""The partnership table: one row per partnership ever formed, members as a link table."""
+
+from __future__ import annotations
+
+import numpy as np
+
+# The ladder of formality (BRIEF: informal cluster -> funded programme -> federation / trust).
+INFORMAL, FUNDED, FEDERATION = 0, 1, 2
+KIND_NAMES = ("informal", "funded", "federation")
+KIND_CODES = {name: code for code, name in enumerate(KIND_NAMES)}
+
+# How a partnership came about.
+ORIGIN_NAMES = ("initial", "organic", "programme", "intervention", "executive_head")
+ORIGIN_CODES = {name: code for code, name in enumerate(ORIGIN_NAMES)}
+
+# Why a partnership ended (BRIEF process 4); "executive_head_left" when the arrangement lapses.
+REASON_NAMES = ("not_worth_it", "funding_ended", "head_left", "competition", "drift",
+                "executive_head_left")
+REASON_CODES = {name: code for code, name in enumerate(REASON_NAMES)}
+
+# Focus of joint work (S3: teaching and learning; leadership; data and assessment).
+FOCUS_NAMES = ("teaching_learning", "leadership", "data_assessment")
+
+ACTIVE = -1  # end_reason of a partnership still running
+
+_COLUMNS = {
+    "kind": np.int8, "origin": np.int8, "focus": np.int8, "lead": np.int64,
+    "formed_at": np.float64, "ended_at": np.float64, "end_reason": np.int8,
+    "strength": np.float64, "impact_measure": np.bool_, "n_members": np.int64,
+    "funding_gbp": np.float64, "funding_rate_gbp": np.float64, "funded_until": np.float64,
+    "spent_gbp": np.float64, "benefit": np.float64, "time_cost": np.float64,
+}
+
+
+class PartnershipTable:
+    """Partnerships as columns of numpy arrays (grown by doubling) plus a member link table.
+
+    ``add`` and ``end`` are the only ways rows change state, so membership stays consistent:
+    a link is active exactly while its partnership is.
+    """
+
+    def __init__(self, n_schools: int, capacity: int = 64) -> None:
+        self.n_schools = n_schools
+        self.size = 0
+        self.cols = {name: np.zeros(capacity, dtype=dtype) for name, dtype in _COLUMNS.items()}
+        self.n_links = 0
+        self.link_pid = np.zeros(capacity * 3, dtype=np.int64)
+        self.link_school = np.zeros(capacity * 3, dtype=np.int64)
+        self.link_active = np.zeros(capacity * 3, dtype=np.bool_)
+        self._members: list[list[int]] = []  # per partnership: its schools (the last, once ended)
+        self._link_rows: list[list[int]] = []  # per partnership: its rows in the link table
+        self._pairs: dict[int, int] = {}  # pair key -> number of active partnerships sharing it
+        self._pair_cache: np.ndarray | None = None  # sorted keys of _pairs
+        self._links_cache: tuple[np.ndarray, np.ndarray] | None = None
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        cols = self.__dict__.get("cols")
+        if cols is not None and name in cols:
+            return cols[name][: self.size]
+        raise AttributeError(name)
+
+    # -- changes -----------------------------------------------------------------------------
+    def add(self, members, kind: int, t_years: float, origin: str, *, lead: int = -1,
+            focus: int = 0, impact_measure: bool = False) -> int:
+        """Start a partnership of ``members`` (school indices); return its id."""
+        members = sorted({int(m) for m in members})
+        if len(members) < 2:
+            raise ValueError("a partnership needs at least two member schools")
+        pid = self.size
+        self._grow_rows(pid + 1)
+        row = {"kind": kind, "origin": ORIGIN_CODES[origin], "focus": focus, "lead": lead,
+               "formed_at": t_years, "ended_at": np.nan, "end_reason": ACTIVE, "strength": 0.0,
+               "impact_measure": impact_measure, "n_members": 0, "funding_gbp": 0.0,
+               "funding_rate_gbp": 0.0, "funded_until": np.nan, "spent_gbp": 0.0,
+               "benefit": 0.0, "time_cost": 0.0}
+        for name, value in row.items():
+            self.cols[name][pid] = value
+        self.size += 1
+        self._members.append([])
+        self._link_rows.append([])
+        for school in members:
+            self.join(pid, school)
+        return pid
+
+    def join(self, pid: int, school: int) -> None:
+        """Add ``school`` to the active partnership ``pid``."""
+        for other in self._members[pid]:
+            key = self.pair_key(school, other)
+            self._pairs[key] = self._pairs.get(key, 0) + 1
+        self._members[pid].append(school)
+        self._link_rows[pid].append(self.n_links)
+        self._grow_links(self.n_links + 1)
+        self.link_pid[self.n_links] = pid
+        self.link_school[self.n_links] = school
+        self.link_active[self.n_links] = True
+        self.n_links += 1
+        self.cols["n_members"][pid] += 1
+        self._links_cache = None
+        self._pair_cache = None
+
+    def fund(self, pid: int, amount_gbp: float, duration_years: float, t_years: float) -> None:
+        """Award ``amount_gbp`` to partnership ``pid``, drawn down evenly over ``duration_years``."""
+        self.cols["kind"][pid] = FUNDED
+        self.cols["funding_gbp"][pid] += amount_gbp
+        self.cols["funding_rate_gbp"][pid] = amount_gbp / duration_years
+        self.cols["funded_until"][pid] = t_years + duration_years
+        self.cols["impact_measure"][pid] = True  # programmes insist on measures (S2 LA lesson 4)
+
+    def end(self, pids, reason: str, t_years: float) -> None:
+        """End the active partnerships ``pids`` for ``reason`` at ``t_years``."""
+        pids = np.atleast_1d(np.asarray(pids, dtype=np.int64))
+        if len(pids) == 0:
+            return
+        assert np.all(self.cols["end_reason"][pids] == ACTIVE), "ending an ended partnership"
+        self.cols["ended_at"][pids] = t_years
+        self.cols["end_reason"][pids] = REASON_CODES[reason]
+        for pid in pids:
+            members = self._members[pid]
+            for a in range(len(members)):
+                for b in range(a + 1, len(members)):
+                    key = self.pair_key(members[a], members[b])
+                    self._pairs[key] -= 1
+                    if self._pairs[key] == 0:
+                        del self._pairs[key]
+            self.link_active[self._link_rows[pid]] = False
+        self._links_cache = None
+        self._pair_cache = None
+
+    # -- queries -----------------------------------------------------------------------------
+    @property
+    def active(self) -> np.ndarray:
+        """Mask over rows: partnerships still running."""
+        return self.end_reason == ACTIVE
+
+    def links(self) -> tuple[np.ndarray, np.ndarray]:
+        """(partnership id, school) of every active membership, cached until the table changes."""
+        if self._links_cache is None:
+            on = self.link_active[: self.n_links]
+            self._links_cache = (self.link_pid[: self.n_links][on], self.link_school[: self.n_links][on])
+        return self._links_cache
+
+    def members(self, pid: int) -> np.ndarray:
+        """Schools currently (or, once ended, last) in partnership ``pid``."""
+        return np.array(self._members[pid], dtype=np.int64)
+
+    def member_lists(self) -> list[list[int]]:
+        """Members of every partnership, by id."""
+        return [list(m) for m in self._members]
+
+    def count_per_school(self, kinds=None) -> np.ndarray:
+        """Number of active partnerships each school belongs to (optionally of the given kinds)."""
+        pid, school = self.links()
+        if kinds is not None:
+            school = school[np.isin(self.kind[pid], kinds)]
+        return np.bincount(school, minlength=self.n_schools)
+
+    def pair_key(self, a: int, b: int) -> int:
+        a, b = (a, b) if a < b else (b, a)
+        return int(a) * self.n_schools + int(b)
+
+    def partnered(self, a: int, b: int) -> bool:
+        """Whether schools ``a`` and ``b`` share an active partnership."""
+        return self.pair_key(a, b) in self._pairs
+
+    def pair_keys(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Vectorised ``pair_key``."""
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        return lo.astype(np.int64) * self.n_schools + hi
+
+    def partnered_many(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Vectorised ``partnered`` over arrays of school pairs."""
+        if not self._pairs:
+            return np.zeros(np.shape(a), dtype=bool)
+        if self._pair_cache is None:
+            self._pair_cache = np.sort(np.fromiter(self._pairs, dtype=np.int64, count=len(self._pairs)))
+        keys = self.pair_keys(a, b)
+        at = np.minimum(np.searchsorted(self._pair_cache, keys), len(self._pair_cache) - 1)
+        return self._pair_cache[at] == keys
+
+    # -- storage -----------------------------------------------------------------------------
+    def _grow_rows(self, needed: int) -> None:
+        capacity = len(self.cols["kind"])
+        if needed <= capacity:
+            return
+        new = max(needed, 2 * capacity)
+        for name, col in self.cols.items():
+            grown = np.zeros(new, dtype=col.dtype)
+            grown[:capacity] = col
+            self.cols[name] = grown
+
+    def _grow_links(self, needed: int) -> None:
+        capacity = len(self.link_pid)
+        if needed <= capacity:
+            return
+        new = max(needed, 2 * capacity)
+        for name in ("link_pid", "link_school", "link_active"):
+            col = getattr(self, name)
+            grown = np.zeros(new, dtype=col.dtype)
+            grown[:capacity] = col
+            setattr(self, name, grown)

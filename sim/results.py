@@ -1,0 +1,133 @@
+"""Collecting a run's results into tables: a time series, yearly school panels, partnerships."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from sim.landscape import PHASE_NAMES
+from sim.partnerships import (
+    ACTIVE,
+    FEDERATION,
+    FOCUS_NAMES,
+    FUNDED,
+    INFORMAL,
+    KIND_NAMES,
+    ORIGIN_NAMES,
+    REASON_NAMES,
+)
+from sim.state import HEAD_EXECUTIVE, HEAD_STATUS_NAMES, HEAD_VACANT
+
+if TYPE_CHECKING:
+    from sim.model import PartnershipModel
+
+LEVERS = ("funding", "distance", "accountability", "executive_headship")
+
+
+def disadvantage_gap(pupils, fsm, outcome, gap) -> float:
+    """National gap (months) between disadvantaged pupils and others, within and between schools."""
+    w_dis = pupils * fsm
+    w_other = pupils * (1 - fsm)
+    mean_dis = np.sum(w_dis * (outcome - (1 - fsm) * gap)) / np.sum(w_dis)
+    mean_other = np.sum(w_other * (outcome + fsm * gap)) / np.sum(w_other)
+    return float(mean_other - mean_dis)
+
+
+class Recorder:
+    """Appends one time-series row per step and one school panel per whole year."""
+
+    def __init__(self, model: PartnershipModel) -> None:
+        self.model = model
+        self.rows: list[dict] = []
+        self.school_years: list[pd.DataFrame] = []
+        self.cum_spend_gbp = 0.0
+        self.timeseries: pd.DataFrame | None = None
+        self.schools: pd.DataFrame | None = None
+        self.partnerships: pd.DataFrame | None = None
+
+    def record(self) -> None:
+        m = self.model
+        s = m.schools
+        pt = m.partnerships
+        active = pt.active
+        kind = pt.kind[active]
+        self.cum_spend_gbp += m.flows.spend_gbp
+        row = {
+            "step": m.tick,
+            "time_years": m.now_years,
+            "mean_outcome": float(np.average(s.outcome, weights=s.pupils)),
+            "disadvantage_gap": disadvantage_gap(s.pupils, s.fsm, s.outcome, s.gap),
+            "outcome_spread": float(np.std(s.outcome)),
+            "mean_talent": float(s.talent.mean()),
+            "mean_capacity": float(s.capacity.mean()),
+            "n_partnerships": int(active.sum()),
+            "n_informal": int((kind == INFORMAL).sum()),
+            "n_funded": int((kind == FUNDED).sum()),
+            "n_federation": int((kind == FEDERATION).sum()),
+            "new_formed": m.flows.formed,
+            "new_dissolved": m.flows.dissolved,
+            "n_schools_partnered": int((s.n_partnerships > 0).sum()),
+            "n_executive_heads": int((s.n_led > 0).sum()),
+            "n_schools_executive_covered": int((s.head == HEAD_EXECUTIVE).sum()),
+            "n_head_vacancies": int((s.head == HEAD_VACANT).sum()),
+            "mean_time_away": float(s.time_away.mean()),
+            "spend_gbp": m.flows.spend_gbp,
+            "cum_spend_gbp": self.cum_spend_gbp,
+        }
+        for grade, name in enumerate(("outstanding", "good", "requires_improvement", "inadequate"), 1):
+            row[f"share_{name}"] = float((s.grade == grade).mean())
+        for lever in LEVERS:
+            row[f"{lever}_active"] = m.policy_in_force(lever)
+        self.rows.append(row)
+        if m.tick % m.config.steps_per_year == 0:
+            self.school_years.append(self._school_panel())
+
+    def _school_panel(self) -> pd.DataFrame:
+        m = self.model
+        s = m.schools
+        lead = s.executive_lead
+        return pd.DataFrame({
+            "year": np.full(s.n, round(m.now_years), dtype=np.int64),
+            "school_id": s.school_id,
+            "phase": PHASE_NAMES[s.phase],
+            "x_km": s.x_km,
+            "y_km": s.y_km,
+            "rural": s.rural,
+            "pupils": s.pupils,
+            "fsm": s.fsm,
+            "capacity": s.capacity,
+            "talent": s.talent,
+            "outcome": s.outcome,
+            "gap": s.gap,
+            "grade": s.grade,
+            "head_status": np.array(HEAD_STATUS_NAMES)[s.head],
+            "executive_lead_id": np.where(lead >= 0, s.school_id[np.maximum(lead, 0)], -1),
+            "n_partnerships": s.n_partnerships,
+            "time_away": s.time_away,
+        })
+
+    def finish(self) -> None:
+        """Build the three tables (called once the run ends)."""
+        m = self.model
+        self.timeseries = pd.DataFrame(self.rows)
+        self.schools = pd.concat(self.school_years, ignore_index=True)
+        pt = m.partnerships
+        ids = m.schools.school_id
+        ended = pt.end_reason != ACTIVE
+        self.partnerships = pd.DataFrame({
+            "partnership_id": np.arange(pt.size),
+            "members": [ids[members].tolist() for members in pt.member_lists()],
+            "n_members": pt.n_members,
+            "kind": np.array(KIND_NAMES)[pt.kind],
+            "origin": np.array(ORIGIN_NAMES)[pt.origin],
+            "focus": np.array(FOCUS_NAMES)[pt.focus],
+            "formed_at": pt.formed_at,
+            "ended_at": pt.ended_at,
+            "end_reason": np.where(ended, np.array(REASON_NAMES)[np.maximum(pt.end_reason, 0)], ""),
+            "strength": pt.strength,
+            "impact_measure": pt.impact_measure,
+            "funding_gbp": pt.funding_gbp,
+            "spent_gbp": pt.spent_gbp,
+        })

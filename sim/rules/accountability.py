@@ -1,0 +1,138 @@
+"""Accountability: inspections, grades, pressure, competition for pupils, interventions
+(BRIEF process 7; S2 policymaker lesson 9)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config import check_non_negative, check_positive, check_share
+from sim.partnerships import FEDERATION
+from sim.rules import Rule
+from sim.state import GRADE_SHARES, HEAD_IN_POST, QUALITY_SD
+
+
+class Accountability(Rule):
+    """Schools are inspected when due and graded from outcomes and capacity (plus noise, credit
+    for evidenced partnership work and a penalty for a recent dip, as the regime sets). A low grade
+    raises pressure and may bring a support partnership with a strong school; stakes and
+    competition for pupils turn schools inward, away from partnership."""
+
+    phase = "accountability"
+
+    @dataclass
+    class Params:
+        interval_outstanding_years: float = 6.0  # assumption (outstanding schools inspected rarely)
+        interval_good_years: float = 4.0  # Ofsted: good schools about every four years
+        interval_ri_years: float = 2.5  # Ofsted: requires improvement re-inspected within 30 months
+        interval_inadequate_years: float = 1.5  # assumption: monitoring then re-inspection
+        outcome_scale_months: float = 4.0  # assumption: outcome difference worth one score point
+        weight_capacity: float = 0.7  # assumption: weight of leadership capacity vs outcomes
+        inspection_noise_sd: float = 0.45  # assumption: judgement noise, score points (transitions)
+        credit_points: float = 0.4  # assumption: score points for evidenced partnership work at credit 1
+        dip_points: float = 0.5  # assumption: score points per point of dip at dip_penalty 1
+        pupil_move_per_year: float = 0.04  # assumption: roll change per grade of difference at competition 1
+        intervention_probability: float = 0.8  # assumption: inadequate schools given a sponsor at stakes >= 0.5
+
+        def __post_init__(self) -> None:
+            for name in ("interval_outstanding_years", "interval_good_years", "interval_ri_years",
+                         "interval_inadequate_years", "outcome_scale_months"):
+                check_positive(name, getattr(self, name))
+            for name in ("weight_capacity", "inspection_noise_sd", "credit_points", "dip_points",
+                         "pupil_move_per_year"):
+                check_non_negative(name, getattr(self, name))
+            check_share("intervention_probability", self.intervention_probability)
+
+    PRESSURE_BY_GRADE = np.array([0.0, 0.0, 0.2, 0.7, 1.0])  # index = grade; assumption
+
+    def setup(self, model) -> None:
+        self.thresholds = None  # grade boundaries on the score; see start()
+        s = model.schools
+        self.same_phase = s.phase[s.neighbours] == s.phase[:, None]  # rivals for pupils
+        self.has_rivals = self.same_phase.any(axis=1)
+        self.n_rivals = np.maximum(self.same_phase.sum(axis=1), 1)
+
+    def start(self, model) -> None:
+        """Fix the grade boundaries at time 0 so that the grades then match the national mix
+        (Ofsted, Dec 2018); the standard stays fixed from then on."""
+        regime = model.lever("accountability")
+        raw = self.score(model, regime)
+        self.thresholds = self._boundaries(raw)
+        model.schools.grade = (1 + np.searchsorted(-self.thresholds, -raw, side="right")).astype(np.int8)
+
+    @staticmethod
+    def _boundaries(raw: np.ndarray) -> np.ndarray:
+        return np.quantile(raw, np.cumsum(GRADE_SHARES[::-1])[:-1])[::-1]
+
+    def score(self, model, regime) -> np.ndarray:
+        """Inspection score before judgement noise, in score points."""
+        s = model.schools
+        points = (s.outcome / self.p.outcome_scale_months
+                  + self.p.weight_capacity * (s.capacity - 0.5) / QUALITY_SD)
+        if regime.partnership_credit > 0:
+            pid, school = model.partnerships.links()
+            with_measure = school[model.partnerships.impact_measure[pid]]
+            evidenced = np.zeros(s.n, dtype=bool)
+            evidenced[with_measure] = True
+            points = points + regime.partnership_credit * self.p.credit_points * evidenced
+        dip = np.maximum(0.0, s.outcome_at_inspection - s.outcome) / self.p.outcome_scale_months
+        return points - regime.dip_penalty * self.p.dip_points * dip
+
+    def step(self, model) -> None:
+        p, s, n = self.p, model.schools, model.schools.n
+        regime = model.lever("accountability")
+        noise = p.inspection_noise_sd * self.rng.normal(size=n)
+        draw = self.rng.random(n)
+        raw = self.score(model, regime)
+        if self.thresholds is None:  # spin-up: boundaries from the first scores
+            self.thresholds = self._boundaries(raw)
+
+        # Inspections fall due by grade; more frequent inspection shortens every interval.
+        interval = np.array([np.inf, p.interval_outstanding_years, p.interval_good_years,
+                             p.interval_ri_years, p.interval_inadequate_years])
+        due = (model.now_years - s.t_inspected) >= interval[s.grade] / regime.inspection_frequency
+        inspected = np.flatnonzero(due)
+        score = raw[inspected] + noise[inspected]
+        s.grade[inspected] = 1 + np.searchsorted(-self.thresholds, -score, side="right")
+        s.t_inspected[inspected] = model.now_years
+        s.outcome_at_inspection[inspected] = s.outcome[inspected]
+
+        s.pressure = regime.stakes * self.PRESSURE_BY_GRADE[s.grade]
+        has_rivals = self._compete_for_pupils(model, regime)
+        # Stakes and competition turn schools inward; a regime crediting partnership pulls back.
+        s.inward = np.clip(regime.stakes * (regime.competition * has_rivals + 0.5 * regime.dip_penalty)
+                           - 0.5 * regime.partnership_credit, 0.0, 1.0)
+        failing = inspected[s.grade[inspected] == 4]
+        sponsored = model.partnerships.count_per_school([FEDERATION]) > 0
+        failing = failing[~sponsored[failing]]  # a school already in a trust keeps its sponsor
+        if regime.intervention == "support_partnership" and len(failing):
+            chance = p.intervention_probability * min(1.0, 2 * regime.stakes)
+            self._intervene(model, failing[draw[failing] < chance])
+
+    def _compete_for_pupils(self, model, regime) -> np.ndarray:
+        """Pupils drift from schools graded worse than their same-phase neighbours to better ones.
+
+        Returns which schools have same-phase rivals nearby."""
+        s = model.schools
+        if regime.competition > 0:
+            appeal = -s.grade.astype(float)
+            local = np.where(self.same_phase, appeal[s.neighbours], 0.0).sum(axis=1) / self.n_rivals
+            rate = regime.competition * self.p.pupil_move_per_year * (appeal - local) * self.has_rivals
+            s.pupils = np.maximum(10.0, s.pupils * np.exp(rate * model.dt))
+        return self.has_rivals
+
+    def _intervene(self, model, failing: np.ndarray) -> None:
+        """Broker a formal support partnership between each failing school and a strong neighbour."""
+        s = model.schools
+        for school in failing:
+            candidates = s.neighbours[school]
+            ok = (s.grade[candidates] <= 2) & (s.head[candidates] == HEAD_IN_POST)
+            ok &= [not model.partnerships.partnered(school, c) for c in candidates]
+            if not ok.any():
+                continue
+            merit = np.where(ok, s.capacity[candidates] - s.neighbour_km[school] / 50.0, -np.inf)
+            sponsor = int(candidates[np.argmax(merit)])
+            model.form_partnership([school, sponsor], FEDERATION, "intervention", lead=sponsor,
+                                   focus=1, impact_measure=True)
+

@@ -1,0 +1,73 @@
+"""Executive headship: a strong school's head takes on a struggling or headless school
+(BRIEF process 8; S2 LA lesson 3, policymaker lesson 5; S1 theme 5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config import check_share
+from sim.partnerships import FEDERATION
+from sim.rules import Rule, p_event
+from sim.state import HEAD_EXECUTIVE, HEAD_IN_POST, HEAD_VACANT
+
+
+class ExecutiveHeadship(Rule):
+    """Schools meeting the lever's triggers get an executive head from a nearby good or
+    outstanding school whose head has room; the two federate. The covered school's vacancy is
+    filled and its capacity follows the lead's (see Staffing), while the lead head's time is
+    divided: each extra school takes a share of it away from the home school."""
+
+    phase = "executive_headship"
+
+    @dataclass
+    class Params:
+        time_per_extra_school: float = 0.2  # assumption: share of a head's time each extra school takes
+
+        def __post_init__(self) -> None:
+            check_share("time_per_extra_school", self.time_per_extra_school)
+
+    def step(self, model) -> None:
+        s, n = model.schools, model.schools.n
+        lever = model.lever("executive_headship")
+        draw = self.rng.random(n)
+        triggered = np.zeros(n, dtype=bool)
+        if "vacancy" in lever.triggers:
+            triggered |= s.head == HEAD_VACANT
+        if "failing" in lever.triggers:
+            triggered |= (s.grade == 4) & (s.head != HEAD_EXECUTIVE)
+        if "small" in lever.triggers:
+            triggered |= s.small & (s.head == HEAD_VACANT)
+        triggered &= s.n_led == 0  # a head already leading others is not replaced
+        chosen = np.flatnonzero(triggered & (draw < p_event(lever.appointment_rate_per_year, model.dt)))
+        room = int(lever.max_share_of_heads * n) - int((s.n_led > 0).sum())
+        for school in chosen:
+            lead = self._find_lead(model, school, lever, allow_new_head=room > 0)
+            if lead < 0:
+                continue
+            room -= s.n_led[lead] == 0
+            if s.head[school] == HEAD_IN_POST:  # a failing school's head makes way
+                s.head_left_now[school] = True
+            s.head[school] = HEAD_EXECUTIVE
+            s.executive_lead[school] = lead
+            s.n_led[lead] += 1
+            model.form_partnership([school, lead], FEDERATION, "executive_head", lead=lead,
+                                   focus=1, impact_measure=True)
+        s.executive_time = self.p.time_per_extra_school * s.n_led
+
+    @staticmethod
+    def _find_lead(model, school: int, lever, allow_new_head: bool) -> int:
+        """The strongest eligible head near ``school``, or -1."""
+        s = model.schools
+        candidates = s.neighbours[school]
+        ok = ((s.neighbour_km[school] <= lever.search_radius_km) & (s.grade[candidates] <= 2)
+              & (s.head[candidates] == HEAD_IN_POST)
+              & (s.n_led[candidates] < lever.max_schools_per_head - 1)
+              & (s.phase[candidates] == s.phase[school]))
+        if not allow_new_head:
+            ok &= s.n_led[candidates] > 0
+        if not ok.any():
+            return -1
+        merit = np.where(ok, s.head_ability[candidates] - 0.01 * s.neighbour_km[school], -np.inf)
+        return int(candidates[np.argmax(merit)])

@@ -1,0 +1,80 @@
+"""School improvement: pupil outcomes follow teaching and leadership with a lag
+(BRIEF process 5; EPI for the disadvantage gap)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config import check_non_negative, check_positive, check_share
+from sim.landscape import PRIMARY
+from sim.rules import Rule, ou_noise, relax
+
+
+class Improvement(Rule):
+    """Outcomes (months of progress, vs the national mean) and the within-school disadvantage gap
+    relax toward targets set by *effective* teaching and leadership, with a lag because pupils'
+    results reflect years of teaching. Time away from the school lowers effective capacity, and
+    released staff lower effective teaching for a while (S4, S0): the early cost. Schools serving
+    more disadvantaged pupils have lower mean outcomes by the size of the gap (composition).
+    Cohort-to-cohort noise is larger in small schools."""
+
+    phase = "improvement"
+
+    @dataclass
+    class Params:
+        months_per_talent: float = 30.0  # assumption: outcome months per unit of teaching quality
+        months_per_capacity: float = 15.0  # assumption: outcome months per unit of leadership capacity
+        release_cost: float = 0.3  # assumption: share of time away that also takes teaching away (S0)
+        lag_years: float = 2.0  # assumption: results reflect years of teaching (gains at 2-4 years, Chapman et al. 2011)
+        gap_primary_months: float = 10.0  # EPI: ~10 months at age 11
+        gap_secondary_months: float = 18.5  # EPI: ~18-19 months at age 16
+        gap_quality_effect: float = 1.0  # assumption: relative narrowing of the gap per unit of quality above average
+        fsm_national: float = 0.246  # DfE 2024: reference share for composition
+        cohort_noise_months: float = 1.5  # assumption: spread of a 250-pupil school's results
+        reference_pupils: float = 250.0  # assumption: size at which cohort noise is as above
+
+        def __post_init__(self) -> None:
+            for name in ("months_per_talent", "months_per_capacity", "gap_primary_months",
+                         "gap_secondary_months", "gap_quality_effect", "cohort_noise_months"):
+                check_non_negative(name, getattr(self, name))
+            check_positive("lag_years", self.lag_years)
+            check_positive("reference_pupils", self.reference_pupils)
+            check_share("release_cost", self.release_cost)
+            check_share("fsm_national", self.fsm_national)
+
+    def targets(self, s) -> tuple[np.ndarray, np.ndarray]:
+        """Where outcomes and the gap are heading, given teaching and leadership now."""
+        p = self.p
+        talent = s.talent * (1 - p.release_cost * s.time_away)
+        capacity = s.capacity * (1 - s.time_away)
+        base_gap = np.where(s.phase == PRIMARY, p.gap_primary_months, p.gap_secondary_months)
+        quality = 0.6 * (talent - 0.5) + 0.4 * (capacity - 0.5)
+        gap = base_gap * np.maximum(0.0, 1 - p.gap_quality_effect * quality)
+        outcome = (p.months_per_talent * (talent - 0.5) + p.months_per_capacity * (capacity - 0.5)
+                   - base_gap * (s.fsm - p.fsm_national))
+        return outcome, gap
+
+    def setup(self, model) -> None:
+        s = model.schools
+        s.outcome, s.gap = self.targets(s)
+        self.centre = 0.0
+        self.start(model)
+
+    def start(self, model) -> None:
+        """Measure outcomes from the national mean at time 0."""
+        s = model.schools
+        shift = float(np.average(s.outcome, weights=s.pupils))
+        self.centre += shift
+        s.outcome = s.outcome - shift
+        s.outcome_at_inspection = s.outcome_at_inspection - shift
+        s.perceived_outcome = s.perceived_outcome - shift
+
+    def step(self, model) -> None:
+        p, s, dt = self.p, model.schools, model.dt
+        outcome, gap = self.targets(s)
+        rate = 1.0 / p.lag_years
+        noise_sd = p.cohort_noise_months * np.sqrt(p.reference_pupils / np.maximum(s.pupils, 1))
+        s.outcome = relax(s.outcome, outcome - self.centre, rate, dt) + ou_noise(self.rng, s.n, noise_sd, rate, dt)
+        s.gap = np.maximum(0.0, relax(s.gap, gap, rate, dt) + ou_noise(self.rng, s.n, 0.5 * noise_sd, rate, dt))

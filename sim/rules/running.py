@@ -1,0 +1,127 @@
+"""Running: joint work turns time, talent and money into growth for members, with a delay,
+at a cost in leaders' time away and travel (BRIEF process 3; S0, S2 lessons 2-3 and 8, S3, S4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config import check_non_negative, check_positive, check_share
+from sim.rules import Rule
+
+
+class Running(Rule):
+    """Each step, for every active membership:
+
+    - *time away*: leaders and teachers spend time on the partnership, more for formal and funded
+      work and more the further they travel (S4, S2 lesson 8); funded cover and transport relieve
+      it (S2 LA lesson 5). It lowers the effective capacity of the home school: the early cost.
+    - *trust*: relationship strength grows with meeting, slower at a distance (S2 lessons 2-3;
+      S4 "after two years... robust"). Funded leadership time raises meeting intensity.
+    - *learning*: staff talent and heads' ability grow toward stronger partners', in proportion
+      to strength (S0), plus a mutual gain from developing released staff (S0 third point). The
+      focus of the work splits the gain between teaching and leadership (S3).
+    - *money*: funded partnerships draw down their award evenly.
+    Delay comes from trust building and from outcomes lagging teaching (Improvement).
+    """
+
+    phase = "running"
+
+    @dataclass
+    class Params:
+        intensity_informal: float = 0.5  # assumption: meeting intensity of an informal cluster
+        intensity_funded: float = 1.0  # assumption
+        intensity_federation: float = 1.0  # assumption (S1 theme 5: shared leadership roles)
+        time_cost_per_partnership: float = 0.08  # assumption: leader time at intensity 1 (S4: fortnightly meetings, visits)
+        travel_km_scale: float = 20.0  # assumption: round trip that doubles the time cost
+        trust_build_per_year: float = 1.0  # assumption: S4 "after two years... robust" (strength ~0.86 at intensity 1)
+        trust_distance_km: float = 10.0  # assumption: distance that halves meeting (S2 lesson 2)
+        learn_rate_per_year: float = 1.0  # assumption: tuned so gains show 2-4 years on (Chapman et al. 2011)
+        mutual_gain: float = 0.01  # assumption: gain even from weaker partners (S0 third point)
+        cover_cost_gbp_per_year: float = 25_000.0  # assumption: ~ a teacher's day a week of cover
+        max_cover_relief: float = 0.7  # assumption: cover cannot replace the head's own time
+        transport_cost_gbp_per_year: float = 3_000.0  # assumption: a school's partnership travel
+        leadership_time_gbp_per_year: float = 15_000.0  # assumption: cost of dedicated coordinator time
+        leadership_time_boost: float = 0.5  # assumption: extra intensity when fully paid (S2 lesson 8)
+        max_time_away: float = 0.8  # assumption: a school keeps at least this much of its leaders
+
+        def __post_init__(self) -> None:
+            for name in ("intensity_informal", "intensity_funded", "intensity_federation",
+                         "time_cost_per_partnership", "trust_build_per_year", "learn_rate_per_year",
+                         "mutual_gain", "leadership_time_boost"):
+                check_non_negative(name, getattr(self, name))
+            for name in ("travel_km_scale", "trust_distance_km", "cover_cost_gbp_per_year",
+                         "transport_cost_gbp_per_year", "leadership_time_gbp_per_year"):
+                check_positive(name, getattr(self, name))
+            check_share("max_cover_relief", self.max_cover_relief)
+            check_share("max_time_away", self.max_time_away)
+
+    # Share of the learning that goes to teaching (talent), by focus (sim.partnerships.FOCUS_NAMES);
+    # the rest goes to leadership. Assumption, after S3's three areas of activity.
+    TEACHING_SHARE_BY_FOCUS = np.array([0.7, 0.3, 0.5])
+
+    def step(self, model) -> None:
+        p, s, pt, dt, now = self.p, model.schools, model.partnerships, model.dt, model.now_years
+        pid, school = pt.links()
+        if len(pid) == 0:
+            s.time_away = np.minimum(s.executive_time, p.max_time_away)
+            return
+        size = pt.size
+        n_members = pt.n_members[pid].astype(float)
+
+        # Travel: each member goes to the partnership's centre and back.
+        cx = np.bincount(pid, s.x_km[school], minlength=size) / np.maximum(pt.n_members, 1)
+        cy = np.bincount(pid, s.y_km[school], minlength=size) / np.maximum(pt.n_members, 1)
+        travel_km = 2 * np.hypot(s.x_km[school] - cx[pid], s.y_km[school] - cy[pid])
+
+        # Money: a funded partnership's yearly award per member, while the award runs.
+        funded = pt.funded_until[pid] > now
+        per_member = np.where(funded, pt.funding_rate_gbp[pid] / n_members, 0.0)
+        design = model.config.funding  # what awarded money pays for (fixed by the programme)
+        cover = np.minimum(p.max_cover_relief,
+                           per_member * design.share_cover / p.cover_cost_gbp_per_year)
+        transport = np.minimum(1.0, model.lever("distance").transport_subsidy_share
+                               + per_member * design.share_transport / p.transport_cost_gbp_per_year)
+        leadership = np.minimum(1.0, per_member * design.share_leadership_time
+                                / p.leadership_time_gbp_per_year)
+
+        intensity = np.array([p.intensity_informal, p.intensity_funded,
+                              p.intensity_federation])[pt.kind[pid]]
+        intensity = intensity + p.leadership_time_boost * leadership
+        time_cost = (p.time_cost_per_partnership * intensity
+                     * (1 + travel_km / p.travel_km_scale * (1 - transport)) * (1 - cover))
+        s.time_away = np.minimum(np.bincount(school, time_cost, minlength=s.n) + s.executive_time,
+                                 p.max_time_away)
+
+        # Trust grows with meeting, less at a distance.
+        meeting = intensity / (1 + travel_km / 2 / p.trust_distance_km)
+        build = np.bincount(pid, meeting, minlength=size) / np.maximum(pt.n_members, 1)
+        active = pt.active
+        strength = pt.cols["strength"][:size]
+        strength[active] = 1 - (1 - strength[active]) * np.exp(-p.trust_build_per_year * build[active] * dt)
+
+        # Learning from stronger partners, in proportion to trust and intensity.
+        others = np.maximum(n_members - 1, 1)
+        talent_others = (np.bincount(pid, s.talent[school], minlength=size)[pid] - s.talent[school]) / others
+        ability_others = (np.bincount(pid, s.head_ability[school], minlength=size)[pid]
+                          - s.head_ability[school]) / others
+        drive = p.learn_rate_per_year * strength[pid] * intensity
+        teaching_share = self.TEACHING_SHARE_BY_FOCUS[pt.focus[pid]]
+        talent_gain = drive * teaching_share * (np.maximum(0, talent_others - s.talent[school]) + p.mutual_gain)
+        ability_gain = drive * (1 - teaching_share) * (
+            np.maximum(0, ability_others - s.head_ability[school]) + p.mutual_gain)
+        s.talent = np.minimum(1.0, s.talent + np.bincount(school, talent_gain, minlength=s.n) * dt)
+        s.head_ability = np.minimum(1.0, s.head_ability + np.bincount(school, ability_gain, minlength=s.n) * dt)
+
+        # What members see: yearly gain and time cost, averaged over members (read by Dissolution).
+        pt.cols["benefit"][:size] = np.bincount(pid, talent_gain + ability_gain, minlength=size) \
+            / np.maximum(pt.n_members, 1)
+        pt.cols["time_cost"][:size] = np.bincount(pid, time_cost, minlength=size) / np.maximum(pt.n_members, 1)
+
+        # Money drawn down evenly, never beyond the award.
+        rate = np.where(active & (pt.funded_until > now), pt.funding_rate_gbp, 0.0)
+        spend = np.minimum(rate * dt, pt.funding_gbp - pt.spent_gbp)
+        pt.cols["spent_gbp"][:size] += spend
+        model.flows.spend_gbp += float(spend.sum())
+

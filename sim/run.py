@@ -1,0 +1,139 @@
+"""Running one simulation and saving what it produced (used by the CLI and by sweeps)."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import pandas as pd
+
+from sim.config import Settings, validate
+
+PACKAGES = ("mesa", "numpy", "pandas", "scipy", "hydra-core", "omegaconf", "pyarrow", "matplotlib")
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class RunResult:
+    """A finished run: its three tables and what is needed to reproduce it."""
+
+    timeseries: pd.DataFrame
+    schools: pd.DataFrame
+    partnerships: pd.DataFrame
+    meta: dict = field(default_factory=dict)
+
+
+def simulate(settings: Settings | dict, progress: bool = False) -> RunResult:
+    """Build the model, run it to the end and return its results."""
+    from mesa import Agent
+
+    from sim.model import PartnershipModel
+
+    if not isinstance(settings, Settings):
+        settings = validate(settings)
+    start = time.perf_counter()
+    model = PartnershipModel(settings)
+    model.run(progress=progress)
+    rec = model.recorder
+    # Mesa 3.3 keeps a per-model id counter on the Agent class; drop it so sweeps do not leak.
+    getattr(Agent, "_ids", {}).pop(model, None)
+    meta = run_metadata(settings, wall_time_s=time.perf_counter() - start)
+    return RunResult(rec.timeseries, rec.schools, rec.partnerships, meta)
+
+
+def run_metadata(settings: Settings, wall_time_s: float) -> dict:
+    """Seed, versions, git commit, resolved config and wall time of a run."""
+    return {
+        "seed": settings.config.seed,
+        "scenario": settings.config.name,
+        "python": platform.python_version(),
+        "packages": package_versions(),
+        "git_commit": git_commit(),
+        "config": asdict(settings.config),
+        "wall_time_s": round(wall_time_s, 3),
+    }
+
+
+def package_versions() -> dict[str, str]:
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def git_commit() -> str | None:
+    """The project's git commit (with '-dirty' if there are uncommitted changes), if any."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_DIR, capture_output=True,
+                                text=True, timeout=5, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=PROJECT_DIR, capture_output=True, text=True, timeout=5).stdout
+        return commit + ("-dirty" if dirty.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def write_atomic(path: Path, write) -> None:
+    """Write a file through a temporary name and rename it, so no reader sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def save(result: RunResult, out_dir: str | Path, plot: bool = True) -> Path:
+    """Write timeseries/schools/partnerships Parquet files, run.json and summary.png."""
+    out = Path(out_dir)
+    for name in ("timeseries", "schools", "partnerships"):
+        frame = getattr(result, name)
+        write_atomic(out / f"{name}.parquet", lambda tmp, frame=frame: frame.to_parquet(tmp, index=False))
+    write_atomic(out / "run.json",
+                 lambda tmp: Path(tmp).write_text(json.dumps(result.meta, indent=2, default=str)))
+    if plot:
+        from sim.plots import summary_figure
+
+        fig = summary_figure(result.timeseries, title=f"Scenario: {result.meta.get('scenario', '')}")
+        write_atomic(out / "summary.png", lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
+    return out
+
+
+def summary_table(result: RunResult) -> pd.DataFrame:
+    """A short table for the end of a run: start, end and change of the headline measures."""
+    ts = result.timeseries
+    pt = result.partnerships
+    first, last = ts.iloc[0], ts.iloc[-1]
+    rows = [
+        ("Mean pupil outcome (months vs start)", first.mean_outcome, last.mean_outcome),
+        ("Disadvantage gap (months)", first.disadvantage_gap, last.disadvantage_gap),
+        ("Spread between schools (SD, months)", first.outcome_spread, last.outcome_spread),
+        ("Active partnerships", first.n_partnerships, last.n_partnerships),
+        ("Schools in a partnership", first.n_schools_partnered, last.n_schools_partnered),
+        ("Executive heads", first.n_executive_heads, last.n_executive_heads),
+        ("Head vacancies", first.n_head_vacancies, last.n_head_vacancies),
+    ]
+    table = pd.DataFrame(rows, columns=["measure", "start", "end"])
+    table["change"] = table["end"] - table["start"]
+    formed = int(ts.new_formed.sum())
+    dissolved = int(ts.new_dissolved.sum())
+    extra = pd.DataFrame([
+        ("Partnerships formed during the run", None, formed, None),
+        ("Partnerships dissolved during the run", None, dissolved, None),
+        ("Money spent on partnerships (GBP)", None, float(ts.spend_gbp.sum()), None),
+        ("Partnerships ever (incl. at start)", None, len(pt), None),
+    ], columns=table.columns)
+    return pd.concat([table, extra], ignore_index=True)

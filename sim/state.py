@@ -1,0 +1,105 @@
+"""School state: one numpy array per attribute, indexed by school (Starsim-style declared state)."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial import cKDTree
+from scipy.stats import norm
+
+from sim.landscape import PRIMARY, SchoolTable
+
+# Initial grade mix, outstanding .. inadequate (Ofsted, December 2018).
+GRADE_SHARES = np.array([0.20, 0.65, 0.11, 0.04])
+# Spread of the latent quality scores (talent, capacity) between schools: assumption, on a 0-1 scale.
+QUALITY_SD = 0.12
+SMALL_PRIMARY_PUPILS = 110  # "small" as in RSN/CofE 2014 (33% of rural primaries are under 110)
+N_NEIGHBOURS = 24  # nearest schools each school knows of: candidates for partners and for competition
+
+HEAD_IN_POST, HEAD_VACANT, HEAD_EXECUTIVE = 0, 1, 2
+HEAD_STATUS_NAMES = ("in_post", "vacant", "executive")
+
+
+class SchoolState:
+    """All school attributes the rules compute on, as arrays of length ``n``.
+
+    Units: ``outcome`` and ``gap`` in months of progress (outcome relative to the national mean at
+    the start); ``talent``, ``capacity`` and ``head_ability`` on a 0-1 scale; times in years.
+    """
+
+    def __init__(self, table: SchoolTable, rng: np.random.Generator, t_start: float = 0.0) -> None:
+        n = table.n
+        self.n = n
+        # Fixed characteristics
+        self.school_id = table.school_id.copy()
+        self.phase = table.phase.astype(np.int8)
+        self.x_km = table.x_km.astype(float)
+        self.y_km = table.y_km.astype(float)
+        self.rural = table.rural.astype(bool)
+        self.fsm = table.fsm.astype(float)
+        self.ethos = rng.random(n)  # assumption: shared values / priorities as one 0-1 trait (S1, S4)
+        self.pupils = table.pupils.astype(float)
+
+        # Accountability standing: a known grade is kept; an unknown one is drawn from the mix.
+        grade = table.grade.astype(np.int8)
+        unknown = grade == 0
+        grade[unknown] = rng.choice(np.arange(1, 5), size=int(unknown.sum()), p=GRADE_SHARES)
+        self.grade = grade
+        # Latent quality consistent with the grade: a draw from its slice of a standard normal,
+        # less deprived schools doing a little better (assumption; grades correlate with FSM).
+        upper = norm.ppf(1 - np.concatenate([[0.0], np.cumsum(GRADE_SHARES)])[:-1])
+        lower = norm.ppf(1 - np.cumsum(GRADE_SHARES))
+        u = rng.random(n)
+        q = norm.ppf(norm.cdf(lower[grade - 1]) + u * (norm.cdf(upper[grade - 1]) - norm.cdf(lower[grade - 1])))
+        q = np.clip(q, -4, 4)
+        self.head_ability = np.clip(0.5 + QUALITY_SD * (0.8 * q + 0.6 * rng.normal(size=n)), 0.05, 0.95)
+        self.capacity = self.head_ability.copy()
+        self.talent = np.clip(0.5 + QUALITY_SD * (0.8 * q + 0.6 * rng.normal(size=n)), 0.05, 0.95)
+        self.outcome = np.zeros(n)  # set by the improvement rule's setup
+        self.gap = np.zeros(n)
+        self.outcome_at_inspection = np.zeros(n)
+        self.perceived_outcome = np.zeros(n)
+
+        self.t_inspected = t_start - rng.random(n) * 4.0  # last inspection, spread over a cycle
+        self.head = np.full(n, HEAD_IN_POST, dtype=np.int8)
+        self.head_since = t_start - rng.exponential(7.0, size=n)  # assumption: tenure ~ 1 / turnover
+        self.head_left_now = np.zeros(n, dtype=bool)  # set by staffing each step
+        self.executive_lead = np.full(n, -1, dtype=np.int64)  # school whose head covers this one
+        self.n_led = np.zeros(n, dtype=np.int64)  # other schools this school's head leads
+
+        # Derived each step by the rules
+        self.need = np.zeros(n)
+        self.pressure = np.zeros(n)
+        self.inward = np.zeros(n)  # how far the accountability regime turns the school inward, 0-1
+        self.time_away = np.zeros(n)  # share of leadership time spent away from the school
+        self.executive_time = np.zeros(n)  # of which: an executive head leading other schools
+        self.n_partnerships = np.zeros(n, dtype=np.int64)
+        self.n_past_partnerships = np.zeros(n, dtype=np.int64)  # history (S2 lesson 1)
+
+        # Who knows whom: each school's nearest schools, their distances and past joint work.
+        k = min(N_NEIGHBOURS, n - 1)
+        tree = cKDTree(np.column_stack([self.x_km, self.y_km]))
+        dist, idx = tree.query(np.column_stack([self.x_km, self.y_km]), k=k + 1)
+        self.neighbours = idx[:, 1:].astype(np.int64).reshape(n, k)
+        self.neighbour_km = dist[:, 1:].reshape(n, k)
+        self.ties = np.zeros((n, k))  # strength of past joint work with each neighbour, 0-1
+
+    @property
+    def small(self) -> np.ndarray:
+        """Small primaries (under 110 pupils)."""
+        return (self.phase == PRIMARY) & (self.pupils < SMALL_PRIMARY_PUPILS)
+
+    @property
+    def struggling(self) -> np.ndarray:
+        """Schools last graded requires improvement or inadequate."""
+        return self.grade >= 3
+
+    def distance_km(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Straight-line distance between schools ``a`` and ``b``."""
+        return np.hypot(self.x_km[a] - self.x_km[b], self.y_km[a] - self.y_km[b])
+
+    def record_tie(self, a: int, b: int, strength: float) -> None:
+        """Remember that ``a`` and ``b`` worked together, if they are in each other's neighbourhood."""
+        for x, y in ((a, b), (b, a)):
+            slot = np.flatnonzero(self.neighbours[x] == y)
+            if len(slot):
+                self.ties[x, slot[0]] = max(self.ties[x, slot[0]], strength)
