@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+import json
 import zlib
+from dataclasses import asdict
 
 import mesa
 import numpy as np
@@ -20,6 +23,14 @@ def random_stream(seed: int, name: str) -> np.random.Generator:
     the same draws, whatever other components exist (common random numbers across scenarios)."""
     return np.random.Generator(np.random.PCG64(
         np.random.SeedSequence(entropy=seed, spawn_key=(zlib.crc32(name.encode()),))))
+
+
+def spinup_key(settings: Settings) -> str:
+    """What the state at time 0 depends on: runs with equal keys start identically."""
+    c = settings.config
+    return json.dumps({"seed": c.seed, "steps_per_year": c.steps_per_year,
+                       "spinup_years": c.spinup_years, "landscape": c.landscape,
+                       "rules": asdict(c)["rules"]}, sort_keys=True, default=str)
 
 
 class StepFlows:
@@ -154,6 +165,27 @@ class PartnershipModel(mesa.Model):
         s.executive_lead[covered] = -1
         s.head[covered] = HEAD_VACANT
 
+    def fork(self, settings: Settings) -> PartnershipModel:
+        """A copy of this model, at time 0, that goes on under ``settings``.
+
+        The spin-up depends only on what ``spinup_key`` covers (levers are off until time 0), so
+        a fork gives exactly the results of building the model from ``settings`` afresh.
+        """
+        if self.tick != 0:
+            raise RuntimeError("only a model at time 0 (just spun up) can be forked")
+        if spinup_key(settings) != spinup_key(self.settings):
+            raise ValueError("fork() needs the same seed, landscape, rules, step and spin-up")
+        clone = copy.deepcopy(self)
+        clone.settings, clone.config = settings, settings.config
+        clone.n_steps = round(settings.config.years * settings.config.steps_per_year)
+        clone.recorder = Recorder(clone)
+        clone.recorder.record()
+        return clone
+
+    def todays_policy(self, name: str):
+        """The lever's defaults: today's policy, in force whenever a scenario's lever is not."""
+        return self._lever_defaults[name]
+
     def policy_in_force(self, name: str) -> bool:
         """Whether the lever differs from today's policy and is in force now."""
         settings = getattr(self.config, name)
@@ -162,4 +194,4 @@ class PartnershipModel(mesa.Model):
     def lever(self, name: str):
         """The lever's settings while it is in force, else its defaults (today's policy)."""
         settings = getattr(self.config, name)
-        return settings if settings.active(self.now_years) else self._lever_defaults[name]
+        return settings if settings.active(self.now_years) else self.todays_policy(name)

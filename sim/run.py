@@ -30,8 +30,12 @@ class RunResult:
     meta: dict = field(default_factory=dict)
 
 
-def simulate(settings: Settings | dict, progress: bool = False) -> RunResult:
-    """Build the model, run it to the end and return its results."""
+def simulate(settings: Settings | dict, progress: bool = False, start_from=None) -> RunResult:
+    """Build the model, run it to the end and return its results.
+
+    ``start_from``: a model just spun up (see ``spin_up``) with the same ``spinup_key``; the run
+    forks it instead of repeating the spin-up, with identical results.
+    """
     from mesa import Agent
 
     from sim.model import PartnershipModel
@@ -39,13 +43,20 @@ def simulate(settings: Settings | dict, progress: bool = False) -> RunResult:
     if not isinstance(settings, Settings):
         settings = validate(settings)
     start = time.perf_counter()
-    model = PartnershipModel(settings)
+    model = PartnershipModel(settings) if start_from is None else start_from.fork(settings)
     model.run(progress=progress)
     rec = model.recorder
     # Mesa 3.3 keeps a per-model id counter on the Agent class; drop it so sweeps do not leak.
     getattr(Agent, "_ids", {}).pop(model, None)
     meta = run_metadata(settings, wall_time_s=time.perf_counter() - start)
     return RunResult(rec.timeseries, rec.schools, rec.partnerships, meta)
+
+
+def spin_up(settings: Settings):
+    """A model built and spun up to time 0, to fork for several scenarios on the same draws."""
+    from sim.model import PartnershipModel
+
+    return PartnershipModel(settings)
 
 
 def run_metadata(settings: Settings, wall_time_s: float) -> dict:

@@ -56,8 +56,7 @@ class Accountability(Rule):
     def start(self, model) -> None:
         """Fix the grade boundaries at time 0 so that the grades then match the national mix
         (Ofsted, Dec 2018); the standard stays fixed from then on."""
-        regime = model.lever("accountability")
-        raw = self.score(model, regime)
+        raw = self.score(model, model.todays_policy("accountability"))
         self.thresholds = self._boundaries(raw)
         model.schools.grade = (1 + np.searchsorted(-self.thresholds, -raw, side="right")).astype(np.int8)
 
