@@ -1,4 +1,4 @@
-"""Write conf/rules/<name>/default.yaml and conf/landscape/synthetic.yaml from the Params
+"""Write conf/rules/<name>/default.yaml and conf/landscape/<name>.yaml from the Params
 dataclasses (the single source of defaults): ``python -m sim.configgen``."""
 
 from __future__ import annotations
@@ -21,7 +21,10 @@ DEFAULT_RULES = {
     "dissolution": "sim.rules.dissolution.Dissolution",
     "improvement": "sim.rules.improvement.Improvement",
 }
-LANDSCAPES = {"synthetic": "sim.landscape.SyntheticRegion"}
+LANDSCAPES = {
+    "synthetic": "sim.landscape.SyntheticRegion",
+    "gias": "sim.landscape.Gias",
+}
 
 
 def config_node(target: str) -> dict:
@@ -30,7 +33,13 @@ def config_node(target: str) -> dict:
 
     cls = get_class(target)
     return {"_target_": target,
-            **{f.name: getattr(cls.Params(), f.name) for f in dataclasses.fields(cls.Params)}}
+            **{f.name: default(f) for f in dataclasses.fields(cls.Params)}}
+
+
+def default(f: dataclasses.Field):
+    """A field's declared default (without building Params, whose checks may need user input,
+    such as the GIAS landscape's file path)."""
+    return f.default_factory() if f.default is dataclasses.MISSING else f.default
 
 
 def expected_files() -> dict[Path, str]:

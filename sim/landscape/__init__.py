@@ -15,7 +15,8 @@ from sim.landscape.base import (
     Landscape,
     SchoolTable,
 )
+from sim.landscape.gias import Gias
 from sim.landscape.synthetic import SyntheticRegion
 
-__all__ = ["INITIAL_KINDS", "PHASE_NAMES", "PRIMARY", "SECONDARY", "Landscape", "SchoolTable",
+__all__ = ["Gias", "INITIAL_KINDS", "PHASE_NAMES", "PRIMARY", "SECONDARY", "Landscape", "SchoolTable",
            "SyntheticRegion"]
