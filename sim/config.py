@@ -234,7 +234,10 @@ def component(key: str, node: Any, base: type) -> tuple[type, Any]:
     try:
         return cls, cls.Params(**params)
     except ConfigError as error:
-        raise ConfigError(str(error).replace("config key '", f"config key '{key}.", 1)) from None
+        message = str(error)
+        if f"config key '{key}." not in message:  # Params name keys relative to their node
+            message = message.replace("config key '", f"config key '{key}.", 1)
+        raise ConfigError(message) from None
 
 
 def _coerce(key: str, value: Any, type_name: Any) -> Any:

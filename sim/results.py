@@ -129,5 +129,6 @@ class Recorder:
             "strength": pt.strength,
             "impact_measure": pt.impact_measure,
             "funding_gbp": pt.funding_gbp,
+            "funded_until": pt.funded_until,
             "spent_gbp": pt.spent_gbp,
         })

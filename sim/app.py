@@ -1,0 +1,255 @@
+"""The interactive dashboard (Mesa's SolaraViz): a scenario and its counterfactual, side by side.
+
+    make dashboard                        # or: .venv/bin/solara run sim/app.py
+    make dashboard ARGS="landscape.n_schools=600 seed=4"    # Hydra overrides for both runs
+
+Only the interactive view lives here; the model is ``sim.model.PartnershipModel``. The environment
+variable ``SIM_DASHBOARD_OVERRIDES`` (what ``make dashboard ARGS=...`` sets) holds extra Hydra
+overrides, e.g. a smaller landscape for a laptop or a test. See docs/dashboard.md.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from dataclasses import asdict
+
+import mesa
+import pandas as pd
+import solara
+from hydra.errors import HydraException
+from matplotlib.figure import Figure
+from mesa.visualization import Slider, SolaraViz
+from omegaconf.errors import OmegaConfBaseException
+
+from sim.animate import (
+    draw_school_map,
+    map_legend_handles,
+    model_link_groups,
+    outcome_limit,
+    padded_range,
+)
+from sim.config import ConfigError, compose, validate
+from sim.model import PartnershipModel
+from sim.plots import shade_policy
+
+LEVERS = ("funding", "distance", "accountability", "executive_headship")
+SCENARIOS = ["pathfinder", "cluster_lump_sums", "rural_clusters", "executive_heads",
+             "partnership_accountability", "high_stakes", "baseline"]
+AS_SCENARIO = "as the scenario sets it"
+POLICY_START_YEAR = 2  # a lever the scenario leaves alone starts here when changed, like the scenarios'
+
+# Each lever's selector: label shown -> Hydra overrides.
+LEVER_CHOICES = {
+    "funding": {
+        AS_SCENARIO: [],
+        "no programme (£0)": ["funding.budget_gbp_per_year_per_1000_schools=0"],
+        "£450k a year per 1,000 schools": ["funding.budget_gbp_per_year_per_1000_schools=450000"],
+        "£900k a year per 1,000 schools": ["funding.budget_gbp_per_year_per_1000_schools=900000"],
+        "£1.8m a year per 1,000 schools": ["funding.budget_gbp_per_year_per_1000_schools=1800000"],
+    },
+    "distance": {
+        AS_SCENARIO: [],
+        "no limit": ["distance.max_partner_km=null"],
+        "partners within 30 km": ["distance.max_partner_km=30"],
+        "partners within 15 km": ["distance.max_partner_km=15"],
+        "partners within 8 km": ["distance.max_partner_km=8"],
+    },
+    "accountability": {
+        AS_SCENARIO: [],
+        "low stakes (0.2)": ["accountability.stakes=0.2"],
+        "today's stakes (0.5)": ["accountability.stakes=0.5"],
+        "high stakes (0.9)": ["accountability.stakes=0.9"],
+    },
+    "executive_headship": {
+        AS_SCENARIO: [],
+        "up to 3% of heads (today)": ["executive_headship.max_share_of_heads=0.03"],
+        "up to 8% of heads": ["executive_headship.max_share_of_heads=0.08"],
+        "up to 15% of heads": ["executive_headship.max_share_of_heads=0.15"],
+        "up to 25% of heads": ["executive_headship.max_share_of_heads=0.25"],
+    },
+}
+LEVER_LABELS = {"funding": "Funding budget", "distance": "Distance between partners",
+                "accountability": "Accountability stakes",
+                "executive_headship": "Executive heads (cap)"}
+
+
+def dashboard_overrides() -> tuple[str, ...]:
+    """Extra Hydra overrides from ``SIM_DASHBOARD_OVERRIDES`` (e.g. a small landscape)."""
+    return tuple(shlex.split(os.environ.get("SIM_DASHBOARD_OVERRIDES", "")))
+
+
+def scenario_overrides(scenario: str, choices: dict[str, str], base: tuple[str, ...]) -> list[str]:
+    """Hydra overrides for the scenario with the selected lever settings.
+
+    A lever the scenario leaves at today's policy starts at ``POLICY_START_YEAR`` when changed, so
+    the difference from the counterfactual is zero until then, as in every named scenario.
+    """
+    overrides = [*base, f"scenario={scenario}"]
+    untouched = validate(compose(overrides)).config
+    for lever, choice in choices.items():
+        lever_overrides = LEVER_CHOICES[lever][choice]
+        if lever_overrides and asdict(getattr(untouched, lever)) == asdict(
+                type(getattr(untouched, lever))()):
+            lever_overrides = [*lever_overrides, f"{lever}.start_year={POLICY_START_YEAR}"]
+        overrides += lever_overrides
+    return overrides
+
+
+class DashboardModel(mesa.Model):
+    """A scenario and its counterfactual (today's policy) on the same seed, stepped together.
+
+    The counterfactual is built and spun up once; the scenario is a fork of it at time 0, so the
+    two share every random draw and differ only once a lever switches on. A configuration mistake
+    is kept in ``error`` (shown on the page) instead of raised.
+    """
+
+    def __init__(self, scenario: str = "pathfinder", funding: str = AS_SCENARIO,
+                 distance: str = AS_SCENARIO, accountability: str = AS_SCENARIO,
+                 executive_headship: str = AS_SCENARIO, seed: int = 0,
+                 overrides: tuple[str, ...] = ()) -> None:
+        super().__init__(rng=seed)
+        self.scenario_name = scenario
+        self.error: str | None = None
+        self.counterfactual: PartnershipModel | None = None
+        self.scenario: PartnershipModel | None = None
+        choices = {"funding": funding, "distance": distance, "accountability": accountability,
+                   "executive_headship": executive_headship}
+        base = (*overrides, f"seed={seed}")
+        try:
+            policy = validate(compose(scenario_overrides(scenario, choices, base)))
+            counterfactual = validate(compose([*base, "scenario=baseline"]))
+        except (ConfigError, HydraException, OmegaConfBaseException) as error:
+            self.error = str(error)
+            self.running = False
+            return
+        self.counterfactual = PartnershipModel(counterfactual)
+        self.scenario = self.counterfactual.fork(policy)
+        self.outcome_limit = outcome_limit(self.counterfactual.schools.outcome)
+
+    def step(self) -> None:
+        """Advance both runs one step (a month by default); stop at the end of the horizon."""
+        if self.scenario is None or self.scenario.tick >= self.scenario.n_steps:
+            self.running = False
+            return
+        self.counterfactual.step()
+        self.scenario.step()
+        self.running = self.scenario.tick < self.scenario.n_steps
+
+    def difference(self) -> pd.DataFrame:
+        """Time series of both runs and scenario minus counterfactual, so far."""
+        ts = pd.DataFrame(self.scenario.recorder.rows)
+        base = pd.DataFrame(self.counterfactual.recorder.rows)
+        ts["outcome_difference"] = ts.mean_outcome - base.mean_outcome
+        ts["gap_difference"] = ts.disadvantage_gap - base.disadvantage_gap
+        for column in ("mean_outcome", "disadvantage_gap", "n_informal", "n_funded",
+                       "n_federation", "cum_spend_gbp"):
+            ts[f"counterfactual_{column}"] = base[column]
+        return ts
+
+
+# -- the views ------------------------------------------------------------------------------------
+def map_figure(model: DashboardModel) -> Figure:
+    """The counterfactual's and the scenario's schools and partnerships, side by side."""
+    fig = Figure(figsize=(11, 5.6), layout="constrained")
+    axes = fig.subplots(1, 2, sharex=True, sharey=True)
+    runs = ((model.counterfactual, "Counterfactual: today's policy"),
+            (model.scenario, f"Scenario: {model.scenario_name}"))
+    for ax, (run, title) in zip(axes, runs, strict=True):
+        s = run.schools
+        dots = draw_school_map(ax, s.x_km, s.y_km, s.outcome, s.pupils, model_link_groups(run),
+                               model.outcome_limit, f"{title} ({run.partnerships.active.sum()} "
+                               "partnerships)", executive=s.head == 2)
+        ax.set_xlim(*padded_range(s.x_km))
+        ax.set_ylim(*padded_range(s.y_km))
+    fig.colorbar(dots, ax=axes, shrink=0.7, label="pupil outcome (months vs national mean)")
+    fig.legend(handles=map_legend_handles(), loc="outside lower center", ncol=4, fontsize=9)
+    fig.suptitle(f"Schools coloured by outcome, sized by roll — year {model.scenario.now_years:.1f}")
+    return fig
+
+
+def charts_figure(model: DashboardModel) -> Figure:
+    """Outcomes, the gap, their differences and partnerships by kind, for both runs."""
+    ts = model.difference()
+    t = ts.time_years
+    fig = Figure(figsize=(11, 7), layout="constrained")
+    (ax_outcome, ax_diff), (ax_gap, ax_kinds) = fig.subplots(2, 2, sharex=True)
+    ax_outcome.plot(t, ts.counterfactual_mean_outcome, color="grey", ls="--",
+                    label="counterfactual")
+    ax_outcome.plot(t, ts.mean_outcome, color="tab:blue", label="scenario")
+    ax_outcome.set(title="Mean pupil outcome", ylabel="months vs national mean at start")
+    ax_gap.plot(t, ts.counterfactual_disadvantage_gap, color="grey", ls="--",
+                label="counterfactual")
+    ax_gap.plot(t, ts.disadvantage_gap, color="tab:red", label="scenario")
+    ax_gap.set(title="Disadvantage gap", ylabel="gap (months)")
+    ax_diff.axhline(0, color="black", lw=0.8)
+    ax_diff.plot(t, ts.outcome_difference, color="tab:blue", lw=2, label="mean pupil outcome")
+    ax_diff.plot(t, ts.gap_difference, color="tab:red", lw=2,
+                 label="disadvantage gap (below 0: narrower)")
+    ax_diff.set(title="Scenario − counterfactual (same random draws)", ylabel="difference (months)")
+    for column, label, colour in (("n_informal", "informal", "#9e9e9e"),
+                                  ("n_funded", "funded", "#1b9e77"),
+                                  ("n_federation", "federation / trust", "#7b3294")):
+        ax_kinds.plot(t, ts[f"counterfactual_{column}"], color=colour, ls="--")
+        ax_kinds.plot(t, ts[column], color=colour, label=label)
+    ax_kinds.plot([], [], color="black", ls="--", label="counterfactual (dashed)")
+    ax_kinds.set(title="Active partnerships by kind", ylabel="number")
+    horizon = model.scenario.n_steps * model.scenario.dt
+    for ax in (ax_outcome, ax_diff, ax_gap, ax_kinds):
+        shade_policy(ax, ts)
+        ax.set_xlim(0, horizon)
+        ax.grid(alpha=0.3)
+        ax.legend(loc="upper left", fontsize=8)
+    for ax in (ax_gap, ax_kinds):
+        ax.set_xlabel("time (years)")
+    return fig
+
+
+def summary_text(model: DashboardModel) -> str:
+    """One paragraph: where the run is and how far the scenario is from the counterfactual."""
+    ts = model.difference().iloc[-1]
+    horizon = model.scenario.n_steps * model.scenario.dt
+    spend = ts.cum_spend_gbp - ts.counterfactual_cum_spend_gbp
+    return (f"**Year {ts.time_years:.1f} of {horizon:g}** — scenario **{model.scenario_name}** "
+            f"against today's policy, seed {model.scenario.config.seed}, "
+            f"{model.scenario.schools.n} schools.  \n"
+            f"Difference in mean pupil outcome: **{ts.outcome_difference:+.3f} months**; "
+            f"in the disadvantage gap: **{ts.gap_difference:+.3f} months**; "
+            f"extra money spent: **£{spend:,.0f}**.")
+
+
+def SchoolMap(model: DashboardModel):
+    """Summary line and the two maps (or the configuration error)."""
+    with solara.Column() as view:
+        if model.error is not None:
+            solara.Error(f"Configuration error: {model.error}")
+        else:
+            solara.Markdown(summary_text(model))
+            solara.FigureMatplotlib(map_figure(model), format="png", dpi=80)
+    return view
+
+
+def Charts(model: DashboardModel):
+    """Live charts of both runs and their difference."""
+    with solara.Column() as view:
+        if model.error is None:
+            solara.FigureMatplotlib(charts_figure(model), format="png", dpi=80)
+    return view
+
+
+model_params = {
+    "scenario": {"type": "Select", "value": "pathfinder", "values": SCENARIOS,
+                 "label": "Scenario"},
+    **{lever: {"type": "Select", "value": AS_SCENARIO, "values": list(LEVER_CHOICES[lever]),
+               "label": LEVER_LABELS[lever]} for lever in LEVERS},
+    "seed": Slider("Seed (random draws)", value=0, min=0, max=20, step=1),
+    "overrides": dashboard_overrides(),
+}
+
+
+@solara.component
+def Page():
+    """The page solara serves: each browser session gets its own pair of runs."""
+    model = solara.use_memo(lambda: DashboardModel(overrides=dashboard_overrides()), [])
+    SolaraViz(model, components=[SchoolMap, Charts], model_params=model_params,
+              name="School partnerships: scenario vs counterfactual", play_interval=150)

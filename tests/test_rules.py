@@ -1,0 +1,110 @@
+"""Each rule does its job: switching it off removes a behaviour the rest of the model shows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import build, settings_for
+from sim.config import ConfigError
+from sim.model import PartnershipModel
+from sim.rules import PHASES
+
+
+def test_rules_run_in_the_documented_phase_order():
+    model = build()
+    phases = [rule.phase for rule in model.rules]
+    assert phases == sorted(phases, key=PHASES.index)
+    assert [r.__class__.__name__ for r in model.rules] == [
+        "Staffing", "Accountability", "ExecutiveHeadship", "Need", "Formation",
+        "FundedProgramme", "Running", "Dissolution", "Improvement"]
+
+
+@pytest.mark.parametrize("switch_off", ["~rules/staffing", "rules.staffing=null"])
+def test_a_rule_can_be_switched_off_from_config(switch_off):
+    model = build(switch_off)
+    assert model.rule("Staffing") is None
+    assert len(model.rules) == 8
+
+
+def test_staffing_makes_heads_leave_and_posts_fall_vacant(run):
+    on = run().timeseries
+    off = run("~rules/staffing").timeseries
+    assert on.n_head_vacancies.sum() > 0
+    assert off.n_head_vacancies.sum() == 0
+
+
+def test_staffing_turns_teachers_over(run):
+    on, off = run().schools, run("~rules/staffing").schools
+    change_on = on.groupby("school_id").talent.agg(np.ptp).mean()
+    change_off = off.groupby("school_id").talent.agg(np.ptp).mean()
+    assert change_on > 2 * change_off
+
+
+def test_accountability_reinspects_and_regrades(run):
+    def regraded(schools):
+        return (schools.groupby("school_id").grade.nunique() > 1).mean()
+
+    assert regraded(run().schools) > 0.1
+    assert regraded(run("~rules/accountability").schools) == 0
+
+
+def test_executive_headship_appoints_executive_heads(run):
+    assert run().timeseries.n_executive_heads.max() > 0
+    assert run("~rules/executive_headship").timeseries.n_executive_heads.max() == 0
+
+
+def test_need_drives_seeking():
+    with_need = build("spinup_years=0")
+    without = build("spinup_years=0", "~rules/need")
+    for model in (with_need, without):
+        model.run()
+    assert with_need.schools.need.mean() > 0.05
+    assert np.all(without.schools.need == 0)
+    formed = [m.recorder.timeseries.new_formed.sum() for m in (with_need, without)]
+    assert formed[0] > formed[1]
+
+
+def test_formation_forms_organic_partnerships(run):
+    on, off = run().partnerships, run("~rules/formation").partnerships
+    assert ((on.origin == "organic") & (on.formed_at >= 0)).sum() > 5
+    assert (off.origin == "organic").sum() == 0
+
+
+def test_funded_programme_funds_partnerships(run):
+    on = run("scenario=pathfinder", "funding.start_year=0").partnerships
+    off = run("scenario=pathfinder", "funding.start_year=0", "~rules/funding").partnerships
+    assert (on.funding_gbp > 0).sum() > 0
+    assert (off.funding_gbp > 0).sum() == 0
+
+
+def test_running_builds_trust_and_costs_time(run):
+    on, off = run(), run("~rules/running")
+    assert on.timeseries.mean_time_away.iloc[-1] > 0
+    assert off.timeseries.mean_time_away.max() == 0
+    assert on.partnerships.strength.max() > 0.5
+    initial = off.partnerships.origin == "initial"
+    assert np.all(off.partnerships.strength[~initial] == 0)
+
+
+def test_dissolution_ends_partnerships(run):
+    assert run().timeseries.new_dissolved.sum() > 0
+    off = run("~rules/dissolution")
+    assert off.timeseries.new_dissolved.sum() == 0
+    assert (off.partnerships.end_reason != "").sum() == 0
+
+
+def test_improvement_moves_outcomes(run):
+    on = run().schools.groupby("school_id").outcome.agg(np.ptp)
+    off = run("~rules/improvement").schools.groupby("school_id").outcome.agg(np.ptp)
+    assert on.mean() > 0.5
+    assert off.max() == 0
+
+
+def test_a_rule_with_a_phase_not_in_the_schedule_is_refused():
+    settings = settings_for()
+    name, cls, params = settings.rules[0]
+    bad = type("Wandering", (cls,), {"phase": "lunch"})
+    settings.rules[0] = (name, bad, params)
+    with pytest.raises(ConfigError, match="phase"):
+        PartnershipModel(settings)
