@@ -1,0 +1,85 @@
+"""Configuration: every mistake stops the run before it starts, naming the key and what is allowed."""
+
+from __future__ import annotations
+
+import pytest
+from hydra.errors import ConfigCompositionException
+from omegaconf import open_dict
+
+from sim.config import ConfigError, compose, validate
+from sim.configgen import expected_files
+
+SCENARIOS = ["baseline", "pathfinder", "rural_clusters", "executive_heads",
+             "partnership_accountability", "cluster_lump_sums", "high_stakes"]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_every_scenario_composes_and_validates(scenario):
+    settings = validate(compose([f"scenario={scenario}"]))
+    assert settings.config.name == scenario
+
+
+@pytest.mark.parametrize(("override", "key", "allowed"), [
+    ("funding.amount_primary_gbp=-30000", "funding.amount_primary_gbp", "> 0"),
+    ("funding.budget_gbp_per_year_per_1000_schools=-1", "funding.budget_gbp_per_year_per_1000_schools", ">= 0"),
+    ("funding.share_cover=0.9", "funding.share_*", "sum to 1"),
+    ("funding.recipient=school", "funding.recipient", "'pair' or 'cluster'"),
+    ("accountability.stakes=1.5", "accountability.stakes", "between 0 and 1"),
+    ("executive_headship.triggers=[holiday]", "executive_headship.triggers", "vacancy"),
+    ("distance.max_partner_km=0", "distance.max_partner_km", "> 0"),
+    ("funding.stop_year=0", "funding.stop_year", "after start_year"),
+    ("landscape.n_schools=0", "landscape.n_schools", "at least 2"),
+    ("years=0", "years", "(0, 200]"),
+    ("steps_per_year=0", "steps_per_year", "1 to 365"),
+    ("rules.running.learn_rate_per_year=-1", "rules.running.learn_rate_per_year", ">= 0"),
+    ("rules.dissolution.rel_hazard_funded=2", "rules.dissolution.rel_hazard_funded", "between 0 and 1"),
+    ("rules.formation.max_cluster_size=1", "rules.formation.max_cluster_size", ">= 2"),
+    ("rules.formation.max_cluster_size=2.5", "rules.formation.max_cluster_size", "an integer"),
+    ("rules.running.learn_rate_per_year=fast", "rules.running.learn_rate_per_year", "a number"),
+    ("+rules.formation.speed=3", "rules.formation.speed", "a parameter of Formation"),
+    ("rules.formation._target_=nowhere.Rule", "rules.formation._target_", "cannot import"),
+    ("rules.formation._target_=sim.state.SchoolState", "rules.formation._target_", "subclass of sim.rules.Rule"),
+    ("landscape._target_=sim.rules.running.Running", "landscape._target_", "a subclass of sim.landscape"),
+])
+def test_a_bad_value_names_the_key_and_what_is_allowed(override, key, allowed):
+    with pytest.raises(ConfigError) as error:
+        validate(compose([override]))
+    message = str(error.value)
+    assert f"'{key}'" in message
+    assert allowed in message
+
+
+def test_all_rules_switched_off_is_refused():
+    cfg = compose([])
+    with open_dict(cfg):
+        for name in list(cfg.rules):
+            cfg.rules[name] = None
+    with pytest.raises(ConfigError, match="at least one rule"):
+        validate(cfg)
+
+
+@pytest.mark.parametrize("override", ["colour=blue", "funding.amount=3", "seed=abc",
+                                      "scenario=imaginary", "landscape=atlantis"])
+def test_unknown_keys_and_wrong_types_fail_at_composition(override):
+    with pytest.raises(ConfigCompositionException):
+        compose([override])
+
+
+def test_a_researcher_can_add_a_rule_through_config():
+    cfg = compose([])
+    with open_dict(cfg):
+        cfg.rules.extra_staffing = {"_target_": "sim.rules.staffing.Staffing",
+                                    "head_turnover_per_year": 0.2}
+    settings = validate(cfg)
+    names = [name for name, _, _ in settings.rules]
+    assert "extra_staffing" in names
+    params = dict((name, p) for name, _, p in settings.rules)["extra_staffing"]
+    assert params.head_turnover_per_year == 0.2 and params.vacancy_fill_per_year == 2.0
+
+
+def test_generated_config_files_match_the_parameter_defaults():
+    """conf/rules/*/default.yaml and conf/landscape/*.yaml are generated from the Params
+    dataclasses; this fails when a default changes in code but not in config."""
+    for path, text in expected_files().items():
+        assert path.exists(), f"{path} missing: run python -m sim.configgen"
+        assert path.read_text() == text, f"{path} is stale: run python -m sim.configgen"
