@@ -23,6 +23,8 @@ DEFAULT_RULES = {
 }
 LANDSCAPES = {
     "synthetic": "sim.landscape.SyntheticRegion",
+    "england": "sim.landscape.England",
+    "region": "sim.landscape.Region",
     "gias": "sim.landscape.Gias",
 }
 

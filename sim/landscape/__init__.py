@@ -15,8 +15,9 @@ from sim.landscape.base import (
     Landscape,
     SchoolTable,
 )
+from sim.landscape.england import England, Region
 from sim.landscape.gias import Gias
 from sim.landscape.synthetic import SyntheticRegion
 
-__all__ = ["Gias", "INITIAL_KINDS", "PHASE_NAMES", "PRIMARY", "SECONDARY", "Landscape", "SchoolTable",
+__all__ = ["England", "Gias", "Region", "INITIAL_KINDS", "PHASE_NAMES", "PRIMARY", "SECONDARY", "Landscape", "SchoolTable",
            "SyntheticRegion"]
