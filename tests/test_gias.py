@@ -106,8 +106,8 @@ def test_imputations_logged_on_a_fresh_file(tmp_path, caplog):
     assert "no overall Ofsted grade for 2 school(s)" in caplog.text
 
 
-def test_text_in_a_coordinate_is_an_error_naming_the_lines():
-    with pytest.raises(ConfigError, match=r"gias_bad_easting.csv.*'Easting'.*lines 5, 24"):
+def test_text_in_a_coordinate_is_an_error_naming_the_rows():
+    with pytest.raises(ConfigError, match=r"gias_bad_easting.csv.*'Easting'.*rows 5, 24"):
         load(DATA / "gias_bad_easting.csv")
     # Outside the filter, the bad lines do not matter.
     assert load(DATA / "gias_bad_easting.csv", local_authorities=["Plymouth"]).n == 5
@@ -123,14 +123,13 @@ def test_missing_column_and_missing_file_are_errors():
 
 
 @pytest.mark.parametrize(("column", "value", "message"), [
-    ("URN", "abc", r"'URN' is missing or not a whole number at line 2"),
-    ("URN", "113002", r"'URN' repeats URNs \[113002\] at lines 2, 3"),
+    ("URN", "abc", r"'URN' is missing or not a whole number at row 2"),
+    ("URN", "113002", r"'URN' repeats URNs \[113002\] at rows 2, 3"),
     ("PhaseOfEducation (name)", "Primry", r"'PhaseOfEducation \(name\)' has unknown value.*'Primry'"),
-    ("EstablishmentStatus (name)", "", r"'EstablishmentStatus \(name\)' has unknown value.*line 2"),
-    ("NumberOfPupils", "ninety", r"'NumberOfPupils' is not a number of pupils .* at line 2"),
-    ("PercentageFSM", "130", r"'PercentageFSM' is not a percentage .* at line 2"),
-    ("Northing", "-5", r"'Northing' is not a British National Grid coordinate .* at line 2"),
-    ("UrbanRural (name)", "Seaside", r"'UrbanRural \(name\)' has value.*'Seaside'.*line 2"),
+    ("EstablishmentStatus (name)", "", r"'EstablishmentStatus \(name\)' has unknown value.*row 2"),
+    ("NumberOfPupils", "ninety", r"'NumberOfPupils' is not a number of pupils .* at row 2"),
+    ("PercentageFSM", "130", r"'PercentageFSM' is not a percentage .* at row 2"),
+    ("Northing", "-5", r"'Northing' is not a British National Grid coordinate .* at row 2"),
 ])
 def test_malformed_values_are_errors_naming_the_rows(tmp_path, column, value, message):
     def edit(frame):
@@ -138,6 +137,16 @@ def test_malformed_values_are_errors_naming_the_rows(tmp_path, column, value, me
 
     with pytest.raises(ConfigError, match=message):
         load(rewrite(tmp_path, edit))
+
+
+def test_unclassified_urban_rural_is_taken_from_the_nearest_school(tmp_path, caplog):
+    def edit(frame):
+        frame.loc[frame.URN == "113010", "UrbanRural (name)"] = "(pseudo) Channel Islands/Isle of Man"
+
+    with caplog.at_level(logging.WARNING, logger="sim.landscape.gias"):
+        table = load(rewrite(tmp_path, edit))
+    assert table.rural[table.school_id == 113010][0]  # its nearest classified school is rural
+    assert "(pseudo) Channel Islands/Isle of Man" in caplog.text and "for 2 school(s)" in caplog.text
 
 
 def test_utf8_file_read_with_the_right_encoding(tmp_path):
@@ -168,4 +177,4 @@ def test_cli_prints_one_line_for_a_bad_file(tmp_path):
         capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent, timeout=120)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
-    assert "Configuration error" in done.stderr and "lines 5, 24" in done.stderr
+    assert "Configuration error" in done.stderr and "rows 5, 24" in done.stderr

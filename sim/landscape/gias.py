@@ -6,7 +6,7 @@ loader keeps open primary and secondary schools, optionally in some local author
 and turns existing trusts and federations into the run's initial (formal) partnerships. What it
 imputes, drops or rejects is listed in docs/landscapes.md; every such decision is logged with a count.
 The whole file is read and checked when the config is validated, so a bad file stops a run before
-any work, with a ``ConfigError`` naming the file, the column and the lines.
+any work, with a ``ConfigError`` naming the file, the column and the rows.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ GRADES = {"Outstanding": 1, "Good": 2, "Requires improvement": 3, "Inadequate": 
 # British National Grid extent (metres): anything outside is a corrupt coordinate.
 EASTING_RANGE_M = (0.0, 700_000.0)
 NORTHING_RANGE_M = (0.0, 1_300_000.0)
-MAX_LINES_SHOWN = 8
+MAX_ROWS_SHOWN = 8
 
 
 class Gias(Landscape):
@@ -106,7 +106,8 @@ def _load(path: str, mtime_ns: int, size: int, encoding: str, local_authorities:
 
 
 def read_extract(path: str, encoding: str = "cp1252", need_region: bool = False) -> pd.DataFrame:
-    """The columns the model uses, as text, with a ``line`` column (the line number in the file)."""
+    """The columns the model uses, as text, with a ``row`` column: the row number a spreadsheet
+    shows (the header is row 1)."""
     name = Path(path).name
     try:
         header = pd.read_csv(path, encoding=encoding, nrows=0).columns
@@ -130,7 +131,7 @@ def read_extract(path: str, encoding: str = "cp1252", need_region: bool = False)
     except pd.errors.ParserError as error:
         raise ConfigError(f"landscape.path: {name} is not a readable CSV ({error})") from None
     frame = frame.apply(lambda column: column.str.strip())
-    frame["line"] = np.arange(2, len(frame) + 2)  # line 1 is the header
+    frame["row"] = np.arange(2, len(frame) + 2)  # row 1 is the header
     return frame
 
 
@@ -141,8 +142,8 @@ def to_school_table(frame: pd.DataFrame, path: str, local_authorities=(), region
     duplicated = urn.duplicated(keep=False)
     if duplicated.any():
         raise ConfigError(f"landscape.path: {name}: column 'URN' repeats URNs "
-                          f"{sorted(set(urn[duplicated]))[:MAX_LINES_SHOWN]} at "
-                          f"{_lines(frame[duplicated])}")
+                          f"{sorted(set(urn[duplicated]))[:MAX_ROWS_SHOWN]} at "
+                          f"{_rows(frame[duplicated])}")
     frame = frame.assign(URN=urn)
     _check_values(frame, "EstablishmentStatus (name)", STATUS_KEPT | STATUS_DROPPED, name)
     _check_values(frame, "PhaseOfEducation (name)", set(PHASES) | PHASES_DROPPED, name)
@@ -184,11 +185,11 @@ def to_school_table(frame: pd.DataFrame, path: str, local_authorities=(), region
     return table
 
 
-def _lines(rows: pd.DataFrame) -> str:
-    """'lines 3, 7 and 12' (the first few), for error messages."""
-    lines = [str(x) for x in rows["line"].head(MAX_LINES_SHOWN)]
-    more = f" and {len(rows) - len(lines)} more" if len(rows) > len(lines) else ""
-    return f"line{'s' if len(rows) > 1 else ''} {', '.join(lines)}{more}"
+def _rows(rows: pd.DataFrame) -> str:
+    """'rows 3, 7, 12 and 5 more' (the first few), for error messages."""
+    numbers = [str(x) for x in rows["row"].head(MAX_ROWS_SHOWN)]
+    more = f" and {len(rows) - len(numbers)} more" if len(rows) > len(numbers) else ""
+    return f"row{'s' if len(rows) > 1 else ''} {', '.join(numbers)}{more}"
 
 
 def _integers(frame: pd.DataFrame, column: str, name: str) -> pd.Series:
@@ -196,16 +197,16 @@ def _integers(frame: pd.DataFrame, column: str, name: str) -> pd.Series:
     bad = values.isna() | (values != values.round())
     if bad.any():
         raise ConfigError(f"landscape.path: {name}: column {column!r} is missing or not a whole "
-                          f"number at {_lines(frame[bad])}")
+                          f"number at {_rows(frame[bad])}")
     return values.astype(np.int64)
 
 
 def _check_values(frame: pd.DataFrame, column: str, allowed: set[str], name: str) -> None:
     bad = ~frame[column].isin(allowed)
     if bad.any():
-        seen = sorted(set(frame.loc[bad, column]))[:MAX_LINES_SHOWN]
+        seen = sorted(set(frame.loc[bad, column]))[:MAX_ROWS_SHOWN]
         raise ConfigError(f"landscape.path: {name}: column {column!r} has unknown value(s) {seen} "
-                          f"at {_lines(frame[bad])}; known: {sorted(allowed)}")
+                          f"at {_rows(frame[bad])}; known: {sorted(allowed)}")
 
 
 def _filter(frame: pd.DataFrame, column: str, key: str, what: str, names,
@@ -230,12 +231,12 @@ def _filter(frame: pd.DataFrame, column: str, key: str, what: str, names,
 
 
 def _coordinates(frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Blank Easting/Northing: dropped (logged). Text or off-grid values: an error naming lines."""
+    """Blank Easting/Northing: dropped (logged). Text or off-grid values: an error naming rows."""
     blank = (frame["Easting"] == "") | (frame["Northing"] == "")
     if blank.any():
-        urns = ", ".join(str(u) for u in frame.loc[blank, "URN"].head(MAX_LINES_SHOWN))
+        urns = ", ".join(str(u) for u in frame.loc[blank, "URN"].head(MAX_ROWS_SHOWN))
         log.warning("%s: %d school(s) dropped: no Easting/Northing (URN %s%s)", name,
-                    int(blank.sum()), urns, ", ..." if blank.sum() > MAX_LINES_SHOWN else "")
+                    int(blank.sum()), urns, ", ..." if blank.sum() > MAX_ROWS_SHOWN else "")
         frame = frame[~blank]
     for column, (low, high) in (("Easting", EASTING_RANGE_M), ("Northing", NORTHING_RANGE_M)):
         values = pd.to_numeric(frame[column], errors="coerce")
@@ -243,7 +244,7 @@ def _coordinates(frame: pd.DataFrame, name: str) -> pd.DataFrame:
         if bad.any():
             raise ConfigError(f"landscape.path: {name}: column {column!r} is not a British "
                               f"National Grid coordinate in metres ({low:,.0f} to {high:,.0f}) at "
-                              f"{_lines(frame[bad])} (e.g. {frame.loc[bad, column].iloc[0]!r})")
+                              f"{_rows(frame[bad])} (e.g. {frame.loc[bad, column].iloc[0]!r})")
         frame = frame.assign(**{column: values})
     return frame
 
@@ -256,7 +257,7 @@ def _numbers(frame: pd.DataFrame, column: str, low: float, high: float, unit: st
     bad = ~blank & (values.isna() | (values < low) | (values > high))
     if bad.any():
         raise ConfigError(f"landscape.path: {name}: column {column!r} is not {unit} ({low:g} to "
-                          f"{high:g}) at {_lines(frame[bad])} "
+                          f"{high:g}) at {_rows(frame[bad])} "
                           f"(e.g. {frame.loc[bad, column].iloc[0]!r})")
     return values.to_numpy(float, copy=True)
 
@@ -295,26 +296,24 @@ def _fsm(frame: pd.DataFrame, phase: np.ndarray, name: str) -> np.ndarray:
 
 
 def _rural(frame: pd.DataFrame, x_km: np.ndarray, y_km: np.ndarray, name: str) -> np.ndarray:
-    """Rural if the ONS rural-urban class says so; blank taken from the nearest classified school."""
+    """Rural if the ONS rural-urban class says so; a blank class, or one naming neither urban nor
+    rural, is taken from the nearest classified school (logged)."""
     text = frame["UrbanRural (name)"].to_numpy(str)
     is_rural = np.char.find(np.char.lower(text), "rural") >= 0
     is_urban = np.char.find(np.char.lower(text), "urban") >= 0
-    unknown = ~is_rural & ~is_urban & (text != "")
+    unknown = ~is_rural & ~is_urban
+    if unknown.all():
+        raise ConfigError(f"landscape.path: {name}: column 'UrbanRural (name)' names neither urban "
+                          "nor rural for any school")
     if unknown.any():
-        seen = sorted(set(text[unknown]))[:MAX_LINES_SHOWN]
-        raise ConfigError(f"landscape.path: {name}: column 'UrbanRural (name)' has value(s) {seen} "
-                          f"naming neither urban nor rural at {_lines(frame[unknown])}")
-    blank = text == ""
-    if blank.any():
-        if blank.all():
-            raise ConfigError(f"landscape.path: {name}: column 'UrbanRural (name)' is blank for "
-                              "every school")
-        known = np.flatnonzero(~blank)
+        known = np.flatnonzero(~unknown)
         _, nearest = cKDTree(np.column_stack([x_km[known], y_km[known]])).query(
-            np.column_stack([x_km[blank], y_km[blank]]))
-        is_rural[blank] = is_rural[known[nearest]]
-        log.warning("%s: UrbanRural blank for %d school(s); taken from the nearest classified "
-                    "school", name, int(blank.sum()))
+            np.column_stack([x_km[unknown], y_km[unknown]]))
+        is_rural[unknown] = is_rural[known[nearest]]
+        values = sorted({v or "(blank)" for v in text[unknown]})[:MAX_ROWS_SHOWN]
+        log.warning("%s: UrbanRural blank or neither urban nor rural (%s) for %d school(s); taken "
+                    "from the nearest classified school", name, ", ".join(values),
+                    int(unknown.sum()))
     return is_rural
 
 

@@ -85,7 +85,7 @@ def write(name, records, columns=COLUMNS):
 if __name__ == "__main__":
     good = list(rows())
     write("gias_small.csv", good)
-    # Text where a coordinate should be (lines 5 and 24 of the file).
+    # Text where a coordinate should be (rows 5 and 24, counting the header as row 1).
     bad = [dict(r) for r in good]
     bad[3]["Easting"] = "not known"
     bad[22]["Easting"] = "29l500"
