@@ -10,6 +10,7 @@ overrides, e.g. a smaller landscape for a laptop or a test. See docs/dashboard.m
 
 from __future__ import annotations
 
+import html
 import os
 import shlex
 from dataclasses import asdict
@@ -20,6 +21,7 @@ import solara
 from hydra.errors import HydraException
 from matplotlib.figure import Figure
 from mesa.visualization import Slider, SolaraViz
+from mesa.visualization.utils import update_counter
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.animate import (
@@ -31,12 +33,12 @@ from sim.animate import (
 )
 from sim.config import ConfigError, compose, validate
 from sim.model import PartnershipModel
-from sim.plots import shade_policy
 
 LEVERS = ("funding", "distance", "accountability", "executive_headship")
 SCENARIOS = ["pathfinder", "cluster_lump_sums", "rural_clusters", "executive_heads",
              "partnership_accountability", "high_stakes", "baseline"]
 AS_SCENARIO = "as the scenario sets it"
+RENDER_INTERVAL = 3  # steps per redraw (and per click of Step): a quarter of a year at monthly steps
 POLICY_START_YEAR = 2  # a lever the scenario leaves alone starts here when changed, like the scenarios'
 
 # Each lever's selector: label shown -> Hydra overrides.
@@ -149,92 +151,138 @@ class DashboardModel(mesa.Model):
 
 
 # -- the views ------------------------------------------------------------------------------------
+# Figures use fixed margins rather than a layout engine: they are redrawn on every step.
+KIND_SERIES = (("n_informal", "informal", "#9e9e9e"), ("n_funded", "funded", "#1b9e77"),
+               ("n_federation", "federation / trust", "#7b3294"))
+
+
 def map_figure(model: DashboardModel) -> Figure:
     """The counterfactual's and the scenario's schools and partnerships, side by side."""
-    fig = Figure(figsize=(11, 5.6), layout="constrained")
-    axes = fig.subplots(1, 2, sharex=True, sharey=True)
+    fig = Figure(figsize=(10, 5.6))
+    axes = fig.subplots(1, 2, sharex=True, sharey=True,
+                        gridspec_kw={"left": 0.07, "right": 0.87, "bottom": 0.17, "top": 0.84,
+                                     "wspace": 0.06})
     runs = ((model.counterfactual, "Counterfactual: today's policy"),
             (model.scenario, f"Scenario: {model.scenario_name}"))
     for ax, (run, title) in zip(axes, runs, strict=True):
         s = run.schools
         dots = draw_school_map(ax, s.x_km, s.y_km, s.outcome, s.pupils, model_link_groups(run),
-                               model.outcome_limit, f"{title} ({run.partnerships.active.sum()} "
-                               "partnerships)", executive=s.head == 2)
+                               model.outcome_limit, f"{title}\n{run.partnerships.active.sum()} "
+                               "active partnerships", executive=s.head == 2)
         ax.set_xlim(*padded_range(s.x_km))
         ax.set_ylim(*padded_range(s.y_km))
-    fig.colorbar(dots, ax=axes, shrink=0.7, label="pupil outcome (months vs national mean)")
-    fig.legend(handles=map_legend_handles(), loc="outside lower center", ncol=4, fontsize=9)
-    fig.suptitle(f"Schools coloured by outcome, sized by roll — year {model.scenario.now_years:.1f}")
+    axes[1].set_ylabel("")
+    fig.colorbar(dots, cax=fig.add_axes((0.89, 0.2, 0.015, 0.6)),
+                 label="pupil outcome\n(months vs national mean)")
+    fig.legend(handles=map_legend_handles(), loc="lower center", ncol=4, fontsize=9)
+    fig.suptitle(f"Schools coloured by outcome, sized by roll — year {model.scenario.now_years:.1f}",
+                 y=0.98)
     return fig
 
 
-def charts_figure(model: DashboardModel) -> Figure:
-    """Outcomes, the gap, their differences and partnerships by kind, for both runs."""
-    ts = model.difference()
-    t = ts.time_years
-    fig = Figure(figsize=(11, 7), layout="constrained")
-    (ax_outcome, ax_diff), (ax_gap, ax_kinds) = fig.subplots(2, 2, sharex=True)
-    ax_outcome.plot(t, ts.counterfactual_mean_outcome, color="grey", ls="--",
-                    label="counterfactual")
-    ax_outcome.plot(t, ts.mean_outcome, color="tab:blue", label="scenario")
-    ax_outcome.set(title="Mean pupil outcome", ylabel="months vs national mean at start")
-    ax_gap.plot(t, ts.counterfactual_disadvantage_gap, color="grey", ls="--",
-                label="counterfactual")
-    ax_gap.plot(t, ts.disadvantage_gap, color="tab:red", label="scenario")
-    ax_gap.set(title="Disadvantage gap", ylabel="gap (months)")
-    ax_diff.axhline(0, color="black", lw=0.8)
-    ax_diff.plot(t, ts.outcome_difference, color="tab:blue", lw=2, label="mean pupil outcome")
-    ax_diff.plot(t, ts.gap_difference, color="tab:red", lw=2,
-                 label="disadvantage gap (below 0: narrower)")
-    ax_diff.set(title="Scenario − counterfactual (same random draws)", ylabel="difference (months)")
-    for column, label, colour in (("n_informal", "informal", "#9e9e9e"),
-                                  ("n_funded", "funded", "#1b9e77"),
-                                  ("n_federation", "federation / trust", "#7b3294")):
-        ax_kinds.plot(t, ts[f"counterfactual_{column}"], color=colour, ls="--")
-        ax_kinds.plot(t, ts[column], color=colour, label=label)
-    ax_kinds.plot([], [], color="black", ls="--", label="counterfactual (dashed)")
-    ax_kinds.set(title="Active partnerships by kind", ylabel="number")
+def policy_periods(run: PartnershipModel, horizon: float) -> list[tuple[str, float, float]]:
+    """(lever, start, end) of every lever the scenario sets differently from today's policy."""
+    periods = []
+    for lever in LEVERS:
+        settings = getattr(run.config, lever)
+        if settings != run.todays_policy(lever) and settings.start_year < horizon:
+            end = horizon if settings.stop_year is None else min(settings.stop_year, horizon)
+            periods.append((lever.replace("_", " "), settings.start_year, end))
+    return periods
+
+
+def time_chart(model: DashboardModel, title: str, ylabel: str, size=(5, 3.6),
+               label_policy: bool = False):
+    """An empty chart over the whole horizon with the scenario's policy periods shaded."""
+    fig = Figure(figsize=size)
+    ax = fig.subplots(gridspec_kw={"left": 0.16, "right": 0.97, "bottom": 0.14, "top": 0.9})
     horizon = model.scenario.n_steps * model.scenario.dt
-    for ax in (ax_outcome, ax_diff, ax_gap, ax_kinds):
-        shade_policy(ax, ts)
-        ax.set_xlim(0, horizon)
-        ax.grid(alpha=0.3)
-        ax.legend(loc="upper left", fontsize=8)
-    for ax in (ax_gap, ax_kinds):
-        ax.set_xlabel("time (years)")
+    for lever, start, end in policy_periods(model.scenario, horizon):
+        ax.axvspan(start, end, color="tab:orange", alpha=0.12,
+                   label=f"policy in force: {lever}" if label_policy else None)
+    ax.set_xlim(0, horizon)
+    ax.set(title=title, xlabel="time (years)", ylabel=ylabel)
+    ax.grid(alpha=0.3)
+    return fig, ax
+
+
+def difference_figure(model: DashboardModel) -> Figure:
+    """Scenario minus counterfactual: the curve that shows when benefits (and costs) appear."""
+    ts = model.difference()
+    fig, ax = time_chart(model, "Scenario − counterfactual (same random draws)",
+                         "difference (months)", size=(6, 5.6), label_policy=True)
+    ax.axhline(0, color="black", lw=0.8)
+    ax.plot(ts.time_years, ts.outcome_difference, color="tab:blue", lw=2,
+            label="mean pupil outcome")
+    ax.plot(ts.time_years, ts.gap_difference, color="tab:red", lw=2,
+            label="disadvantage gap (below 0: narrower)")
+    ax.legend(loc="upper left", fontsize=8)
     return fig
 
 
-def summary_text(model: DashboardModel) -> str:
+def outcome_figure(model: DashboardModel) -> Figure:
+    ts = model.difference()
+    fig, ax = time_chart(model, "Mean pupil outcome", "months vs national mean at start")
+    ax.plot(ts.time_years, ts.counterfactual_mean_outcome, color="grey", ls="--",
+            label="counterfactual")
+    ax.plot(ts.time_years, ts.mean_outcome, color="tab:blue", label="scenario")
+    ax.legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def gap_figure(model: DashboardModel) -> Figure:
+    ts = model.difference()
+    fig, ax = time_chart(model, "Disadvantage gap", "gap (months)")
+    ax.plot(ts.time_years, ts.counterfactual_disadvantage_gap, color="grey", ls="--",
+            label="counterfactual")
+    ax.plot(ts.time_years, ts.disadvantage_gap, color="tab:red", label="scenario")
+    ax.legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def partnerships_figure(model: DashboardModel) -> Figure:
+    ts = model.difference()
+    fig, ax = time_chart(model, "Active partnerships by kind", "number")
+    for column, label, colour in KIND_SERIES:
+        ax.plot(ts.time_years, ts[f"counterfactual_{column}"], color=colour, ls="--")
+        ax.plot(ts.time_years, ts[column], color=colour, label=label)
+    ax.plot([], [], color="black", ls="--", label="counterfactual (dashed)")
+    ax.legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def summary_html(model: DashboardModel) -> str:
     """One paragraph: where the run is and how far the scenario is from the counterfactual."""
     ts = model.difference().iloc[-1]
     horizon = model.scenario.n_steps * model.scenario.dt
     spend = ts.cum_spend_gbp - ts.counterfactual_cum_spend_gbp
-    return (f"**Year {ts.time_years:.1f} of {horizon:g}** — scenario **{model.scenario_name}** "
-            f"against today's policy, seed {model.scenario.config.seed}, "
-            f"{model.scenario.schools.n} schools.  \n"
-            f"Difference in mean pupil outcome: **{ts.outcome_difference:+.3f} months**; "
-            f"in the disadvantage gap: **{ts.gap_difference:+.3f} months**; "
-            f"extra money spent: **£{spend:,.0f}**.")
+    return (f"<b>Year {ts.time_years:.1f} of {horizon:g}</b> — scenario "
+            f"<b>{html.escape(model.scenario_name)}</b> against today's policy, seed "
+            f"{model.scenario.config.seed}, {model.scenario.schools.n} schools. "
+            f"Difference in mean pupil outcome: <b>{ts.outcome_difference:+.3f} months</b>; "
+            f"in the disadvantage gap: <b>{ts.gap_difference:+.3f} months</b>; "
+            f"extra money spent: <b>£{spend:,.0f}</b>.")
 
 
-def SchoolMap(model: DashboardModel):
-    """Summary line and the two maps (or the configuration error)."""
-    with solara.Column() as view:
-        if model.error is not None:
-            solara.Error(f"Configuration error: {model.error}")
-        else:
-            solara.Markdown(summary_text(model))
-            solara.FigureMatplotlib(map_figure(model), format="png", dpi=80)
-    return view
+def figure(fig: Figure):
+    return solara.FigureMatplotlib(fig, format="png", dpi=90)
 
 
-def Charts(model: DashboardModel):
-    """Live charts of both runs and their difference."""
-    with solara.Column() as view:
-        if model.error is None:
-            solara.FigureMatplotlib(charts_figure(model), format="png", dpi=80)
-    return view
+@solara.component
+def Dashboard(model: DashboardModel):
+    """The main view: summary, maps and the difference curve, then the three other charts."""
+    update_counter.get()  # re-render after every step (Mesa's documented hook)
+    if model.error is not None:
+        solara.Error(f"Configuration error: {model.error}")
+        return
+    solara.HTML(tag="p", unsafe_innerHTML=summary_html(model), classes=["dashboard-summary"])
+    with solara.Columns([3, 2]):
+        figure(map_figure(model))
+        figure(difference_figure(model))
+    with solara.Columns([1, 1, 1]):
+        figure(outcome_figure(model))
+        figure(gap_figure(model))
+        figure(partnerships_figure(model))
 
 
 model_params = {
@@ -249,7 +297,13 @@ model_params = {
 
 @solara.component
 def Page():
-    """The page solara serves: each browser session gets its own pair of runs."""
-    model = solara.use_memo(lambda: DashboardModel(overrides=dashboard_overrides()), [])
-    SolaraViz(model, components=[SchoolMap, Charts], model_params=model_params,
-              name="School partnerships: scenario vs counterfactual", play_interval=150)
+    """The page solara serves: SolaraViz's controls in the sidebar, the dashboard beside them.
+
+    Each browser session gets its own pair of runs; Reset rebuilds them from the controls.
+    """
+    first = solara.use_memo(lambda: DashboardModel(overrides=dashboard_overrides()), [])
+    model = solara.use_reactive(first)
+    SolaraViz(model, components=[], model_params=model_params,
+              name="School partnerships: scenario vs counterfactual", play_interval=100,
+              render_interval=RENDER_INTERVAL)
+    Dashboard(model.value)
