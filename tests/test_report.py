@@ -1,0 +1,140 @@
+"""Aggregation and report on a hand-made store with known answers (no model runs)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from sim.report import load_results, main, write_report
+from sim.store import Store
+
+SEEDS = (0, 1, 2, 3)
+YEARS = np.arange(4)
+OUTCOMES = {"mean_outcome": "higher", "disadvantage_gap": "lower"}
+
+
+def policy_effect(seed: int, year: np.ndarray) -> np.ndarray:
+    """Gain in mean_outcome: 0.1 a year, plus 0.02 on odd seeds."""
+    return 0.1 * year + 0.02 * (seed % 2)
+
+
+def make_store(root) -> Store:
+    """Baseline and policy on four seeds; the policy costs GBP 1,000 a year and gains a little
+    every year; it widens the gap by 0.5 (+/- 0.1) from year 2."""
+    store = Store(root)
+    plan = []
+    for scenario in ("baseline", "policy"):
+        for seed in SEEDS:
+            run_id = f"{scenario}-s{seed}"
+            plan.append({"run_id": run_id, "scenario": scenario, "point": -1, "seed": seed,
+                         "baseline_run_id": f"baseline-s{seed}", "config_hash": run_id,
+                         "overrides": "", "years": 3.0, "steps_per_year": 12})
+            base = seed * 0.3 + 0.5 * YEARS
+            is_policy = scenario == "policy"
+            yearly = pd.DataFrame({
+                "year": YEARS,
+                "mean_outcome": base + (policy_effect(seed, YEARS) if is_policy else 0),
+                "disadvantage_gap": 10 - 0.1 * YEARS
+                + (np.where(YEARS >= 2, 0.5 + 0.1 * (seed % 2), 0) if is_policy else 0),
+                "cum_spend_gbp": 500.0 * YEARS + (1000.0 * YEARS if is_policy else 0),
+                "n_pupils": 1000,
+                "run_id": run_id, "scenario": scenario, "point": -1, "seed": seed})
+            # Four informal unfunded partnerships formed at 0 ending at 1, 2, and still active;
+            # one formed during the spin-up (excluded from survival).
+            partnerships = pd.DataFrame({
+                "partnership_id": range(5), "n_members": 2, "kind": "informal",
+                "origin": "self", "focus": "teaching", "formed_at": [0.0, 0.0, 0.0, 0.0, -3.0],
+                "ended_at": [1.0, 2.0, np.nan, np.nan, 0.5],
+                "end_reason": ["drift", "drift", "", "", "drift"], "strength": 0.5,
+                "impact_measure": False, "funding_gbp": 0.0, "spent_gbp": 0.0,
+                "run_id": run_id})
+            store.write_run(run_id, yearly, partnerships,
+                            {"run_id": run_id, "seed": seed, "git_commit": "abc",
+                             "packages": {"mesa": "3.3.1"}, "compute_s": 1.0})
+    experiment = {"name": "handmade", "description": "test", "baseline": "baseline",
+                  "replications": len(SEEDS), "years": 3.0, "landscape": "synthetic",
+                  "outcomes": OUTCOMES}
+    store.write_plan(pd.DataFrame(plan), {"experiment": experiment, "git_commit": "abc",
+                                          "created": "now"}, "name: handmade\n")
+    return store
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    root = tmp_path_factory.mktemp("store")
+    make_store(root)
+    write_report(root)
+    return root / "report"
+
+
+def test_comparison_is_the_mean_paired_difference_with_a_t_interval(report):
+    table = pd.read_csv(report / "comparison.csv")
+    row = table.query("scenario == 'policy' and outcome == 'mean_outcome' and year == 1").iloc[0]
+    differences = [policy_effect(seed, 1) for seed in SEEDS]
+    expected = stats.ttest_1samp(differences, 0).confidence_interval(0.95)
+    assert row.n_pairs == 4
+    assert row.mean_difference == pytest.approx(np.mean(differences))
+    assert (row.ci95_low, row.ci95_high) == pytest.approx((expected.low, expected.high))
+    baseline = table.query("scenario == 'baseline'")
+    assert (baseline[["mean_difference", "ci95_low", "ci95_high"]] == 0).all().all()
+
+
+def test_first_year_of_benefit_and_of_harm(report):
+    first = pd.read_csv(report / "first_years.csv").set_index(["scenario", "outcome"])
+    # Year 0: differences 0, 0.02, 0, 0.02 -> the interval includes zero; year 1 clearly above.
+    assert first.loc[("policy", "mean_outcome"), "first_year_benefit"] == 1
+    assert np.isnan(first.loc[("policy", "mean_outcome"), "first_year_harm"])
+    assert first.loc[("policy", "disadvantage_gap"), "first_year_harm"] == 2
+    assert np.isnan(first.loc[("policy", "disadvantage_gap"), "first_year_benefit"])
+
+
+def test_cost_and_cost_per_unit_gained(report):
+    costs = pd.read_csv(report / "costs.csv")
+    row = costs.query("outcome == 'mean_outcome' and year == 3").iloc[0]
+    gain = np.mean([policy_effect(seed, 3) for seed in SEEDS])
+    assert row.extra_cost_gbp == pytest.approx(3000.0)
+    assert row.gain == pytest.approx(gain)
+    assert row.gbp_per_unit_gained == pytest.approx(3000.0 / gain)
+    assert row.gbp_per_pupil_per_unit == pytest.approx(3000.0 / gain / 1000)
+    harm = costs.query("outcome == 'disadvantage_gap' and year == 3").iloc[0]
+    assert np.isnan(harm.gbp_per_unit_gained)  # no gain, no cost per unit
+
+
+def test_partnership_survival_is_kaplan_meier_of_partnerships_formed_in_the_run(report):
+    survival = pd.read_csv(report / "survival.csv").set_index("variant")
+    row = survival.loc["policy"]
+    assert row.n_partnerships == 4 * len(SEEDS)  # the spin-up partnership is left out
+    assert row.surviving_1y == pytest.approx(0.75)
+    assert row.surviving_2y == pytest.approx(0.5)
+    assert row.median_years == pytest.approx(2.0)
+
+
+def test_report_has_every_table_and_figure(report):
+    for name in ("runs.csv", "all_runs.parquet", "comparison.csv", "first_years.csv",
+                 "costs.csv", "survival.csv", "report.html", "figures/fan_mean_outcome.png",
+                 "figures/difference_mean_outcome.png", "figures/cost.png",
+                 "figures/survival.png"):
+        assert (report / name).exists(), name
+    runs = pd.read_csv(report / "runs.csv")
+    assert list(runs.status.unique()) == ["done"] and set(runs["version:mesa"]) == {"3.3.1"}
+    html = (report / "report.html").read_text()
+    assert "figures/difference_mean_outcome.png" in html and "first_year_benefit" in html
+    assert len(pd.read_parquet(report / "all_runs.parquet")) == 8 * len(YEARS)
+
+
+def test_pending_runs_are_listed_and_left_out(tmp_path):
+    store = make_store(tmp_path)
+    (store.runs / "policy-s3.parquet").unlink()
+    results = load_results(tmp_path)
+    assert results.runs.set_index("run_id").loc["policy-s3", "status"] == "pending"
+    assert set(results.yearly.run_id) == set(results.plan.run_id) - {"policy-s3"}
+
+
+def test_command_line(tmp_path, capsys):
+    make_store(tmp_path)
+    assert main([str(tmp_path)]) == 0
+    assert (tmp_path / "report" / "report.html").exists()
+    assert main([str(tmp_path / "nowhere")]) == 2
+    assert "not a sweep store" in capsys.readouterr().err
