@@ -174,6 +174,7 @@ class Config:
     years: float = 15.0
     steps_per_year: int = 12
     spinup_years: float = 30.0  # years run under today's policy before time 0, to settle the state
+    spinup_steps_per_year: int = 4  # the spin-up's step (coarser is cheaper; rates are per year)
     landscape: dict[str, Any] = field(default_factory=dict)
     funding: FundingConfig = field(default_factory=FundingConfig)
     distance: DistanceConfig = field(default_factory=DistanceConfig)
@@ -189,6 +190,8 @@ class Config:
               "an integer from 1 to 365")
         check("spinup_years", self.spinup_years, 0 <= self.spinup_years <= 200,
               "a number of years in [0, 200]")
+        check("spinup_steps_per_year", self.spinup_steps_per_year,
+              1 <= self.spinup_steps_per_year <= 365, "an integer from 1 to 365")
 
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"

@@ -6,6 +6,7 @@ import copy
 import json
 import zlib
 from dataclasses import asdict
+from itertools import combinations
 
 import mesa
 import numpy as np
@@ -28,8 +29,8 @@ def random_stream(seed: int, name: str) -> np.random.Generator:
 def spinup_key(settings: Settings) -> str:
     """What the state at time 0 depends on: runs with equal keys start identically."""
     c = settings.config
-    return json.dumps({"seed": c.seed, "steps_per_year": c.steps_per_year,
-                       "spinup_years": c.spinup_years, "landscape": c.landscape,
+    return json.dumps({"seed": c.seed, "spinup_years": c.spinup_years,
+                       "spinup_steps_per_year": c.spinup_steps_per_year, "landscape": c.landscape,
                        "rules": asdict(c)["rules"]}, sort_keys=True, default=str)
 
 
@@ -56,10 +57,10 @@ class PartnershipModel(mesa.Model):
         super().__init__(rng=config.seed)
         self.settings = settings
         self.config = config
-        self.dt = 1.0 / config.steps_per_year
         self.n_steps = round(config.years * config.steps_per_year)
-        self.tick = -round(config.spinup_years * config.steps_per_year)  # step index; 0 at time 0
-        self.now_years = self.tick * self.dt
+        # Step index: negative during the spin-up (which may use a coarser step), 0 at time 0.
+        self.tick = -round(config.spinup_years * config.spinup_steps_per_year)
+        self.now_years = self.time_at(self.tick)
         self.flows = StepFlows()
         self._lever_defaults = {name: type(getattr(config, name))() for name in LEVERS}
 
@@ -96,6 +97,17 @@ class PartnershipModel(mesa.Model):
         self.recorder = Recorder(self)
         self.recorder.record()
 
+    @property
+    def dt(self) -> float:
+        """Length of the current step, years."""
+        steps = self.config.steps_per_year if self.tick >= 0 else self.config.spinup_steps_per_year
+        return 1.0 / steps
+
+    def time_at(self, tick: int) -> float:
+        """Time in years at the start of step ``tick``."""
+        steps = self.config.steps_per_year if tick >= 0 else self.config.spinup_steps_per_year
+        return tick / steps
+
     def rule(self, name_or_class) -> object | None:
         """The first rule of the given class (or class name), if it is switched on."""
         for rule in self.rules:
@@ -113,7 +125,7 @@ class PartnershipModel(mesa.Model):
         for rule in self.rules:
             rule.step(self)
         self.tick += 1
-        self.now_years = self.tick * self.dt
+        self.now_years = self.time_at(self.tick)
         self.schools.n_partnerships = self.partnerships.count_per_school()
 
     def run(self, progress: bool = False) -> None:
@@ -142,12 +154,13 @@ class PartnershipModel(mesa.Model):
         if len(pids) == 0:
             return
         s = self.schools
+        pairs = [(a, b, self.partnerships.strength[pid])
+                 for pid in pids for a, b in combinations(self.partnerships.members(pid), 2)]
+        if pairs:
+            a, b, strength = (np.array(column) for column in zip(*pairs, strict=True))
+            s.record_ties(a, b, strength)
         for pid in pids:
             members = self.partnerships.members(pid)
-            strength = float(self.partnerships.strength[pid])
-            for a in range(len(members)):
-                for b in range(a + 1, len(members)):
-                    s.record_tie(members[a], members[b], strength)
             lead = int(self.partnerships.lead[pid])
             if lead >= 0:
                 covered = members[s.executive_lead[members] == lead]

@@ -97,9 +97,10 @@ class SchoolState:
         """Straight-line distance between schools ``a`` and ``b``."""
         return np.hypot(self.x_km[a] - self.x_km[b], self.y_km[a] - self.y_km[b])
 
-    def record_tie(self, a: int, b: int, strength: float) -> None:
-        """Remember that ``a`` and ``b`` worked together, if they are in each other's neighbourhood."""
+    def record_ties(self, a: np.ndarray, b: np.ndarray, strength: np.ndarray) -> None:
+        """Remember that pairs ``a[i]``, ``b[i]`` worked together (where they are neighbours)."""
         for x, y in ((a, b), (b, a)):
-            slot = np.flatnonzero(self.neighbours[x] == y)
-            if len(slot):
-                self.ties[x, slot[0]] = max(self.ties[x, slot[0]], strength)
+            match = self.neighbours[x] == y[:, None]
+            known = match.any(axis=1)
+            slot = match.argmax(axis=1)
+            np.maximum.at(self.ties, (x[known], slot[known]), strength[known])

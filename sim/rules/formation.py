@@ -127,7 +127,7 @@ class Formation(Rule):
             if pt.partnered(me, other) or s.n_partnerships[me] >= p.max_partnerships_per_school \
                     or s.n_partnerships[other] >= p.max_partnerships_per_school:
                 continue  # an earlier match this step used up the room
-            cluster = clusters.get(int(other), -1)
+            cluster = clusters[other]
             if cluster >= 0 and draws[me, 2] < p.join_cluster_probability \
                     and pt.n_members[cluster] < p.max_cluster_size \
                     and not any(pt.partnered(me, x) for x in pt.members(cluster)):
@@ -142,12 +142,14 @@ class Formation(Rule):
             s.n_partnerships[[me, other]] += 1
 
     @staticmethod
-    def _small_clusters(model) -> dict[int, int]:
-        """For each school, one informal partnership it belongs to (to offer a seeker to join)."""
+    def _small_clusters(model) -> np.ndarray:
+        """For each school, one informal partnership it belongs to, or -1 (offered to seekers)."""
         pt = model.partnerships
         pid, school = pt.links()
         informal = pt.kind[pid] == INFORMAL
-        return dict(zip(school[informal].tolist(), pid[informal].tolist(), strict=True))
+        cluster = np.full(model.schools.n, -1, dtype=np.int64)
+        cluster[school[informal]] = pid[informal]
+        return cluster
 
     def _formalise(self, model) -> None:
         pt = model.partnerships

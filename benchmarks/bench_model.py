@@ -1,0 +1,89 @@
+"""Speed and memory of one run at regional to national scale, against Mesa's Boltzmann example.
+
+Prints figures; asserts nothing. Each case runs in a fresh process so peak memory is its own.
+
+    .venv/bin/python benchmarks/bench_model.py            # all cases
+    .venv/bin/python benchmarks/bench_model.py --sizes 300 2400
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+
+YEARS = 20
+STEPS_PER_YEAR = 12
+
+
+def run_case(kind: str, n: int) -> dict:
+    """Run one case in this process and return its figures."""
+    if kind == "boltzmann":
+        from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannWealth
+
+        model = BoltzmannWealth(n=n, width=100, height=100, seed=1)
+        steps = 100
+        start = time.perf_counter()
+        for _ in range(steps):
+            model.step()
+        wall = time.perf_counter() - start
+        return {"case": f"Mesa Boltzmann wealth, {n:,} agents", "build_s": 0.0,
+                "spinup_s": 0.0, "run_s": wall, "us_per_agent_step": wall / (n * steps) * 1e6}
+
+    from sim.config import compose, validate
+    from sim.model import PartnershipModel
+
+    settings = validate(compose([f"landscape.n_schools={n}", f"years={YEARS}",
+                                 f"steps_per_year={STEPS_PER_YEAR}"]))
+    start = time.perf_counter()
+    spinup = settings.config.spinup_years
+    model = PartnershipModel(validate(compose([f"landscape.n_schools={n}", "spinup_years=0"])))
+    build = time.perf_counter() - start
+    start = time.perf_counter()
+    model = PartnershipModel(settings)  # build + spin-up
+    spinup_s = time.perf_counter() - start - build
+    start = time.perf_counter()
+    model.run()
+    wall = time.perf_counter() - start
+    steps = YEARS * STEPS_PER_YEAR
+    return {"case": f"partnership model, {n:,} schools", "build_s": build,
+            "spinup_s": spinup_s, "spinup_years": spinup, "run_s": wall,
+            "us_per_agent_step": wall / (n * steps) * 1e6}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[300, 2400, 24000])
+    parser.add_argument("--child", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        figures = run_case(args.child[0], int(args.child[1]))
+        figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(figures))
+        return
+    cases = [("model", n) for n in args.sizes] + [("boltzmann", 10_000)]
+    rows = []
+    for kind, n in cases:
+        out = subprocess.run([sys.executable, __file__, "--child", kind, str(n)],
+                             capture_output=True, text=True, check=True).stdout
+        rows.append(json.loads(out.strip().splitlines()[-1]))
+    print(f"One core; {YEARS} years x {STEPS_PER_YEAR} steps a year for the model "
+          f"(plus its spin-up), 100 steps for Boltzmann.\n")
+    header = f"{'case':42} {'build s':>8} {'spin-up s':>10} {'run s':>8} {'us/agent-step':>14} {'peak MB':>8}"
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        print(f"{r['case']:42} {r['build_s']:8.2f} {r['spinup_s']:10.2f} {r['run_s']:8.2f} "
+              f"{r['us_per_agent_step']:14.2f} {r['peak_rss_mb']:8.0f}")
+    boltzmann = rows[-1]["us_per_agent_step"]
+    for r in rows[:-1]:
+        total = r["build_s"] + r["spinup_s"] + r["run_s"]
+        print(f"\n{r['case']}: {r['us_per_agent_step'] / boltzmann:.2f} x Boltzmann's cost per "
+              f"agent-step; whole run incl. build and {r['spinup_years']:g}-year spin-up {total:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
