@@ -65,8 +65,9 @@ class Staffing(Rule):
                      * np.where(s.rural, p.rel_fill_rural, 1.0)
                      * np.where(s.struggling, p.rel_fill_struggling, 1.0))
         ability_draw = 0.5 - p.recruit_penalty * disadvantages + QUALITY_SD * self.rng.normal(size=n)
-        filled = ((self.rng.random(n) < p_event(fill_rate, dt)) & (s.head == HEAD_VACANT)
-                  & ~s.head_left_now)  # a post that fell vacant this step is filled from the next
+        # A post that fell vacant during this step was open for half of it, on average.
+        open_for = np.where(s.head_left_now, dt / 2, dt)
+        filled = (self.rng.random(n) < p_event(fill_rate * open_for, 1.0)) & (s.head == HEAD_VACANT)
         s.head[filled] = HEAD_IN_POST
         s.head_ability[filled] = np.clip(ability_draw[filled], 0.05, 0.95)
         s.head_since[filled] = model.now_years
