@@ -10,6 +10,7 @@ overrides, e.g. a smaller landscape for a laptop or a test. See docs/dashboard.m
 
 from __future__ import annotations
 
+import functools
 import html
 import os
 import shlex
@@ -88,14 +89,21 @@ def scenario_overrides(scenario: str, choices: dict[str, str], base: tuple[str, 
     the difference from the counterfactual is zero until then, as in every named scenario.
     """
     overrides = [*base, f"scenario={scenario}"]
-    untouched = validate(compose(overrides)).config
+    untouched = levers_left_alone(tuple(overrides))
     for lever, choice in choices.items():
         lever_overrides = LEVER_CHOICES[lever][choice]
-        if lever_overrides and asdict(getattr(untouched, lever)) == asdict(
-                type(getattr(untouched, lever))()):
+        if lever_overrides and lever in untouched:
             lever_overrides = [*lever_overrides, f"{lever}.start_year={POLICY_START_YEAR}"]
         overrides += lever_overrides
     return overrides
+
+
+@functools.lru_cache(maxsize=32)
+def levers_left_alone(overrides: tuple[str, ...]) -> frozenset[str]:
+    """The levers a config leaves at today's policy (composing takes a while: cached)."""
+    config = validate(compose(overrides)).config
+    return frozenset(lever for lever in LEVERS
+                     if asdict(getattr(config, lever)) == asdict(type(getattr(config, lever))()))
 
 
 class DashboardModel(mesa.Model):
@@ -201,6 +209,7 @@ def time_chart(model: DashboardModel, title: str, ylabel: str, size=(5, 3.6),
         ax.axvspan(start, end, color="tab:orange", alpha=0.12,
                    label=f"policy in force: {lever}" if label_policy else None)
     ax.set_xlim(0, horizon)
+    ax.ticklabel_format(axis="y", useOffset=False)
     ax.set(title=title, xlabel="time (years)", ylabel=ylabel)
     ax.grid(alpha=0.3)
     return fig, ax
@@ -247,8 +256,25 @@ def partnerships_figure(model: DashboardModel) -> Figure:
         ax.plot(ts.time_years, ts[f"counterfactual_{column}"], color=colour, ls="--")
         ax.plot(ts.time_years, ts[column], color=colour, label=label)
     ax.plot([], [], color="black", ls="--", label="counterfactual (dashed)")
+    ax.set_ylim(0, 1.5 * max(1, ts[[c for c, _, _ in KIND_SERIES]].to_numpy().max()))  # legend room
     ax.legend(loc="upper left", fontsize=8)
     return fig
+
+
+def policy_description(run: PartnershipModel) -> str:
+    """The scenario's levers in words: what differs from today's policy, and when."""
+    parts = []
+    for lever in LEVERS:
+        settings, today = asdict(getattr(run.config, lever)), asdict(run.todays_policy(lever))
+        changed = [f"{name} = {value:,g}" if isinstance(value, float) else f"{name} = {value}"
+                   for name, value in settings.items()
+                   if value != today[name] and name not in ("start_year", "stop_year")]
+        if changed:
+            stop = settings["stop_year"]
+            when = (f"years {settings['start_year']:g}–{stop:g}" if stop is not None
+                    else f"from year {settings['start_year']:g}")
+            parts.append(f"<i>{lever}</i> ({when}): " + html.escape(", ".join(changed)))
+    return "; ".join(parts) if parts else "none (the scenario is today's policy)"
 
 
 def summary_html(model: DashboardModel) -> str:
@@ -261,7 +287,8 @@ def summary_html(model: DashboardModel) -> str:
             f"{model.scenario.config.seed}, {model.scenario.schools.n} schools. "
             f"Difference in mean pupil outcome: <b>{ts.outcome_difference:+.3f} months</b>; "
             f"in the disadvantage gap: <b>{ts.gap_difference:+.3f} months</b>; "
-            f"extra money spent: <b>£{spend:,.0f}</b>.")
+            f"extra money spent: <b>£{spend:,.0f}</b>.<br>"
+            f"<small>Policy changes: {policy_description(model.scenario)}.</small>")
 
 
 def figure(fig: Figure):

@@ -1,0 +1,212 @@
+"""The dashboard (sim/app.py): its model pair and figures, and the page in headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("solara", reason="the dashboard needs solara (pip install -e '.[dev]')")
+
+from sim import app  # noqa: E402
+
+PROJECT = Path(__file__).resolve().parent.parent
+TINY = ("landscape.n_schools=80", "spinup_years=2", "years=3")
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+
+def tiny_model(**choices) -> app.DashboardModel:
+    return app.DashboardModel(overrides=TINY, **choices)
+
+
+def test_counterfactual_identical_until_the_policy_starts_then_differs():
+    model = tiny_model(scenario="pathfinder")
+    start = model.scenario.config.funding.start_year
+    assert start == 2
+    while model.running:
+        model.step()
+    ts = model.difference()
+    before = ts.time_years < start
+    assert np.all(ts.outcome_difference[before] == 0)
+    assert np.all(ts.gap_difference[before] == 0)
+    after = ts.time_years > start + 0.5
+    assert np.any(ts.outcome_difference[after] != 0)
+    assert ts.n_funded.max() > 0 and ts.counterfactual_n_funded.max() == 0
+    assert model.scenario.tick == model.scenario.n_steps == 36  # stops at the horizon
+
+
+def test_a_lever_the_scenario_leaves_alone_starts_in_year_two():
+    overrides = app.scenario_overrides(
+        "baseline", {"funding": "£900k a year per 1,000 schools", "distance": app.AS_SCENARIO,
+                     "accountability": app.AS_SCENARIO, "executive_headship": app.AS_SCENARIO},
+        TINY)
+    assert "funding.budget_gbp_per_year_per_1000_schools=900000" in overrides
+    assert f"funding.start_year={app.POLICY_START_YEAR}" in overrides
+    # The pathfinder sets its own timing (years 2-5): a changed budget keeps it.
+    overrides = app.scenario_overrides(
+        "pathfinder", {"funding": "£1.8m a year per 1,000 schools", "distance": "no limit",
+                       "accountability": app.AS_SCENARIO, "executive_headship": app.AS_SCENARIO},
+        TINY)
+    assert not any(o.startswith("funding.start_year") for o in overrides)
+    assert "distance.max_partner_km=null" in overrides
+
+
+def test_every_selector_choice_is_a_valid_config():
+    columns = max(len(choices) for choices in app.LEVER_CHOICES.values())
+    for i in range(1, columns):  # the i-th choice of every lever at once (0 is AS_SCENARIO)
+        choices = {lever: list(options)[min(i, len(options) - 1)]
+                   for lever, options in app.LEVER_CHOICES.items()}
+        overrides = app.scenario_overrides("baseline", choices, TINY)
+        config = app.validate(app.compose(overrides)).config  # raises on a mistake
+        assert all(getattr(config, lever).start_year == app.POLICY_START_YEAR
+                   for lever in app.LEVERS)
+
+
+def test_a_configuration_mistake_is_shown_not_raised():
+    model = tiny_model(scenario="no_such_scenario")
+    assert model.error and "no_such_scenario" in model.error
+    assert model.running is False
+    model.step()  # harmless
+
+
+def test_map_draws_every_school_and_one_link_per_pair_of_partners():
+    model = tiny_model(scenario="pathfinder")
+    for _ in range(30):
+        model.step()
+    fig = app.map_figure(model)
+    for ax, run in zip(fig.axes[:2], (model.counterfactual, model.scenario), strict=True):
+        dots = [c for c in ax.collections if c.get_offsets().shape[0] == run.schools.n]
+        assert len(dots) == 1
+        n_segments = sum(len(c.get_segments()) for c in ax.collections if c not in dots)
+        sizes = run.partnerships.n_members[run.partnerships.active]
+        assert n_segments == int((sizes * (sizes - 1) // 2).sum()) > 0
+    for make in (app.difference_figure, app.outcome_figure, app.gap_figure,
+                 app.partnerships_figure):
+        ax = make(model).axes[0]
+        assert ax.get_title() and ax.get_xlabel() == "time (years)" and ax.get_ylabel()
+        assert all(len(line.get_xdata()) == 31 for line in ax.lines if len(line.get_xdata()) > 2)
+    assert "Year 2.5 of 3" in app.summary_html(model)
+
+
+# -- the page in a browser ------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_server(url: str, server: subprocess.Popen, limit_s: float = 90) -> str:
+    """The page's HTML once the server answers (fails if the server exits first)."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"the dashboard server exited with code {server.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.read().decode()
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.5)
+    pytest.fail(f"the dashboard server did not answer at {url} within {limit_s:.0f} s")
+
+
+def skip_unless_assets_served(base: str, page_html: str) -> None:
+    """Solara's JavaScript comes from the solara-assets package or a CDN; skip if neither."""
+    for path in sorted(set(re.findall(r'"(/_solara/cdn/[^"]+)"', page_html))):
+        try:
+            urllib.request.urlopen(base + path, timeout=30).close()
+        except urllib.error.URLError as error:
+            pytest.skip(f"solara cannot serve its browser assets ({path}: {error}); "
+                        "install solara-assets or allow access to cdn.jsdelivr.net")
+
+
+@pytest.fixture
+def playwright_api():
+    """Playwright's sync API, to drive Debian's chromium (skips when either is missing)."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    return pytest.importorskip("playwright.sync_api",
+                               reason="playwright is not installed (pip install -e '.[dev]')")
+
+
+@pytest.fixture
+def dashboard_url(tmp_path):
+    """Start `solara run sim/app.py` on a free port with a tiny landscape; yield its URL."""
+    port = free_port()
+    log = (tmp_path / "server.log").open("w")
+    env = {**os.environ, "SIM_DASHBOARD_OVERRIDES": " ".join(TINY)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "solara", "run", "sim/app.py", "--production", "--no-open",
+         "--host", "127.0.0.1", "--port", str(port)],
+        cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        skip_unless_assets_served(url, wait_for_server(url + "/", server))
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+        server_log = (tmp_path / "server.log").read_text()
+        assert "Traceback" not in server_log, server_log
+
+
+def test_dashboard_page_renders_and_steps_in_chromium(playwright_api, dashboard_url, tmp_path):
+    errors: list[str] = []
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
+            page.on("console", lambda msg: errors.append(f"console: {msg.text}")
+                    if msg.type == "error" else None)
+            page.goto(dashboard_url + "/")
+            step = page.get_by_role("button", name="Step")
+            step.wait_for(timeout=90_000)
+            images = page.locator("img")
+            images.nth(4).wait_for(timeout=60_000)
+            first_map = images.nth(0).get_attribute("src")
+            assert page.get_by_text("Year 0.0 of 3").is_visible()
+            for click in range(1, 4):
+                step.click()
+                page.get_by_text(f"Step: {click * app.RENDER_INTERVAL}").wait_for(timeout=60_000)
+            page.get_by_text("Year 0.8 of 3").wait_for(timeout=60_000)
+            page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+
+            # Five figures (maps, difference, outcomes, gap, partnerships), all drawn, map redrawn.
+            assert images.count() == 5
+            sizes = images.evaluate_all("els => els.map(e => [e.naturalWidth, e.naturalHeight])")
+            assert all(w > 300 and h > 200 for w, h in sizes), sizes
+            assert images.nth(0).get_attribute("src") != first_map
+            assert page.get_by_text("Scenario").first.is_visible()
+            assert not page.get_by_text("Configuration error").count()
+            assert not page.get_by_text("Traceback").count()
+
+            # Selectors, then Reset: a new pair of runs for the chosen scenario and lever.
+            page.get_by_label("Scenario").click(force=True)
+            page.get_by_role("option", name="high_stakes").click()
+            page.get_by_label("Accountability stakes").click(force=True)
+            page.get_by_role("option", name="low stakes (0.2)").click()
+            page.get_by_role("button", name="Reset").click()
+            summary = page.locator("p").filter(has_text="scenario high_stakes against")
+            summary.wait_for(timeout=90_000)
+            assert "Year 0.0 of 3" in summary.inner_text()
+            assert "stakes = 0.2" in summary.inner_text()
+            page.screenshot(path=str(tmp_path / "dashboard_after_reset.png"), full_page=True)
+        finally:
+            browser.close()
+    assert not errors, errors
