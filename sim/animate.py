@@ -202,6 +202,7 @@ def animate(run_dir, out=None, baseline_dir=None, fps: float = 2.0) -> Path:
     """Write a GIF (or MP4, if ffmpeg is installed) with one frame per simulated year; return its path."""
     run_dir = Path(run_dir)
     out = Path(out) if out is not None else run_dir / "animation.gif"
+    writer = writer_for(out, fps)
     run = load_run(run_dir, baseline_dir)
     years = np.sort(run.schools.year.unique())
     diff = run.difference
@@ -257,17 +258,20 @@ def animate(run_dir, out=None, baseline_dir=None, fps: float = 2.0) -> Path:
         fig.suptitle(f"Scenario: {run.name} — year {year:g} of {t_end:g}")
 
     anim = animation.FuncAnimation(fig, draw, frames=len(years), interval=1000 / fps)
-    if out.suffix.lower() == ".mp4":
-        if not animation.writers.is_available("ffmpeg"):
-            raise RuntimeError("writing MP4 needs ffmpeg on the PATH; write a .gif instead")
-        writer = animation.FFMpegWriter(fps=fps)
-    elif out.suffix.lower() == ".gif":
-        writer = animation.PillowWriter(fps=fps)
-    else:
-        raise ValueError(f"unknown animation format {out.suffix!r}: use .gif or .mp4")
     out.parent.mkdir(parents=True, exist_ok=True)
     anim.save(out, writer=writer, dpi=100)
     return out
+
+
+def writer_for(out: Path, fps: float):
+    """The matplotlib writer for the file's format (checked before any work is done)."""
+    if out.suffix.lower() == ".mp4":
+        if not animation.writers.is_available("ffmpeg"):
+            raise RuntimeError("writing MP4 needs ffmpeg on the PATH; write a .gif instead")
+        return animation.FFMpegWriter(fps=fps)
+    if out.suffix.lower() == ".gif":
+        return animation.PillowWriter(fps=fps)
+    raise ValueError(f"unknown animation format {out.suffix!r}: use .gif or .mp4")
 
 
 def shade_policy_years(ax, diff: pd.DataFrame) -> None:
