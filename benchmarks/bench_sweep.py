@@ -62,8 +62,11 @@ def main() -> None:
     print(f"    report (aggregation + figures): {summary.report_s:8.1f} s")
     print(f"  runs per minute, end to end:      {n_runs / total_s * 60:8.1f}")
     print(f"  runs per minute, running only:    {n_runs / summary.wall_s * 60:8.1f}")
-    print(f"  simulation per run (spin-up share + run): "
-          f"{summary.compute_s / max(summary.finished, 1):.2f} s of one core")
+    finished = max(summary.finished, 1)
+    print(f"  simulation per run (spin-up share + run): {summary.compute_s / finished:.2f} s "
+          f"wall, {summary.cpu_s / finished:.2f} s CPU")
+    print(f"  runs per minute if the {summary.n_workers} workers had their cores to themselves "
+          f"(CPU time): {summary.n_workers * 60 / (summary.cpu_s / finished):.1f}")
     print(f"  overhead share of worker time while running: "
           f"{1 - summary.compute_s / worker_s:.1%}")
     print(f"  overhead share end to end (planning, workers starting, saving, report): "

@@ -358,8 +358,8 @@ def parameter_chart(comparison: pd.DataFrame, plan: pd.DataFrame, outcomes: list
     values = plan[plan.point >= 0].drop_duplicates(["scenario", "point"])[["scenario", "point",
                                                                            *params]]
     last = last.merge(values, on=["scenario", "point"])
-    fig, axes = plt.subplots(len(outcomes), len(params), figsize=(4.5 * len(params),
-                             3.2 * len(outcomes)), layout="tight", squeeze=False)
+    fig, axes = plt.subplots(len(outcomes), len(params), figsize=(5.5 * len(params),
+                             3.4 * len(outcomes) + 0.6), layout="constrained", squeeze=False)
     for row, outcome in enumerate(outcomes):
         for col, param in enumerate(params):
             ax = axes[row][col]

@@ -364,21 +364,23 @@ class RunOutcome:
     partnerships: pd.DataFrame | None = None
     meta: dict = field(default_factory=dict)
     error: str | None = None
-    compute_s: float = 0.0  # simulation time of this run, with its share of the spin-up
+    compute_s: float = 0.0  # simulation time of this run, with its share of the spin-up (wall)
+    cpu_s: float = 0.0  # the same in CPU time of the worker (unaffected by other processes)
 
 
 def run_group(runs: list[tuple[str, Settings]]) -> list[RunOutcome]:
     """Run one seed's runs (all with the same ``spinup_key``): spin up once, fork for each."""
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     try:
         spun_up = spin_up(runs[0][1])
     except Exception:
         error = "spin-up failed:\n" + traceback.format_exc()
         return [RunOutcome(run_id, error=error) for run_id, _ in runs]
     spinup_share_s = (time.perf_counter() - start) / len(runs)
+    spinup_share_cpu_s = (time.process_time() - start_cpu) / len(runs)
     outcomes = []
     for run_id, settings in runs:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         try:
             result = simulate(settings, start_from=spun_up)
             outcome = RunOutcome(run_id, yearly=yearly_table(result.timeseries, result.schools,
@@ -388,6 +390,7 @@ def run_group(runs: list[tuple[str, Settings]]) -> list[RunOutcome]:
         except Exception:
             outcome = RunOutcome(run_id, error=traceback.format_exc())
         outcome.compute_s = time.perf_counter() - started + spinup_share_s
+        outcome.cpu_s = time.process_time() - started_cpu + spinup_share_cpu_s
         outcomes.append(outcome)
     return outcomes
 
@@ -426,7 +429,8 @@ class SweepSummary:
     finished: int
     failed: int
     wall_s: float  # running the runs (not planning nor the report)
-    compute_s: float  # summed simulation time inside workers
+    compute_s: float  # summed simulation time inside workers (wall)
+    cpu_s: float  # the same in CPU time
     n_workers: int
     report_s: float = 0.0
     failed_ids: list[str] = field(default_factory=list)
@@ -490,7 +494,8 @@ def run_sweep(experiment: Experiment, experiment_text: str = "", store_dir: str 
         groups.setdefault((run.seed, spinup_key(run.settings)), []).append(run)
     by_id = {r.run_id: r for r in todo}
     summary = SweepSummary(store=store.root, planned=len(runs), skipped=len(runs) - len(todo),
-                           finished=0, failed=0, wall_s=0.0, compute_s=0.0, n_workers=1)
+                           finished=0, failed=0, wall_s=0.0, compute_s=0.0, cpu_s=0.0,
+                           n_workers=1)
     if progress and summary.skipped:
         print(f"{summary.skipped} of {len(runs)} runs already done in {store.root}; "
               f"running the other {len(todo)}", file=sys.stderr)
@@ -519,6 +524,7 @@ def run_sweep(experiment: Experiment, experiment_text: str = "", store_dir: str 
 def save_outcome(store: Store, run: PlannedRun, outcome: RunOutcome, summary: SweepSummary) -> None:
     """Write one run's result (or its failure) to the store, as soon as it comes back."""
     summary.compute_s += outcome.compute_s
+    summary.cpu_s += outcome.cpu_s
     identity = {"run_id": run.run_id, "scenario": run.scenario, "point": run.point,
                 "seed": run.seed}
     if outcome.error is not None:
@@ -529,7 +535,8 @@ def save_outcome(store: Store, run: PlannedRun, outcome: RunOutcome, summary: Sw
         return
     manifest = {**identity, "config_hash": run.config_hash, "baseline_run_id": run.baseline_run_id,
                 "overrides": run.overrides, "parameters": run.parameters,
-                "compute_s": round(outcome.compute_s, 3), **outcome.meta}
+                "compute_s": round(outcome.compute_s, 3), "cpu_s": round(outcome.cpu_s, 3),
+                **outcome.meta}
     yearly = outcome.yearly.assign(**identity)
     partnerships = outcome.partnerships.assign(**identity)
     store.write_run(run.run_id, yearly, partnerships, manifest)
@@ -573,6 +580,10 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"Experiment error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("\nInterrupted. Finished runs are saved; run the same command to resume.",
+              file=sys.stderr)
+        return 130
     print(describe(summary))
     return 1 if summary.failed else 0
 
