@@ -168,13 +168,14 @@ def comparison_table(pairs: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def first_years(comparison: pd.DataFrame, outcomes: dict[str, str]) -> pd.DataFrame:
-    """Per scenario and outcome: the first year the 95% CI of the paired difference lies wholly on
+def first_years(comparison: pd.DataFrame, outcomes: dict[str, str], baseline: str
+                ) -> pd.DataFrame:
+    """Per scenario (other than the baseline) and outcome: the first year the 95% CI of the paired difference lies wholly on
     the better side (benefit) or the worse side (harm), and the difference at the last year."""
     rows = []
     for (scenario, point, variant, outcome), g in comparison.groupby(
             ["scenario", "point", "variant", "outcome"], sort=False):
-        if outcome not in outcomes:
+        if outcome not in outcomes or scenario == baseline:
             continue
         g = g.sort_values("year")
         above, below = g[g.ci95_low > 0], g[g.ci95_high < 0]  # distinguishable from zero
@@ -414,7 +415,8 @@ def write_report(store_dir: str | Path) -> Path:
     outcomes = list(results.outcomes)
     pairs = paired_differences(results, list(dict.fromkeys([*outcomes, COST])))
     tables = {"comparison": comparison_table(pairs)}
-    tables["first_years"] = first_years(tables["comparison"], results.outcomes)
+    tables["first_years"] = first_years(tables["comparison"], results.outcomes,
+                                        results.baseline)
     tables["costs"] = cost_table(pairs, results)
     tables["survival"] = survival_table(results)
     for name, table in tables.items():

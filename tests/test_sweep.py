@@ -257,3 +257,35 @@ def test_varied_policy_scenario_pairs_with_the_one_unvaried_baseline():
         experiment_from_dict({"name": "x", "scenarios": ["pathfinder"],
                               "parameters": {"scenarios": ["baseline"],
                                              "ranges": {"seedling": [1]}}})
+
+
+@pytest.mark.slow
+def test_a_sweep_killed_by_a_signal_resumes_from_where_it_stopped(tmp_path):
+    # A real kill (SIGKILL, no clean-up) of `python -m sim.sweep` once a few runs are saved.
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    experiment = tmp_path / "killme.yaml"
+    experiment.write_text(
+        "name: killme\nscenarios: [baseline, pathfinder]\nreplications: 3\nyears: 2\n"
+        f"overrides: [{', '.join(TINY)}]\nexecution: {{backend: sequential}}\n")
+    store = tmp_path / "store"
+    command = [sys.executable, "-m", "sim.sweep", str(experiment), "--store", str(store),
+               "--quiet", "--no-report"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while not any(store.glob("runs/*.parquet")) and process.poll() is None:
+            time.sleep(0.02)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    saved = {p.name: p.stat().st_mtime_ns for p in store.glob("runs/*.parquet")}
+    assert 1 <= len(saved) < 6, "the sweep should have been killed part-way"
+
+    assert subprocess.run(command, capture_output=True).returncode == 0
+    plan = Store(store).read_plan()
+    assert sorted(p.name for p in store.glob("runs/*")) == sorted(f"{r}.parquet"
+                                                                  for r in plan.run_id)
+    assert {name: (store / "runs" / name).stat().st_mtime_ns for name in saved} == saved
