@@ -14,6 +14,7 @@ import functools
 import html
 import os
 import shlex
+import warnings
 from dataclasses import asdict
 
 import mesa
@@ -21,8 +22,6 @@ import pandas as pd
 import solara
 from hydra.errors import HydraException
 from matplotlib.figure import Figure
-from mesa.visualization import Slider, SolaraViz
-from mesa.visualization.utils import update_counter
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.animate import (
@@ -34,6 +33,11 @@ from sim.animate import (
 )
 from sim.config import ConfigError, compose, validate
 from sim.model import PartnershipModel
+
+with warnings.catch_warnings():  # Mesa's own ComponentsView trips solara's hook check: harmless
+    warnings.filterwarnings("ignore", message=".*found despite early return", category=UserWarning)
+    from mesa.visualization import Slider, SolaraViz
+    from mesa.visualization.utils import update_counter
 
 LEVERS = ("funding", "distance", "accountability", "executive_headship")
 SCENARIOS = ["pathfinder", "cluster_lump_sums", "rural_clusters", "executive_heads",
@@ -80,6 +84,12 @@ LEVER_LABELS = {"funding": "Funding budget", "distance": "Distance between partn
 def dashboard_overrides() -> tuple[str, ...]:
     """Extra Hydra overrides from ``SIM_DASHBOARD_OVERRIDES`` (e.g. a small landscape)."""
     return tuple(shlex.split(os.environ.get("SIM_DASHBOARD_OVERRIDES", "")))
+
+
+def initial_seed(overrides: tuple[str, ...]) -> int:
+    """The seed given in the overrides (the last ``seed=N``), else 0: the seed slider's start."""
+    seeds = [o.split("=", 1)[1] for o in overrides if o.startswith("seed=")]
+    return int(seeds[-1]) if seeds and seeds[-1].isdigit() else 0
 
 
 def scenario_overrides(scenario: str, choices: dict[str, str], base: tuple[str, ...]) -> list[str]:
@@ -317,7 +327,8 @@ model_params = {
                  "label": "Scenario"},
     **{lever: {"type": "Select", "value": AS_SCENARIO, "values": list(LEVER_CHOICES[lever]),
                "label": LEVER_LABELS[lever]} for lever in LEVERS},
-    "seed": Slider("Seed (random draws)", value=0, min=0, max=20, step=1),
+    "seed": Slider("Seed (random draws)", value=initial_seed(dashboard_overrides()), min=0,
+                   max=max(20, initial_seed(dashboard_overrides())), step=1),
     "overrides": dashboard_overrides(),
 }
 
@@ -328,7 +339,9 @@ def Page():
 
     Each browser session gets its own pair of runs; Reset rebuilds them from the controls.
     """
-    first = solara.use_memo(lambda: DashboardModel(overrides=dashboard_overrides()), [])
+    overrides = dashboard_overrides()
+    first = solara.use_memo(
+        lambda: DashboardModel(seed=initial_seed(overrides), overrides=overrides), [])
     model = solara.use_reactive(first)
     SolaraViz(model, components=[], model_params=model_params,
               name="School partnerships: scenario vs counterfactual", play_interval=100,

@@ -74,6 +74,11 @@ def test_every_selector_choice_is_a_valid_config():
                    for lever in app.LEVERS)
 
 
+def test_the_seed_slider_starts_at_a_seed_given_in_the_overrides():
+    assert app.initial_seed(("landscape.n_schools=80", "seed=7")) == 7
+    assert app.initial_seed(("landscape.n_schools=80",)) == 0
+
+
 def test_a_configuration_mistake_is_shown_not_raised():
     model = tiny_model(scenario="no_such_scenario")
     assert model.error and "no_such_scenario" in model.error
