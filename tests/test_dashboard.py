@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import socket
@@ -10,6 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +74,15 @@ def test_every_selector_choice_is_a_valid_config():
         config = app.validate(app.compose(overrides)).config  # raises on a mistake
         assert all(getattr(config, lever).start_year == app.POLICY_START_YEAR
                    for lever in app.LEVERS)
+
+
+def test_runs_are_freed_when_reset_replaces_them():
+    model = tiny_model(scenario="pathfinder")
+    model.step()
+    runs = [weakref.ref(run) for run in (model, model.counterfactual, model.scenario)]
+    del model
+    gc.collect()
+    assert all(run() is None for run in runs)
 
 
 def test_the_seed_slider_starts_at_a_seed_given_in_the_overrides():
