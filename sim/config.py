@@ -173,8 +173,8 @@ class Config:
     seed: int = 0
     years: float = 15.0
     steps_per_year: int = 12
-    spinup_years: float = 30.0  # years run under today's policy before time 0, to settle the state
-    spinup_steps_per_year: int = 4  # the spin-up's step (coarser is cheaper; rates are per year)
+    spinup_years: float = 60.0  # years run under today's policy before time 0: heads' learning settles over ~50 years
+    spinup_steps_per_year: int = 2  # the spin-up's step (coarser is cheaper; rates are per year)
     landscape: dict[str, Any] = field(default_factory=dict)
     funding: FundingConfig = field(default_factory=FundingConfig)
     distance: DistanceConfig = field(default_factory=DistanceConfig)

@@ -94,6 +94,8 @@ class PartnershipModel(mesa.Model):
             self._advance()
         for rule in self.rules:
             rule.start(self)
+        # Results report outcomes against the national mean at time 0 (rules keep their scale).
+        self.outcome_reference = float(np.average(self.schools.outcome, weights=self.schools.pupils))
         self.recorder = Recorder(self)
         self.recorder.record()
 

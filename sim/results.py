@@ -57,7 +57,7 @@ class Recorder:
         row = {
             "step": m.tick,
             "time_years": m.now_years,
-            "mean_outcome": float(np.average(s.outcome, weights=s.pupils)),
+            "mean_outcome": float(np.average(s.outcome, weights=s.pupils)) - m.outcome_reference,
             "disadvantage_gap": disadvantage_gap(s.pupils, s.fsm, s.outcome, s.gap),
             "outcome_spread": float(np.std(s.outcome)),
             "mean_talent": float(s.talent.mean()),
@@ -99,7 +99,7 @@ class Recorder:
             "fsm": s.fsm,
             "capacity": s.capacity,
             "talent": s.talent,
-            "outcome": s.outcome,
+            "outcome": s.outcome - m.outcome_reference,
             "gap": s.gap,
             "grade": s.grade,
             "head_status": np.array(HEAD_STATUS_NAMES)[s.head],

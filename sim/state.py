@@ -79,8 +79,10 @@ class SchoolState:
         k = min(N_NEIGHBOURS, n - 1)
         tree = cKDTree(np.column_stack([self.x_km, self.y_km]))
         dist, idx = tree.query(np.column_stack([self.x_km, self.y_km]), k=k + 1)
-        self.neighbours = idx[:, 1:].astype(np.int64).reshape(n, k)
-        self.neighbour_km = dist[:, 1:].reshape(n, k)
+        # Drop each school itself (not always first when two schools share a location).
+        others = np.argsort(idx == np.arange(n)[:, None], axis=1, kind="stable")[:, :k]
+        self.neighbours = np.take_along_axis(idx, others, axis=1).astype(np.int64)
+        self.neighbour_km = np.take_along_axis(dist, others, axis=1)
         self.ties = np.zeros((n, k))  # strength of past joint work with each neighbour, 0-1
 
     @property

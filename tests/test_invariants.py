@@ -43,6 +43,15 @@ def valid_overrides(draw) -> list[str]:
     return overrides
 
 
+def test_no_school_is_its_own_neighbour_even_when_schools_share_a_location():
+    model = build("landscape.n_schools=11", "landscape.share_rural=0.5", "seed=255",
+                  "spinup_years=0")
+    s = model.schools
+    s_index = np.arange(s.n)[:, None]
+    assert not np.any(s.neighbours == s_index)
+    assert np.all(np.diff(s.neighbour_km, axis=1) >= 0)
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(valid_overrides())
 def test_invariants_hold_at_every_step(overrides):

@@ -47,18 +47,20 @@ class Accountability(Rule):
     PRESSURE_BY_GRADE = np.array([0.0, 0.0, 0.2, 0.7, 1.0])  # index = grade; assumption
 
     def setup(self, model) -> None:
-        self.thresholds = None  # grade boundaries on the score; see start()
+        self.thresholds = None  # grade boundaries on the score: set in the spin-up, fixed at time 0
         s = model.schools
         self.same_phase = s.phase[s.neighbours] == s.phase[:, None]  # rivals for pupils
         self.has_rivals = self.same_phase.any(axis=1)
         self.n_rivals = np.maximum(self.same_phase.sum(axis=1), 1)
 
     def start(self, model) -> None:
-        """Fix the grade boundaries at time 0 so that the grades then match the national mix
-        (Ofsted, Dec 2018); the standard stays fixed from then on."""
-        raw = self.score(model, model.todays_policy("accountability"))
-        self.thresholds = self._boundaries(raw)
-        model.schools.grade = (1 + np.searchsorted(-self.thresholds, -raw, side="right")).astype(np.int8)
+        """Freeze the grade boundaries at time 0 (with no spin-up, grade every school once)."""
+        if self.thresholds is None:
+            s = model.schools
+            score = self.score(model, model.todays_policy("accountability"))
+            score = score + self.p.inspection_noise_sd * self.rng.normal(size=s.n)
+            self.thresholds = self._boundaries(score)
+            s.grade = (1 + np.searchsorted(-self.thresholds, -score, side="right")).astype(np.int8)
 
     @staticmethod
     def _boundaries(raw: np.ndarray) -> np.ndarray:
@@ -84,8 +86,11 @@ class Accountability(Rule):
         noise = p.inspection_noise_sd * self.rng.normal(size=n)
         draw = self.rng.random(n)
         raw = self.score(model, regime)
-        if self.thresholds is None:  # spin-up: boundaries from the first scores
-            self.thresholds = self._boundaries(raw)
+        if model.tick < 0:
+            # During the spin-up the standard follows the scores, so that a full round of
+            # inspections would give the national grade mix (Ofsted, Dec 2018); it is fixed
+            # from time 0 on, an absolute standard.
+            self.thresholds = self._boundaries(raw + noise)
 
         # Inspections fall due by grade; more frequent inspection shortens every interval.
         interval = np.array([np.inf, p.interval_outstanding_years, p.interval_good_years,

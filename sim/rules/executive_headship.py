@@ -40,7 +40,9 @@ class ExecutiveHeadship(Rule):
         if "small" in lever.triggers:
             triggered |= s.small & (s.head == HEAD_VACANT)
         triggered &= s.n_led == 0  # a head already leading others is not replaced
-        chosen = np.flatnonzero(triggered & (draw < p_event(lever.appointment_rate_per_year, model.dt)))
+        # A post that fell vacant during this step was open for half of it, on average.
+        open_for = np.where(s.head_left_now, model.dt / 2, model.dt)
+        chosen = np.flatnonzero(triggered & (draw < p_event(lever.appointment_rate_per_year * open_for, 1.0)))
         room = int(lever.max_share_of_heads * n) - int((s.n_led > 0).sum())
         for school in chosen:
             lead = self._find_lead(model, school, lever, allow_new_head=room > 0)

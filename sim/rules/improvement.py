@@ -59,17 +59,11 @@ class Improvement(Rule):
     def setup(self, model) -> None:
         s = model.schools
         s.outcome, s.gap = self.targets(s)
-        self.centre = 0.0
-        self.start(model)
-
-    def start(self, model) -> None:
-        """Measure outcomes from the national mean at time 0."""
-        s = model.schools
-        shift = float(np.average(s.outcome, weights=s.pupils))
-        self.centre += shift
-        s.outcome = s.outcome - shift
-        s.outcome_at_inspection = s.outcome_at_inspection - shift
-        s.perceived_outcome = s.perceived_outcome - shift
+        # One scale for the whole run: months relative to the national mean at the start.
+        self.centre = float(np.average(s.outcome, weights=s.pupils))
+        s.outcome = s.outcome - self.centre
+        s.outcome_at_inspection = s.outcome.copy()
+        s.perceived_outcome = s.outcome.copy()
 
     def step(self, model) -> None:
         p, s, dt = self.p, model.schools, model.dt

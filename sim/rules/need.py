@@ -21,7 +21,7 @@ class Need(Rule):
 
     @dataclass
     class Params:
-        expectation_months: float = 0.0  # assumption: schools compare themselves with the national mean
+        expectation_months: float = 0.0  # assumption: months above the current national mean a school expects of itself
         need_scale_months: float = 4.0  # assumption: shortfall that moves need by one logit point
         weight_capacity: float = 0.5  # assumption: logit points per SD of capacity below average
         weight_pressure: float = 2.0  # assumption: logit points at full accountability pressure
@@ -45,7 +45,8 @@ class Need(Rule):
         sd = p.self_knowledge_sd_months * np.where(data_partner, p.rel_error_data_partner, 1.0)
         self.error = relax(self.error, 0.0, 1.0, dt) + ou_noise(self.rng, s.n, sd, 1.0, dt)
         s.perceived_outcome = s.outcome + self.error
-        logit = ((p.expectation_months - s.perceived_outcome) / p.need_scale_months
+        national = np.average(s.outcome, weights=s.pupils)
+        logit = ((national + p.expectation_months - s.perceived_outcome) / p.need_scale_months
                  + p.weight_capacity * (0.5 - s.capacity) / QUALITY_SD
                  + p.weight_pressure * s.pressure - 1.0)
         s.need = 1.0 / (1.0 + np.exp(-logit))
