@@ -31,8 +31,9 @@ from sim.animate import (
     outcome_limit,
     padded_range,
 )
-from sim.config import ConfigError, compose, validate
+from sim.config import CONF_DIR, ConfigError, compose, validate
 from sim.model import PartnershipModel
+from sim.state import HEAD_EXECUTIVE
 
 with warnings.catch_warnings():  # Mesa's own ComponentsView trips solara's hook check: harmless
     warnings.filterwarnings("ignore", message=".*found despite early return", category=UserWarning)
@@ -40,8 +41,7 @@ with warnings.catch_warnings():  # Mesa's own ComponentsView trips solara's hook
     from mesa.visualization.utils import update_counter
 
 LEVERS = ("funding", "distance", "accountability", "executive_headship")
-SCENARIOS = ["pathfinder", "cluster_lump_sums", "rural_clusters", "executive_heads",
-             "partnership_accountability", "high_stakes", "baseline"]
+SCENARIOS = sorted(path.stem for path in (CONF_DIR / "scenario").glob("*.yaml"))
 AS_SCENARIO = "as the scenario sets it"
 RENDER_INTERVAL = 3  # steps per redraw (and per click of Step): a quarter of a year at monthly steps
 POLICY_START_YEAR = 2  # a lever the scenario leaves alone starts here when changed, like the scenarios'
@@ -189,7 +189,7 @@ def map_figure(model: DashboardModel) -> Figure:
         s = run.schools
         dots = draw_school_map(ax, s.x_km, s.y_km, s.outcome, s.pupils, model_link_groups(run),
                                model.outcome_limit, f"{title}\n{run.partnerships.active.sum()} "
-                               "active partnerships", executive=s.head == 2)
+                               "active partnerships", executive=s.head == HEAD_EXECUTIVE)
         ax.set_xlim(*padded_range(s.x_km))
         ax.set_ylim(*padded_range(s.y_km))
     axes[1].set_ylabel("")
@@ -238,7 +238,7 @@ def difference_figure(model: DashboardModel) -> Figure:
             label="mean pupil outcome")
     ax.plot(ts.time_years, ts.gap_difference, color="tab:red", lw=2,
             label="disadvantage gap (below 0: narrower)")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="best", fontsize=8)  # the curves can go anywhere
     return fig
 
 
