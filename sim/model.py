@@ -40,6 +40,7 @@ class StepFlows:
     def __init__(self) -> None:
         self.formed = 0
         self.dissolved = 0
+        self.left = 0  # schools leaving a federation or trust that carries on
         self.spend_gbp = 0.0
 
 
@@ -169,6 +170,23 @@ class PartnershipModel(mesa.Model):
                 self.release_executive(covered)
         self.partnerships.end(pids, reason, self.now_years)
         self.flows.dissolved += len(pids)
+
+    def leave_partnership(self, pid: int, school: int, reason: str) -> None:
+        """One school leaves a partnership; with fewer than two left, the partnership ends."""
+        pt, s = self.partnerships, self.schools
+        if pt.n_members[pid] <= 2:
+            self.end_partnerships([pid], reason)
+            return
+        others = pt.members(pid)
+        others = others[others != school]
+        s.record_ties(np.full(len(others), school), others, np.full(len(others), pt.strength[pid]))
+        lead = int(pt.lead[pid])
+        if lead == school:  # the lead's head no longer covers the members it led
+            self.release_executive(others[s.executive_lead[others] == lead])
+        elif lead >= 0 and s.executive_lead[school] == lead:
+            self.release_executive(np.array([school]))
+        pt.leave(pid, school)
+        self.flows.left += 1
 
     def release_executive(self, covered: np.ndarray) -> None:
         """Schools lose the executive head covering them and fall vacant."""

@@ -106,6 +106,22 @@ class PartnershipTable:
         self.cols["funded_until"][pid] = t_years + duration_years
         self.cols["impact_measure"][pid] = True  # programmes insist on measures (S2 LA lesson 4)
 
+    def leave(self, pid: int, school: int) -> None:
+        """Take ``school`` out of the active partnership ``pid``, which keeps its other members."""
+        members = self._members[pid]
+        members.remove(school)
+        for other in members:
+            key = self.pair_key(school, other)
+            self._pairs[key] -= 1
+            if self._pairs[key] == 0:
+                del self._pairs[key]
+        rows = self._link_rows[pid]
+        row = next(r for r in rows if self.link_school[r] == school and self.link_active[r])
+        self.link_active[row] = False
+        self.cols["n_members"][pid] -= 1
+        self._links_cache = None
+        self._pair_cache = None
+
     def end(self, pids, reason: str, t_years: float) -> None:
         """End the active partnerships ``pids`` for ``reason`` at ``t_years``."""
         pids = np.atleast_1d(np.asarray(pids, dtype=np.int64))

@@ -68,6 +68,7 @@ class Recorder:
             "n_federation": int((kind == FEDERATION).sum()),
             "new_formed": m.flows.formed,
             "new_dissolved": m.flows.dissolved,
+            "new_left": m.flows.left,
             "n_schools_partnered": int((s.n_partnerships > 0).sum()),
             "n_executive_heads": int((s.n_led > 0).sum()),
             "n_schools_executive_covered": int((s.head == HEAD_EXECUTIVE).sum()),

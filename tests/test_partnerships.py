@@ -38,3 +38,13 @@ def test_funding_an_award_sets_kind_rate_and_end():
     table.fund(pid, 30_000, 1.5, 2.0)
     assert table.kind[pid] == FUNDED and table.funding_rate_gbp[pid] == 20_000
     assert table.funded_until[pid] == 3.5 and table.impact_measure[pid]
+
+
+def test_a_school_leaving_keeps_the_rest_together():
+    table = PartnershipTable(6)
+    pid = table.add([0, 1, 2, 3], FEDERATION, 0.0, "initial")
+    table.leave(pid, 2)
+    assert table.members(pid).tolist() == [0, 1, 3] and table.n_members[pid] == 3
+    assert not table.partnered(2, 0) and table.partnered(0, 3)
+    assert table.count_per_school().tolist() == [1, 1, 0, 1, 0, 0]
+    assert table.end_reason[pid] == ACTIVE

@@ -108,3 +108,14 @@ def test_a_rule_with_a_phase_not_in_the_schedule_is_refused():
     settings.rules[0] = (name, bad, params)
     with pytest.raises(ConfigError, match="phase"):
         PartnershipModel(settings)
+
+
+def test_a_large_trust_loses_schools_one_at_a_time_but_carries_on():
+    model = build("spinup_years=0", "years=15", "seed=3")
+    pt = model.partnerships
+    members = np.arange(12)
+    trust = model.form_partnership(members, 2, "initial")
+    model.run()
+    assert pt.end_reason[trust] == -1, "a twelve-school trust broke up as a whole"
+    assert 2 <= pt.n_members[trust] < 12
+    assert model.recorder.timeseries.new_left.sum() >= 12 - pt.n_members[trust]

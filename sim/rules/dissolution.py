@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config import check_non_negative, check_share
-from sim.partnerships import FEDERATION, FUNDED, INFORMAL
+from sim.partnerships import ACTIVE, FEDERATION, FUNDED, INFORMAL
 from sim.rules import Rule, p_event
 
 
@@ -18,6 +18,8 @@ class Dissolution(Rule):
       show; an agreed impact measure makes the gains visible (S2 lesson 10);
     - *competition*: an inward-turning accountability regime (S2 policymaker lesson 9);
     - *drift*: a background hazard;
+    - a federation or trust does not break up as a whole: each member school leaves it at these
+      hazards scaled by ``rel_hazard_federation``, and it ends when fewer than two remain;
     - *funding ended*: when an award runs out, a funded partnership either ends or carries on
       as an informal one, more likely the stronger its relationships (S1 theme 5);
     - *head left*: when a member's head leaves, an informal or funded partnership may end,
@@ -37,7 +39,7 @@ class Dissolution(Rule):
         end_when_funding_stops: float = 0.6  # assumption: chance a weak-trust funded partnership ends (S1 theme 5)
         end_when_head_leaves: float = 0.4  # assumption: chance a weak-trust partnership ends (S2 lesson 3)
         rel_hazard_funded: float = 0.5  # assumption: while funded
-        rel_hazard_federation: float = 0.3  # assumption: shared governance (S1 theme 5); trusts and federations rarely break up
+        rel_hazard_federation: float = 0.05  # assumption: per school leaving a federation or trust, ~1-2% a year (S1 theme 5: the "glue")
 
         def __post_init__(self) -> None:
             for name in ("drift_per_year", "not_worth_it_per_year", "worth_exchange",
@@ -80,14 +82,27 @@ class Dissolution(Rule):
             p.competition_per_year * inward,
             np.full(size, p.drift_per_year),
         ])
-        rel = np.select([pt.kind == FEDERATION, pt.kind == FUNDED],
-                        [p.rel_hazard_federation, p.rel_hazard_funded], 1.0)
+        reasons = ("not_worth_it", "competition", "drift")
+        formal = pt.kind == FEDERATION
+        rel = np.where(pt.kind == FUNDED, p.rel_hazard_funded, 1.0)
         total = hazards.sum(axis=0) * rel
-        ending = np.flatnonzero(active & (draws[:, 2] < p_event(total, model.dt)))
-        if len(ending):
-            # Which risk ended it: chosen in proportion to the hazards (competing risks).
-            share = hazards[:, ending] / np.maximum(hazards[:, ending].sum(axis=0), 1e-12)
-            pick = (self.rng.random(len(ending)) > np.cumsum(share, axis=0)[:-1]).sum(axis=0)
-            for code, reason in enumerate(("not_worth_it", "competition", "drift")):
-                model.end_partnerships(ending[pick == code], reason)
+        ending = np.flatnonzero(active & ~formal & (draws[:, 2] < p_event(total, model.dt)))
+        pick = self._which_risk(hazards[:, ending])
+        for code, reason in enumerate(reasons):
+            model.end_partnerships(ending[pick == code], reason)
+
+        # A federation or trust is held by shared governance: it does not break up as a whole;
+        # its schools leave one at a time (it ends when fewer than two remain).
+        leave_p = p_event(hazards.sum(axis=0) * p.rel_hazard_federation, model.dt)
+        pid, school = pt.links()
+        leaving = np.flatnonzero(formal[pid] & (self.rng.random(len(pid)) < leave_p[pid]))
+        pick = self._which_risk(hazards[:, pid[leaving]])
+        for link, code in zip(leaving, pick, strict=True):
+            if pt.end_reason[pid[link]] == ACTIVE:  # an earlier leaver may have ended it
+                model.leave_partnership(int(pid[link]), int(school[link]), reasons[code])
+
+    def _which_risk(self, hazards: np.ndarray) -> np.ndarray:
+        """For each event, which of the competing risks caused it (in proportion to hazards)."""
+        share = hazards / np.maximum(hazards.sum(axis=0), 1e-12)
+        return (self.rng.random(hazards.shape[1]) > np.cumsum(share, axis=0)[:-1]).sum(axis=0)
 

@@ -37,8 +37,8 @@ class Running(Rule):
         travel_km_scale: float = 20.0  # assumption: round trip that doubles the time cost
         trust_build_per_year: float = 1.0  # assumption: S4 "after two years... robust" (strength ~0.86 at intensity 1)
         trust_distance_km: float = 10.0  # assumption: distance that halves meeting (S2 lesson 2)
-        learn_rate_per_year: float = 1.0  # assumption: tuned so gains show 2-4 years on (Chapman et al. 2011)
-        mutual_gain: float = 0.01  # assumption: gain even from weaker partners (S0 third point)
+        learn_rate_per_year: float = 0.5  # assumption: gains show within ~2-5 years (Chapman et al. 2011: 2-4); no ceiling pile-up
+        mutual_gain: float = 0.01  # assumption: gain even from weaker partners, scaled by headroom (S0 third point)
         cover_cost_gbp_per_year: float = 25_000.0  # assumption: ~ a teacher's day a week of cover
         max_cover_relief: float = 0.7  # assumption: cover cannot replace the head's own time
         transport_cost_gbp_per_year: float = 3_000.0  # assumption: a school's partnership travel
@@ -108,9 +108,12 @@ class Running(Rule):
                           - s.head_ability[school]) / others
         drive = p.learn_rate_per_year * strength[pid] * intensity
         teaching_share = self.TEACHING_SHARE_BY_FOCUS[pt.focus[pid]]
-        talent_gain = drive * teaching_share * (np.maximum(0, talent_others - s.talent[school]) + p.mutual_gain)
+        # The mutual gain shrinks with headroom: the best have least left to learn.
+        talent_gain = drive * teaching_share * (np.maximum(0, talent_others - s.talent[school])
+                                                + p.mutual_gain * (1 - s.talent[school]))
         ability_gain = drive * (1 - teaching_share) * (
-            np.maximum(0, ability_others - s.head_ability[school]) + p.mutual_gain)
+            np.maximum(0, ability_others - s.head_ability[school])
+            + p.mutual_gain * (1 - s.head_ability[school]))
         s.talent = np.minimum(1.0, s.talent + np.bincount(school, talent_gain, minlength=s.n) * dt)
         s.head_ability = np.minimum(1.0, s.head_ability + np.bincount(school, ability_gain, minlength=s.n) * dt)
 
