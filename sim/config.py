@@ -281,7 +281,7 @@ def validate(cfg: DictConfig | Config | dict) -> Settings:
             raise
         raise ConfigError(str(error)) from None
     from sim.landscape import Landscape  # here, not at the top: landscapes import this module
-    from sim.rules import Rule
+    from sim.rules import PHASES, Rule
 
     landscape = component("landscape", _plain(config.landscape), Landscape)
     rules = []
@@ -289,6 +289,8 @@ def validate(cfg: DictConfig | Config | dict) -> Settings:
         if node is None:  # a rule switched off
             continue
         cls, params = component(f"rules.{name}", _plain(node), Rule)
+        check(f"rules.{name}._target_", f"{cls.__name__} (phase {cls.phase!r})", cls.phase in PHASES,
+              f"a rule whose phase is one of {PHASES}")
         rules.append((name, cls, params))
     check("rules", sorted(config.rules), bool(rules), "at least one rule switched on")
     return Settings(config=config, landscape=landscape, rules=rules)

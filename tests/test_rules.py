@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from omegaconf import open_dict
 
-from conftest import build, settings_for
-from sim.config import ConfigError
-from sim.model import PartnershipModel
+from conftest import SMALL, build
+from sim.config import ConfigError, compose, validate
 from sim.rules import PHASES
+from sim.rules.staffing import Staffing
 
 
 def test_rules_run_in_the_documented_phase_order():
@@ -101,13 +102,16 @@ def test_improvement_moves_outcomes(run):
     assert off.max() == 0
 
 
-def test_a_rule_with_a_phase_not_in_the_schedule_is_refused():
-    settings = settings_for()
-    name, cls, params = settings.rules[0]
-    bad = type("Wandering", (cls,), {"phase": "lunch"})
-    settings.rules[0] = (name, bad, params)
+class Wandering(Staffing):
+    phase = "lunch"
+
+
+def test_a_rule_with_a_phase_not_in_the_schedule_is_refused_before_the_run():
+    cfg = compose(list(SMALL))
+    with open_dict(cfg):
+        cfg.rules.staffing["_target_"] = f"{__name__}.Wandering"
     with pytest.raises(ConfigError, match="phase"):
-        PartnershipModel(settings)
+        validate(cfg)
 
 
 def test_a_large_trust_loses_schools_one_at_a_time_but_carries_on():
