@@ -123,3 +123,14 @@ def test_a_large_trust_loses_schools_one_at_a_time_but_carries_on():
     assert pt.end_reason[trust] == -1, "a twelve-school trust broke up as a whole"
     assert 2 <= pt.n_members[trust] < 12
     assert model.recorder.timeseries.new_left.sum() >= 12 - pt.n_members[trust]
+
+
+def test_the_landscapes_trusts_are_kept_whole_through_the_spin_up():
+    model = build("spinup_years=20", "landscape.initial_partnership_share=0.6",
+                  "landscape.initial_federation_share=1.0")
+    pt = model.partnerships
+    initial = np.flatnonzero(pt.origin == 0)
+    assert len(initial) > 5
+    assert np.all(pt.end_reason[initial] == -1)
+    model.run()
+    assert model.recorder.timeseries.new_left.sum() > 0  # after time 0 they evolve like any other

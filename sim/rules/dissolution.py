@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config import check_non_negative, check_share
-from sim.partnerships import ACTIVE, FEDERATION, FUNDED, INFORMAL
+from sim.partnerships import ACTIVE, FEDERATION, FUNDED, INFORMAL, ORIGIN_CODES
 from sim.rules import Rule, p_event
 
 
@@ -19,7 +19,8 @@ class Dissolution(Rule):
     - *competition*: an inward-turning accountability regime (S2 policymaker lesson 9);
     - *drift*: a background hazard;
     - a federation or trust does not break up as a whole: each member school leaves it at these
-      hazards scaled by ``rel_hazard_federation``, and it ends when fewer than two remain;
+      hazards scaled by ``rel_hazard_federation``, and it ends when fewer than two remain; the
+      landscape's own (observed) trusts and federations are kept whole through the spin-up;
     - *funding ended*: when an award runs out, a funded partnership either ends or carries on
       as an informal one, more likely the stronger its relationships (S1 theme 5);
     - *head left*: when a member's head leaves, an informal or funded partnership may end,
@@ -94,6 +95,8 @@ class Dissolution(Rule):
         # A federation or trust is held by shared governance: it does not break up as a whole;
         # its schools leave one at a time (it ends when fewer than two remain).
         leave_p = p_event(hazards.sum(axis=0) * p.rel_hazard_federation, model.dt)
+        if model.tick < 0:  # the landscape's own trusts and federations are data: kept to time 0
+            leave_p = np.where(pt.origin == ORIGIN_CODES["initial"], 0.0, leave_p)
         pid, school = pt.links()
         leaving = np.flatnonzero(formal[pid] & (self.rng.random(len(pid)) < leave_p[pid]))
         pick = self._which_risk(hazards[:, pid[leaving]])
