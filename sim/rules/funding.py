@@ -54,12 +54,13 @@ class FundedProgramme(Rule):
         self.budget_gbp += funding.budget_gbp_per_year_per_1000_schools * s.n / 1000 * model.dt
         eligible = self.eligible(model, funding)
 
-        # Applications: partnerships formed this step with every member eligible.
+        # Applications: partnerships formed this step that fit the programme (S0: school-led).
         new = np.flatnonzero((pt.formed_at == model.now_years) & (pt.end_reason == ACTIVE)
                              & (pt.kind == INFORMAL) & (pt.funding_gbp == 0))
         for pid in new:
             members = pt.members(pid)
-            if eligible[members].all() and not self._award(model, funding, pid, members):
+            if self._fits(model, funding, members, eligible) \
+                    and not self._award(model, funding, pid, members):
                 return
 
         if self.budget_gbp < min(funding.amount_primary_gbp, funding.amount_secondary_gbp):
@@ -84,6 +85,20 @@ class FundedProgramme(Rule):
                                              lead=int(members[-1]) if funding.recipient == "pair" else -1)
             self._award(model, funding, pid, pt.members(pid))
             in_funded[pt.members(pid)] = True
+
+    def _fits(self, model, funding, members: np.ndarray, eligible: np.ndarray) -> bool:
+        """Whether a partnership has the programme's shape: every member eligible and, for
+        pairs, one lead school (good or outstanding) with one emerging school in need (S3)."""
+        if not eligible[members].all():
+            return False
+        if funding.recipient == "cluster":
+            return True
+        s = model.schools
+        if len(members) != 2:
+            return False
+        lead = s.grade[members] <= self.p.lead_max_grade
+        emerging = s.need[members] >= self.p.emerging_min_need
+        return bool((lead[0] and emerging[1]) or (lead[1] and emerging[0]))
 
     @staticmethod
     def _cost(funding, s, members) -> float:
