@@ -23,7 +23,7 @@ class ExecutiveHeadship(Rule):
 
     @dataclass
     class Params:
-        time_per_extra_school: float = 0.2  # assumption: share of a head's time each extra school takes
+        time_per_extra_school: float = 0.15  # assumption: share of a head's time each extra school takes (heads of school run the day to day)
 
         def __post_init__(self) -> None:
             check_share("time_per_extra_school", self.time_per_extra_school)

@@ -29,7 +29,7 @@ class Staffing(Rule):
         recruit_penalty: float = 0.04  # assumption: lower head / teacher quality per disadvantage (small, rural, struggling)
         vacancy_capacity: float = 0.3  # assumption: capacity an interim leadership sustains, 0-1
         capacity_lag_years: float = 2.0  # assumption: time for capacity to follow a change of head
-        executive_share: float = 0.8  # assumption: share of the lead's ability an executive head brings
+        executive_share: float = 1.0  # assumption: an executive head brings the lead's ability ("spreads capacity", BRIEF process 8)
         teacher_turnover_per_year: float = 0.10  # DfE school workforce census (~10% leave or move)
         rel_teacher_turnover_urban: float = 1.15  # Inner London 12-15% vs North East ~8% (DfE)
         cpd_gain: float = 0.02  # assumption: yearly talent growth per unit of capacity above 0.5
