@@ -25,7 +25,8 @@ ACTIVE = -1  # end_reason of a partnership still running
 
 _COLUMNS = {
     "kind": np.int8, "origin": np.int8, "focus": np.int8, "lead": np.int64,
-    "formed_at": np.float64, "ended_at": np.float64, "end_reason": np.int8,
+    "formed_at": np.float64, "formalised_at": np.float64, "ended_at": np.float64,
+    "end_reason": np.int8,
     "strength": np.float64, "impact_measure": np.bool_, "n_members": np.int64,
     "funding_gbp": np.float64, "funding_rate_gbp": np.float64, "funded_until": np.float64,
     "spent_gbp": np.float64, "benefit": np.float64, "time_cost": np.float64,
@@ -69,7 +70,8 @@ class PartnershipTable:
         pid = self.size
         self._grow_rows(pid + 1)
         row = {"kind": kind, "origin": ORIGIN_CODES[origin], "focus": focus, "lead": lead,
-               "formed_at": t_years, "ended_at": np.nan, "end_reason": ACTIVE, "strength": 0.0,
+               "formed_at": t_years, "formalised_at": t_years if kind == FEDERATION else np.nan,
+               "ended_at": np.nan, "end_reason": ACTIVE, "strength": 0.0,
                "impact_measure": impact_measure, "n_members": 0, "funding_gbp": 0.0,
                "funding_rate_gbp": 0.0, "funded_until": np.nan, "spent_gbp": 0.0,
                "benefit": 0.0, "time_cost": 0.0}

@@ -81,6 +81,11 @@ class Recorder:
             row[f"share_{name}"] = float((s.grade == grade).mean())
         for lever in LEVERS:
             row[f"{lever}_active"] = m.policy_in_force(lever)
+        for rule in m.rules:
+            for name, value in rule.report(m).items():
+                if name in row:
+                    raise ValueError(f"{type(rule).__name__}.report() column '{name}' already exists")
+                row[name] = value
         self.rows.append(row)
         if m.tick % m.config.steps_per_year == 0:
             self.school_years.append(self._school_panel())
@@ -125,6 +130,7 @@ class Recorder:
             "origin": np.array(ORIGIN_NAMES)[pt.origin],
             "focus": np.array(FOCUS_NAMES)[pt.focus],
             "formed_at": pt.formed_at,
+            "formalised_at": pt.formalised_at,
             "ended_at": pt.ended_at,
             "end_reason": np.where(ended, np.array(REASON_NAMES)[np.maximum(pt.end_reason, 0)], ""),
             "strength": pt.strength,

@@ -9,6 +9,11 @@ import textwrap
 from pathlib import Path
 
 import pandas as pd
+from omegaconf import open_dict
+
+from sim.config import compose, validate
+from sim.rules import Rule
+from sim.run import simulate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,3 +54,27 @@ def test_a_new_rule_is_a_module_plus_a_line_of_config(tmp_path):
     extended = run(tmp_path, "extended", f"hydra.searchpath=[file://{tmp_path / 'my_conf'}]",
                    "+rules/extra_turnover=default", "rules.extra_turnover.extra_loss_per_year=0.5")
     assert extended.mean_talent.iloc[-1] < plain.mean_talent.iloc[-1] - 0.01
+
+
+class CountingRule(Rule):
+    """Counts its own steps and reports the count as a time-series column."""
+
+    phase = "improvement"
+
+    def setup(self, model):
+        self.steps_seen = 0
+
+    def step(self, model):
+        self.steps_seen += 1
+
+    def report(self, model):
+        return {"steps_seen": self.steps_seen}
+
+
+def test_a_rule_can_add_its_own_time_series_column():
+    cfg = compose(["landscape.n_schools=40", "years=1", "spinup_years=0"])
+    with open_dict(cfg):
+        cfg.rules.counter = {"_target_": "test_extension.CountingRule"}
+    ts = simulate(validate(cfg)).timeseries
+    assert ts.steps_seen.tolist() == list(range(len(ts)))
+

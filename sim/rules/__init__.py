@@ -50,6 +50,10 @@ class Rule:
     def step(self, model: PartnershipModel) -> None:
         raise NotImplementedError
 
+    def report(self, model: PartnershipModel) -> dict[str, float]:
+        """Extra time-series columns this rule adds to every recorded step (none by default)."""
+        return {}
+
 
 def p_event(rate_per_year, dt_years: float):
     """Probability that an event with a constant yearly rate happens within one step."""

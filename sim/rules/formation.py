@@ -159,3 +159,4 @@ class Formation(Rule):
         draw = self.rng.random(pt.size)
         chosen = ready & (draw < p_event(self.p.formalise_rate_per_year, model.dt))
         pt.cols["kind"][: pt.size][chosen] = FEDERATION
+        pt.cols["formalised_at"][: pt.size][chosen] = model.now_years
