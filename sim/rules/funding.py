@@ -113,14 +113,16 @@ class FundedProgramme(Rule):
         model.partnerships.fund(pid, amount, funding.duration_years, model.now_years)
         return True
 
+    def _reach(self, model) -> float:
+        """How far (km) the programme looks for partners: its own reach, within any distance cap."""
+        cap = model.lever("distance").max_partner_km
+        return self.p.search_km if cap is None else min(self.p.search_km, cap)
+
     def _lead_for(self, model, school: int, eligible) -> np.ndarray | None:
         """The strongest good or outstanding school nearby, for an emerging school (S3)."""
         s = model.schools
         cand = s.neighbours[school]
-        distance = model.lever("distance")
-        limit = self.p.search_km if distance.max_partner_km is None \
-            else min(self.p.search_km, distance.max_partner_km)
-        ok = ((s.grade[cand] <= self.p.lead_max_grade) & (s.neighbour_km[school] <= limit)
+        ok = ((s.grade[cand] <= self.p.lead_max_grade) & (s.neighbour_km[school] <= self._reach(model))
               & (s.phase[cand] == s.phase[school])
               & np.array([not model.partnerships.partnered(school, c) for c in cand]))
         if not ok.any():
@@ -132,10 +134,7 @@ class FundedProgramme(Rule):
         """``school`` and its nearest eligible neighbours within reach (S2: geographically focused)."""
         s = model.schools
         cand = s.neighbours[school]
-        distance = model.lever("distance")
-        limit = self.p.search_km if distance.max_partner_km is None \
-            else min(self.p.search_km, distance.max_partner_km)
-        ok = eligible[cand] & (s.neighbour_km[school] <= limit)
+        ok = eligible[cand] & (s.neighbour_km[school] <= self._reach(model))
         chosen = cand[ok][: size - 1]
         return np.concatenate([[school], chosen]) if len(chosen) == size - 1 else None
 
