@@ -13,6 +13,12 @@ from sim.rules import Rule, p_event
 from sim.state import QUALITY_SD
 
 
+def complement(s, me, other) -> np.ndarray:
+    """How much stronger ``other`` is than ``me`` in teaching and leadership, in SDs (S0)."""
+    return (np.maximum(0, s.talent[other] - s.talent[me])
+            + np.maximum(0, s.capacity[other] - s.capacity[me])) / QUALITY_SD
+
+
 class Formation(Rule):
     """Schools seek partners at a rate raised by need (S0), by their history of partnering
     (S2 lesson 1) and by funding on offer, and lowered by an inward-turning accountability regime
@@ -40,7 +46,9 @@ class Formation(Rule):
         distance_scale_km: float = 8.0  # assumption: each such distance costs one point (S2 lesson 2)
         weight_busy: float = 1.0  # assumption: points lost per partnership the candidate has
         weight_funding: float = 1.0  # assumption: points when the pair could be funded
-        accept_bias: float = 0.0  # assumption: candidate's acceptance logit offset
+        accept_bias: float = -1.0  # assumption: candidate's acceptance logit offset
+        accept_weight_need: float = 2.0  # assumption: acceptance logit points at full need (S0)
+        accept_weight_inward: float = 2.0  # assumption: logit points lost in a fully inward regime (S2 PL 9)
         join_cluster_probability: float = 0.5  # assumption (S4: small at first, growing)
         max_cluster_size: int = 6  # assumption
         informal_impact_measure_share: float = 0.3  # assumption: informal groups agreeing measures (S2 lesson 10)
@@ -53,6 +61,7 @@ class Formation(Rule):
                          "rel_seek_funding_on_offer", "weight_complement", "weight_tie",
                          "weight_ethos", "weight_catchment_difference", "weight_same_phase",
                          "weight_busy", "weight_funding", "formalise_rate_per_year",
+                         "accept_weight_need", "accept_weight_inward",
                          "formalise_min_age_years"):
                 check_non_negative(name, getattr(self, name))
             check_positive("distance_scale_km", self.distance_scale_km)
@@ -87,10 +96,8 @@ class Formation(Rule):
         cand = s.neighbours[seekers]
         km = s.neighbour_km[seekers]
         me = seekers[:, None]
-        complement = (np.maximum(0, s.talent[cand] - s.talent[me])
-                      + np.maximum(0, s.capacity[cand] - s.capacity[me])) / QUALITY_SD
         distance = model.lever("distance")
-        score = (p.weight_complement * complement
+        score = (p.weight_complement * complement(s, me, cand)
                  + p.weight_tie * s.ties[seekers]
                  + p.weight_ethos * (1 - 2 * np.abs(s.ethos[cand] - s.ethos[me]))
                  + p.weight_catchment_difference * np.abs(s.fsm[cand] - s.fsm[me]) / 0.15
@@ -114,13 +121,12 @@ class Formation(Rule):
         rows = np.arange(len(seekers))
         ok = np.isfinite(score[rows, best])
         seekers, partners, score = seekers[ok], cand[rows, best][ok], score[rows, best][ok]
-        # The candidate's view: the same match seen from its side, its own need and time.
+        # The candidate's view: the same match seen from its side (what *it* would gain), plus
+        # its own need and how inward the regime has turned it.
         view = (p.accept_bias + score
-                - p.weight_complement * (np.maximum(0, s.talent[partners] - s.talent[seekers])
-                                         + np.maximum(0, s.capacity[partners] - s.capacity[seekers])) / QUALITY_SD
-                + p.weight_complement * (np.maximum(0, s.talent[seekers] - s.talent[partners])
-                                         + np.maximum(0, s.capacity[seekers] - s.capacity[partners])) / QUALITY_SD
-                + 2.0 * s.need[partners] - 1.0 - 2.0 * s.inward[partners])
+                + p.weight_complement * (complement(s, partners, seekers) - complement(s, seekers, partners))
+                + p.accept_weight_need * s.need[partners]
+                - p.accept_weight_inward * s.inward[partners])
         accepted = draws[seekers, 1] < 1.0 / (1.0 + np.exp(-view))
         clusters = self._small_clusters(model)
         for me, other in zip(seekers[accepted], partners[accepted], strict=True):
