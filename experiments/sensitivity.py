@@ -1,0 +1,362 @@
+"""Morris screening of the rule parameters (SALib), run on the sweep engine and store.
+
+    python experiments/sensitivity.py experiments/sensitivity.yaml [--store DIR] [--n-jobs N]
+                                      [--figures docs/figures]
+
+The experiment file is an ordinary sweep experiment (docs/sweeps.md) plus a ``morris`` section:
+
+    morris:
+      trajectories: 10        # r; points = r * (k + 1) for k parameters
+      levels: 4               # levels of the Morris grid
+      sampler_seed: 0
+      effect_years: [5, 10]   # years after time 0 at which the policy's effect is read
+      survival_years: 2.0     # partnerships formed after time 0 still active this long after
+      ranges: {rules.<rule>.<param>: [low, high], ...}
+
+Every Morris point is a set of overrides applied to every scenario *and* the baseline (rule
+parameters change the world the baseline lives in), each on seeds ``first_seed ..``; the runs are
+planned, executed and stored by ``sim.sweep`` (``run_group``, ``parallel_engine``, ``Store``), so a
+killed screening resumes where it stopped. Outcomes per point (means over seeds; months unless
+stated), for the first scenario listed (the policy) against the baseline on the same seed:
+
+* ``effect_y<k>``: policy - baseline, pupil-weighted mean outcome at year k (months);
+* ``gap_effect_y<K>``: policy - baseline, national disadvantage gap at the last effect year K;
+* ``gap_y<K>``: the baseline's disadvantage gap at year K (the level, months);
+* ``survival_<s>y``: share of the baseline's partnerships formed after time 0 (and at least s
+  years before the end) still active s years after forming.
+
+Written: ``<store>/morris_points.csv`` (design and outcomes), ``<store>/morris_indices.csv``
+(mu, mu*, its 95 % bootstrap interval and sigma per parameter and outcome; elementary effects are
+per unit of the *normalised* range, i.e. the change in the outcome for a step of
+levels / (2 (levels - 1)) of a parameter's range) and figures ``sensitivity_morris.png`` (mu* ranking
+per outcome) and ``sensitivity_mu_sigma.png`` (mu* against sigma: non-linearity / interactions).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_DIR))
+
+from sim.config import ConfigError, compose, validate  # noqa: E402
+from sim.store import Store  # noqa: E402
+from sim.sweep import (  # noqa: E402
+    Experiment,
+    PlannedRun,
+    SweepSummary,
+    config_hash,
+    describe,
+    experiment_from_dict,
+    override_value,
+    parallel_engine,
+    plan_table,
+    run_group,
+    run_name,
+    save_outcome,
+    sweep_info,
+)
+
+MORRIS_KEYS = ("trajectories", "levels", "sampler_seed", "effect_years", "survival_years", "ranges")
+
+
+@dataclasses.dataclass
+class Morris:
+    """The ``morris`` section of the file."""
+
+    ranges: dict[str, list[float]]
+    trajectories: int = 10
+    levels: int = 4
+    sampler_seed: int = 0
+    effect_years: list[float] = dataclasses.field(default_factory=lambda: [5, 10])
+    survival_years: float = 2.0
+
+    def problem(self) -> dict:
+        """The SALib problem definition."""
+        return {"num_vars": len(self.ranges), "names": list(self.ranges),
+                "bounds": [list(map(float, v)) for v in self.ranges.values()]}
+
+
+def load(path: str | Path) -> tuple[Experiment, Morris, str]:
+    """Read the file: the sweep part checked by ``sim.sweep``, the Morris part here."""
+    text = Path(path).read_text()
+    data = yaml.safe_load(text) or {}
+    section = data.pop("morris", None)
+    if not isinstance(section, dict):
+        raise ConfigError("experiment key 'morris' is required: a mapping with 'ranges'")
+    for key in section:
+        if key not in MORRIS_KEYS:
+            raise ConfigError(f"experiment key 'morris.{key}' is unknown; allowed: "
+                              f"{', '.join(MORRIS_KEYS)}")
+    if data.get("parameters") is not None:
+        raise ConfigError("experiment key 'parameters' cannot be used with 'morris'")
+    experiment = experiment_from_dict(data)
+    morris = Morris(**section)
+    for key, bounds in morris.ranges.items():
+        ok = (isinstance(bounds, list) and len(bounds) == 2 and bounds[0] < bounds[1]
+              and key.startswith(("rules.", "landscape.")))
+        if not ok:
+            raise ConfigError(f"experiment key 'morris.ranges.{key}' = {bounds!r} is not allowed: "
+                              "a behavioural parameter (rules.* or landscape.*) with [low, high]")
+    if morris.trajectories < 1 or morris.levels < 2:
+        raise ConfigError("morris.trajectories must be >= 1 and morris.levels >= 2")
+    if experiment.years < max(morris.effect_years):
+        raise ConfigError(f"morris.effect_years {morris.effect_years} must be within years "
+                          f"({experiment.years:g})")
+    return experiment, morris, text
+
+
+def design(morris: Morris) -> np.ndarray:
+    """The Morris design: trajectories x (k + 1) points, in parameter units."""
+    from SALib.sample import morris as morris_sample
+
+    return morris_sample.sample(morris.problem(), N=morris.trajectories,
+                                num_levels=morris.levels, seed=morris.sampler_seed)
+
+
+def plan(experiment: Experiment, morris: Morris, points: np.ndarray) -> list[PlannedRun]:
+    """Every run: each point x (baseline + scenarios) x seed, composed and validated.
+
+    Each scenario is composed once; a point's values are set on that config (as the override
+    ``key=value`` would) and the result validated, which is much faster than composing each run.
+    """
+    from omegaconf import OmegaConf
+
+    common = [f"landscape={experiment.landscape}", f"years={experiment.years!r}",
+              *experiment.overrides]
+    seeds = range(experiment.first_seed, experiment.first_seed + experiment.replications)
+    keys = list(morris.ranges)
+    runs, ids = [], {}
+    for scenario in experiment.all_scenarios:
+        try:
+            cfg = compose([f"scenario={scenario}", *common])
+        except Exception as error:  # Hydra's errors: report in one line
+            raise ConfigError(f"scenario '{scenario}': {str(error).splitlines()[0]}") from None
+        for point, row in enumerate(points):
+            values = {key: float(value) for key, value in zip(keys, row, strict=True)}
+            point_cfg = cfg.copy()
+            for key, value in values.items():
+                OmegaConf.update(point_cfg, key, value, merge=False)
+            overrides = [f"scenario={scenario}", *common,
+                         *(f"{k}={override_value(v)}" for k, v in values.items())]
+            for seed in seeds:
+                point_cfg.seed = seed
+                settings = validate(point_cfg)
+                digest = config_hash(settings)
+                run_id = run_name(scenario, point, seed, digest)
+                ids[(scenario, point, seed)] = run_id
+                runs.append(PlannedRun(run_id=run_id, scenario=scenario, point=point, seed=seed,
+                                       parameters=values, overrides=overrides, config_hash=digest,
+                                       baseline_run_id=ids[(experiment.baseline, point, seed)],
+                                       settings=settings))
+    return runs
+
+
+def run(experiment: Experiment, runs: list[PlannedRun], text: str, store_dir: Path,
+        progress: bool = True) -> SweepSummary:
+    """Run what is not in the store yet, as ``sim.sweep.run_sweep`` does (same engine and store)."""
+    from joblib import delayed
+    from tqdm import tqdm
+
+    from sim.model import spinup_key
+
+    store = Store(store_dir)
+    store.remove_temporary_files()
+    store.write_plan(plan_table(runs), sweep_info(experiment, len(runs)), text)
+    done = store.done_run_ids()
+    todo = [r for r in runs if r.run_id not in done]
+    groups: dict[tuple, list[PlannedRun]] = {}
+    for r in todo:
+        groups.setdefault((r.seed, spinup_key(r.settings)), []).append(r)
+    by_id = {r.run_id: r for r in todo}
+    summary = SweepSummary(store=store.root, planned=len(runs), skipped=len(runs) - len(todo),
+                           finished=0, failed=0, wall_s=0.0, compute_s=0.0, cpu_s=0.0,
+                           n_workers=1)
+    start = time.perf_counter()
+    if todo:
+        tasks = [delayed(run_group)([(r.run_id, r.settings) for r in group])
+                 for group in groups.values()]
+        with parallel_engine(experiment.execution) as (parallel, n_workers), \
+                tqdm(total=len(todo), unit="run", desc=experiment.name,
+                     disable=not progress) as bar:
+            summary.n_workers = n_workers
+            for outcomes in parallel(tasks):
+                for outcome in outcomes:
+                    save_outcome(store, by_id[outcome.run_id], outcome, summary)
+                    bar.update(1)
+    summary.wall_s = time.perf_counter() - start
+    return summary
+
+
+def outcomes(experiment: Experiment, morris: Morris, runs: list[PlannedRun], store_dir: Path,
+             n_points: int) -> pd.DataFrame:
+    """One row per Morris point: each outcome, averaged over seeds."""
+    store = Store(store_dir)
+    yearly = store.read_runs([r.run_id for r in runs])
+    policy = experiment.scenarios[0] if experiment.scenarios[0] != experiment.baseline \
+        else experiment.scenarios[1]
+    base = yearly[yearly.scenario == experiment.baseline].set_index(["point", "seed", "year"])
+    pol = yearly[yearly.scenario == policy].set_index(["point", "seed", "year"])
+    diff = (pol[["mean_outcome", "disadvantage_gap"]] - base[["mean_outcome", "disadvantage_gap"]])
+    last = int(max(morris.effect_years))
+    table = pd.DataFrame(index=pd.RangeIndex(n_points, name="point"))
+    for k in morris.effect_years:
+        at = diff.xs(int(k), level="year").groupby("point").mean_outcome.mean()
+        table[f"effect_y{int(k)}"] = at
+    table[f"gap_effect_y{last}"] = diff.xs(last, level="year").groupby("point").disadvantage_gap.mean()
+    table[f"gap_y{last}"] = base.xs(last, level="year").groupby("point").disadvantage_gap.mean()
+    base_ids = [r.run_id for r in runs if r.scenario == experiment.baseline]
+    pt = store.read_partnerships(base_ids)
+    s = morris.survival_years
+    formed = pt[(pt.formed_at > 0) & (pt.formed_at <= experiment.years - s)]
+    lasted = formed.ended_at.isna() | (formed.ended_at - formed.formed_at >= s)
+    by_run = lasted.groupby([formed.point, formed.seed]).mean()
+    table[f"survival_{s:g}y"] = by_run.groupby("point").mean()
+    return table
+
+
+def analyse(morris: Morris, points: np.ndarray, table: pd.DataFrame, seed: int = 0
+            ) -> pd.DataFrame:
+    """Morris indices (SALib) for every outcome column of ``table``."""
+    from SALib.analyze import morris as morris_analyze
+
+    rows = []
+    for outcome in table.columns:
+        y = table[outcome].to_numpy(dtype=float)
+        if not np.all(np.isfinite(y)):  # e.g. no partnership formed at a point: use the mean
+            y = np.where(np.isfinite(y), y, np.nanmean(y) if np.isfinite(y).any() else 0.0)
+        result = morris_analyze.analyze(morris.problem(), points, y, num_levels=morris.levels,
+                                        seed=seed, print_to_console=False)
+        for i, name in enumerate(result["names"]):
+            rows.append({"outcome": outcome, "parameter": name, "mu": result["mu"][i],
+                         "mu_star": result["mu_star"][i], "mu_star_conf": result["mu_star_conf"][i],
+                         "sigma": result["sigma"][i]})
+    return pd.DataFrame(rows)
+
+
+OUTCOME_LABELS = {
+    "effect_y": "pathfinder effect on mean outcome, year {k} (months)",
+    "gap_effect_y": "pathfinder effect on the gap, year {k} (months)",
+    "gap_y": "baseline disadvantage gap, year {k} (months)",
+    "survival_": "baseline partnerships surviving {k} (share)",
+}
+
+
+def label(outcome: str) -> str:
+    for prefix, text in OUTCOME_LABELS.items():
+        if outcome.startswith(prefix):
+            return text.format(k=outcome.removeprefix(prefix))
+    return outcome
+
+
+def figures(indices: pd.DataFrame, out: Path, title: str) -> list[Path]:
+    """mu* ranking per outcome, and mu* against sigma."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out.mkdir(parents=True, exist_ok=True)
+    names = list(dict.fromkeys(indices.outcome))
+    ncols = 3 if len(names) > 4 else 2
+    nrows = int(np.ceil(len(names) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.6 * nrows), squeeze=False)
+    for ax, outcome in zip(axes.flat, names, strict=False):
+        d = indices[indices.outcome == outcome].sort_values("mu_star")
+        short = [p.removeprefix("rules.") for p in d.parameter]
+        ax.barh(short, d.mu_star, xerr=d.mu_star_conf, color="tab:blue", alpha=0.8,
+                label="μ* (95 % bootstrap interval)")
+        ax.set_title(label(outcome), fontsize=9)
+        ax.set_xlabel("μ*: mean |elementary effect| (outcome units per normalised step)",
+                      fontsize=7)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(names):]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7, loc="lower right")
+    fig.suptitle(title)
+    fig.tight_layout()
+    paths = [out / "sensitivity_morris.png"]
+    fig.savefig(paths[0], dpi=80)
+    plt.close(fig)
+
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.6 * nrows), squeeze=False)
+    for ax, outcome in zip(axes.flat, names, strict=False):
+        d = indices[indices.outcome == outcome]
+        ax.scatter(d.mu_star, d.sigma, s=14, label="parameters")
+        top = d.nlargest(4, "mu_star")
+        for row in top.itertuples():
+            ax.annotate(row.parameter.split(".")[-1], (row.mu_star, row.sigma), fontsize=6)
+        lim = float(max(d.mu_star.max(), d.sigma.max(), 1e-12))
+        ax.plot([0, lim], [0, lim], color="grey", lw=0.8, ls="--", label="σ = μ*")
+        ax.set_title(label(outcome), fontsize=9)
+        ax.set_xlabel("μ* (importance)", fontsize=7)
+        ax.set_ylabel("σ (interactions / non-linearity)", fontsize=7)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(names):]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7)
+    fig.suptitle("Morris μ* against σ")
+    fig.tight_layout()
+    paths.append(out / "sensitivity_mu_sigma.png")
+    fig.savefig(paths[1], dpi=80)
+    plt.close(fig)
+    return paths
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python experiments/sensitivity.py",
+                                     description="Morris screening on the sweep engine (SALib).")
+    parser.add_argument("experiment", help="e.g. experiments/sensitivity.yaml")
+    parser.add_argument("--store", help="results directory (default: results/<name>)")
+    parser.add_argument("--n-jobs", type=int, help="override execution.n_jobs")
+    parser.add_argument("--figures", default=None,
+                        help="where to write the PNGs (default: <store>/figures)")
+    parser.add_argument("--quiet", action="store_true")
+    args = parser.parse_args(argv)
+    import logging
+
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    try:
+        experiment, morris, text = load(args.experiment)
+        if args.n_jobs is not None:
+            experiment.execution.n_jobs = args.n_jobs
+        store_dir = Path(args.store or experiment.store or Path("results") / experiment.name)
+        points = design(morris)
+        runs = plan(experiment, morris, points)
+    except ConfigError as error:
+        print(f"Experiment error: {error}", file=sys.stderr)
+        return 2
+    print(f"Morris: {len(morris.ranges)} parameters, {len(points)} points, {len(runs)} runs",
+          file=sys.stderr)
+    summary = run(experiment, runs, text, store_dir, progress=not args.quiet)
+    print(describe(summary))
+    if summary.failed:
+        return 1
+    table = outcomes(experiment, morris, runs, store_dir, len(points))
+    design_table = pd.DataFrame(points, columns=list(morris.ranges))
+    pd.concat([design_table, table.reset_index(drop=True)], axis=1).to_csv(
+        store_dir / "morris_points.csv", index_label="point")
+    indices = analyse(morris, points, table)
+    indices.to_csv(store_dir / "morris_indices.csv", index=False)
+    figures(indices, Path(args.figures) if args.figures else store_dir / "figures",
+            f"Morris screening: {len(morris.ranges)} parameters, {morris.trajectories} "
+            f"trajectories, {experiment.replications} seeds per point")
+    pd.set_option("display.width", 160)
+    for outcome, d in indices.groupby("outcome", sort=False):
+        print(f"\n{outcome}:")
+        print(d.sort_values("mu_star", ascending=False)[["parameter", "mu_star", "mu_star_conf",
+                                                         "mu", "sigma"]]
+              .to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""experiments/sensitivity.py: a tiny Morris screening on the sweep store gives every index."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from sim.config import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "experiments" / "sensitivity.py"
+
+TINY = {
+    "name": "sensitivity_tiny",
+    "scenarios": ["pathfinder"],
+    "replications": 1,
+    "years": 3,
+    "overrides": ["landscape.n_schools=40", "spinup_years=2", "steps_per_year=4",
+                  "funding.start_year=0"],
+    "execution": {"backend": "sequential"},
+    "morris": {"trajectories": 2, "levels": 4, "effect_years": [1, 3], "survival_years": 1,
+               "ranges": {"rules.running.learn_rate_per_year": [0.25, 1.0],
+                          "rules.improvement.lag_years": [1.0, 3.0],
+                          "rules.formation.seek_rate_per_year": [0.05, 0.2]}},
+}
+
+
+@pytest.fixture(scope="module")
+def sensitivity():
+    spec = importlib.util.spec_from_file_location("sensitivity", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def tiny_store(sensitivity, tmp_path_factory):
+    root = tmp_path_factory.mktemp("sensitivity")
+    path = root / "tiny.yaml"
+    path.write_text(yaml.safe_dump(TINY))
+    code = sensitivity.main([str(path), "--store", str(root / "store"), "--quiet"])
+    assert code == 0
+    return root / "store"
+
+
+def test_morris_indices_for_every_parameter_and_outcome(tiny_store):
+    indices = pd.read_csv(tiny_store / "morris_indices.csv")
+    outcomes = {"effect_y1", "effect_y3", "gap_effect_y3", "gap_y3", "survival_1y"}
+    assert set(indices.outcome) == outcomes
+    for _, d in indices.groupby("outcome"):
+        assert set(d.parameter) == set(TINY["morris"]["ranges"])
+    assert np.isfinite(indices[["mu", "mu_star", "sigma"]].to_numpy()).all()
+    assert (indices.mu_star >= 0).all()
+    assert (tiny_store / "figures" / "sensitivity_morris.png").stat().st_size > 0
+
+
+def test_runs_are_in_the_sweep_store_with_their_pairs(tiny_store):
+    plan = pd.read_parquet(tiny_store / "plan.parquet")
+    n_points = 2 * (3 + 1)
+    assert len(plan) == n_points * 2  # baseline + pathfinder at every point, one seed
+    done = {p.stem for p in (tiny_store / "runs").glob("*.parquet")}
+    assert set(plan.run_id) == done
+    base = plan[plan.scenario == "baseline"].set_index("point").run_id
+    policy = plan[plan.scenario == "pathfinder"].set_index("point")
+    assert (policy.baseline_run_id == base.loc[policy.index]).all()
+    points = pd.read_csv(tiny_store / "morris_points.csv")
+    assert len(points) == n_points
+
+
+def test_a_second_invocation_resumes_without_running_again(sensitivity, tiny_store, capsys):
+    path = tiny_store.parent / "tiny.yaml"
+    assert sensitivity.main([str(path), "--store", str(tiny_store), "--quiet"]) == 0
+    assert "0 finished now" in capsys.readouterr().out
+
+
+def test_a_mistake_is_reported_before_running(sensitivity, tmp_path):
+    bad = dict(TINY, morris=dict(TINY["morris"], ranges={"funding.duration_years": [1, 2]}))
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(bad))
+    with pytest.raises(ConfigError, match="behavioural parameter"):
+        sensitivity.load(path)
+
+
+def test_the_shipped_screening_file_is_valid(sensitivity):
+    experiment, morris, _ = sensitivity.load(ROOT / "experiments" / "sensitivity.yaml")
+    assert len(morris.ranges) >= 8 and experiment.scenarios == ["pathfinder"]
