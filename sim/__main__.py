@@ -34,7 +34,8 @@ def main(cfg: DictConfig) -> None:
         print(f"\nScenario '{settings.config.name}', seed {settings.config.seed}, "
               f"{settings.config.years:g} years, {len(result.schools.school_id.unique())} schools "
               f"({result.meta['wall_time_s']:.1f} s)")
-        print(summary_table(result).to_string(index=False, float_format=lambda x: f"{x:,.2f}"))
+        print(summary_table(result).to_string(index=False, na_rep="",
+                                              float_format=lambda x: f"{x:,.2f}"))
         print(f"\nResults written to {out_dir}")
 
 

@@ -139,12 +139,11 @@ def summary_table(result: RunResult) -> pd.DataFrame:
     ]
     table = pd.DataFrame(rows, columns=["measure", "start", "end"])
     table["change"] = table["end"] - table["start"]
-    formed = int(ts.new_formed.sum())
-    dissolved = int(ts.new_dissolved.sum())
-    extra = pd.DataFrame([
-        ("Partnerships formed during the run", None, formed, None),
-        ("Partnerships dissolved during the run", None, dissolved, None),
-        ("Money spent on partnerships (GBP)", None, float(ts.spend_gbp.sum()), None),
-        ("Partnerships ever (incl. at start)", None, len(pt), None),
-    ], columns=table.columns)
-    return pd.concat([table, extra], ignore_index=True)
+    during = pd.DataFrame([
+        ("Partnerships formed during the run", ts.new_formed.sum()),
+        ("Partnerships dissolved during the run", ts.new_dissolved.sum()),
+        ("Schools leaving a federation or trust", ts.new_left.sum()),
+        ("Funded partnerships during the run", int(((pt.funding_gbp > 0) & (pt.formed_at >= 0)).sum())),
+        ("Money spent on partnerships (GBP)", ts.spend_gbp.sum()),
+    ], columns=["measure", "change"])
+    return pd.concat([table, during], ignore_index=True)
