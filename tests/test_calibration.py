@@ -1,0 +1,98 @@
+"""experiments/calibrate.py: a tiny calibration runs end to end and its fitted file applies."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from omegaconf import OmegaConf
+
+from sim.config import CONF_DIR, compose, validate
+
+SCRIPT = Path(__file__).resolve().parent.parent / "experiments" / "calibrate.py"
+
+
+@pytest.fixture(scope="module")
+def calibrate():
+    spec = importlib.util.spec_from_file_location("calibrate", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def tiny_run(calibrate, tmp_path_factory):
+    out = tmp_path_factory.mktemp("calibration")
+    code = calibrate.main(["--evaluations", "3", "--seeds", "1", "--n-schools", "40",
+                           "--years", "4", "--spinup-years", "2", "--steps-per-year", "4",
+                           "--out", str(out), "--fitted", str(out / "fitted.yaml"),
+                           "--figures", str(out / "figures")])
+    assert code == 0
+    return out
+
+
+def test_tiny_calibration_writes_its_results(calibrate, tiny_run):
+    evaluations = pd.read_csv(tiny_run / "evaluations.csv")
+    assert len(evaluations) == 3
+    assert evaluations.objective.map(math.isfinite).all()
+    summary = json.loads((tiny_run / "summary.json").read_text())
+    assert summary["best"]["objective"] <= summary["default"]["objective"]
+    assert summary["best"]["objective"] == evaluations.objective.min()
+    targets = pd.read_csv(tiny_run / "targets.csv")
+    assert set(targets.target) == set(calibrate.TARGETS)
+    for name in ("calibration_targets", "calibration_gain_timing", "calibration_search"):
+        assert (tiny_run / "figures" / f"{name}.png").stat().st_size > 0
+
+
+def test_the_first_evaluation_is_the_current_defaults(calibrate, tiny_run):
+    summary = json.loads((tiny_run / "summary.json").read_text())
+    defaults = compose([])
+    for key, value in summary["default"]["values"].items():
+        assert value == pytest.approx(float(OmegaConf.select(defaults, key)))
+
+
+def test_fitted_values_apply_as_overrides(calibrate, tiny_run):
+    summary = json.loads((tiny_run / "summary.json").read_text())
+    overrides = calibrate.fitted_overrides(tiny_run / "fitted.yaml")
+    assert len(overrides) == len(calibrate.FREE)
+    settings = validate(compose(overrides))
+    rules = {name: params for name, _, params in settings.rules}
+    for key, value in summary["best"]["values"].items():
+        _, rule, param = key.split(".")
+        assert getattr(rules[rule], param) == pytest.approx(value, rel=1e-2)
+
+
+def test_the_committed_fitted_option_applies_with_plus_calibration(calibrate):
+    path = CONF_DIR / "calibration" / "fitted.yaml"
+    assert path.read_text().startswith("# @package _global_")
+    settings = validate(compose(["+calibration=fitted"]))
+    rules = {name: params for name, _, params in settings.rules}
+    for override in calibrate.fitted_overrides(path):
+        key, value = override.split("=")
+        _, rule, param = key.split(".")
+        assert getattr(rules[rule], param) == pytest.approx(float(value))
+    # the defaults are untouched without the option
+    assert validate(compose([])).rules != settings.rules
+
+
+def test_objective_is_a_weighted_sum_of_squared_relative_errors(calibrate):
+    point = calibrate.Target(0.5, 0.5, 2.0, "share", "test", floor=0.1)
+    assert point.error(0.6) == pytest.approx(0.2)
+    small = calibrate.Target(0.02, 0.02, 1.0, "share", "test", floor=0.1)
+    assert small.error(0.05) == pytest.approx(0.3)  # floored scale
+    band = calibrate.Target(2.0, 4.0, 1.0, "years", "test")
+    assert band.error(3.0) == 0.0
+    assert band.error(6.0) == pytest.approx(2.0 / 3.0)
+    assert band.error(float("nan")) == 10.0
+
+
+def test_gain_delay_is_the_first_lasting_positive_year(calibrate):
+    curve = pd.Series({0: 0.0, 1: -0.2, 2: 0.1, 3: -0.1, 4: 0.2, 5: 0.3})
+    assert calibrate.gain_delay(curve) == 4.0
+    assert calibrate.gain_delay(pd.Series({0: 0.0, 1: -0.1})) == calibrate.NO_GAIN_DELAY
