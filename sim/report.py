@@ -170,21 +170,26 @@ def comparison_table(pairs: pd.DataFrame) -> pd.DataFrame:
 
 def first_years(comparison: pd.DataFrame, outcomes: dict[str, str], baseline: str
                 ) -> pd.DataFrame:
-    """Per scenario (other than the baseline) and outcome: the first year the 95% CI of the paired difference lies wholly on
-    the better side (benefit) or the worse side (harm), and the difference at the last year."""
+    """Per scenario (other than the baseline) and outcome: the first year the 95% CI of the paired
+    difference lies wholly on the better side (benefit) or the worse side (harm); the year from
+    which it stays on the better side to the end; and the difference at the last year."""
     rows = []
     for (scenario, point, variant, outcome), g in comparison.groupby(
             ["scenario", "point", "variant", "outcome"], sort=False):
         if outcome not in outcomes or scenario == baseline:
             continue
         g = g.sort_values("year")
-        above, below = g[g.ci95_low > 0], g[g.ci95_high < 0]  # distinguishable from zero
+        above, below = g.ci95_low > 0, g.ci95_high < 0  # distinguishable from zero
         better, worse = (above, below) if outcomes[outcome] == "higher" else (below, above)
+        # From this year on, every year is a distinguishable benefit (NaN if the last is not).
+        not_better_years = g.year[~better]
+        sustained = g.year[g.year > not_better_years.max()] if len(not_better_years) else g.year
         last = g.iloc[-1]
         rows.append({"scenario": scenario, "point": point, "variant": variant, "outcome": outcome,
                      "better_if": outcomes[outcome],
-                     "first_year_benefit": better.year.min() if len(better) else np.nan,
-                     "first_year_harm": worse.year.min() if len(worse) else np.nan,
+                     "first_year_benefit": g.year[better].min() if better.any() else np.nan,
+                     "benefit_from_year_on": sustained.min() if len(sustained) else np.nan,
+                     "first_year_harm": g.year[worse].min() if worse.any() else np.nan,
                      "last_year": last.year, "difference_last_year": last.mean_difference,
                      "ci95_low": last.ci95_low, "ci95_high": last.ci95_high})
     return pd.DataFrame(rows)
@@ -470,8 +475,8 @@ def _write_html(out: Path, results: SweepResults, tables: dict, figures: list) -
         headline_costs = costs[costs.outcome == next(iter(results.outcomes))] if len(costs) else costs
         parts += ["<h2>When benefits become distinguishable from zero</h2>",
                   "<p>First year the 95% interval of the paired difference lies wholly on the "
-                  "better side (benefit) or the worse side (harm); difference at the last year."
-                  "</p>", _html_table(tables["first_years"].drop(columns=["scenario", "point"]))]
+                  "better side (benefit) or the worse side (harm); the year from which it stays "
+                  "on the better side to the end; difference at the last year.</p>", _html_table(tables["first_years"].drop(columns=["scenario", "point"]))]
         parts += ["<h2>Cost</h2>",
                   "<p>Extra cumulative spend over the baseline and cost per unit gained (only "
                   "where the gain is distinguishable from zero). See costs.csv for every outcome."

@@ -21,7 +21,7 @@ import platform
 import sys
 import time
 import traceback
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -399,14 +399,16 @@ def yearly_table(timeseries: pd.DataFrame, schools: pd.DataFrame, steps_per_year
                  ) -> pd.DataFrame:
     """The time series at whole years: stocks at each year's end, flows summed over the year.
 
-    Year 0 is the state at time 0 (just after the spin-up); ``n_pupils`` is the region's roll.
+    Year 0 is the state at time 0 (just after the spin-up), with no flows yet (the time series'
+    first row counts the last spin-up step); ``n_pupils`` is the region's roll.
     """
     step = timeseries["step"].to_numpy()
     year_of_step = np.ceil(step / steps_per_year).astype(np.int64)  # step 12 ends year 1
+    year_of_step[step <= 0] = -1  # not part of any year of the run
     at_year_end = timeseries[step % steps_per_year == 0].copy()
     at_year_end.insert(0, "year", (at_year_end["step"] // steps_per_year).astype(np.int64))
     flows = timeseries[list(FLOW_COLUMNS)].groupby(year_of_step).sum()
-    at_year_end[list(FLOW_COLUMNS)] = flows.loc[at_year_end["year"]].to_numpy()
+    at_year_end[list(FLOW_COLUMNS)] = flows.reindex(at_year_end["year"], fill_value=0).to_numpy()
     pupils = schools.groupby("year")["pupils"].sum()
     at_year_end["n_pupils"] = pupils.reindex(at_year_end["year"]).to_numpy()
     return at_year_end.drop(columns=["step", "time_years"]).reset_index(drop=True)
@@ -452,12 +454,11 @@ def parallel_engine(execution: Execution):
     elif execution.backend == "dask":
         from distributed import Client, LocalCluster
 
-        if execution.address:
-            client = Client(execution.address)
-        else:
-            client = Client(LocalCluster(threads_per_worker=1, processes=True,
-                                         dashboard_address=None))
-        with client, parallel_config(backend="dask"):
+        with ExitStack() as stack:
+            address = execution.address or stack.enter_context(LocalCluster(
+                threads_per_worker=1, processes=True, dashboard_address=None))
+            client = stack.enter_context(Client(address))
+            stack.enter_context(parallel_config(backend="dask"))
             n_workers = sum(client.nthreads().values())
             yield Parallel(n_jobs=-1, return_as="generator_unordered"), n_workers
     else:  # ray

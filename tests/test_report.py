@@ -138,3 +138,17 @@ def test_command_line(tmp_path, capsys):
     assert (tmp_path / "report" / "report.html").exists()
     assert main([str(tmp_path / "nowhere")]) == 2
     assert "not a sweep store" in capsys.readouterr().err
+
+
+def test_benefit_from_year_on_needs_every_later_year_better():
+    from sim.report import first_years
+
+    ci_low = [-1.0, 0.5, -0.2, 0.1, 0.3]  # better in years 1, 3 and 4; not in 2
+    comparison = pd.DataFrame({
+        "scenario": "policy", "point": -1, "variant": "policy", "outcome": "mean_outcome",
+        "year": range(5), "mean_difference": 1.0, "ci95_low": ci_low, "ci95_high": 2.0})
+    row = first_years(comparison, {"mean_outcome": "higher"}, "baseline").iloc[0]
+    assert (row.first_year_benefit, row.benefit_from_year_on) == (1, 3)
+    comparison.loc[4, "ci95_low"] = -0.1  # not better at the end: no sustained benefit
+    row = first_years(comparison, {"mean_outcome": "higher"}, "baseline").iloc[0]
+    assert np.isnan(row.benefit_from_year_on)

@@ -24,7 +24,10 @@ from sim.sweep import (
     run_sweep,
 )
 
-EXPERIMENTS = sorted((Path(__file__).resolve().parent.parent / "experiments").glob("*.yaml"))
+# Experiment files run by `python -m sim.sweep`; a file with a script of the same name beside it
+# (experiments/sensitivity.yaml + sensitivity.py) is that script's input, tested with the script.
+EXPERIMENTS = sorted(p for p in (Path(__file__).resolve().parent.parent / "experiments")
+                     .glob("*.yaml") if not p.with_suffix(".py").exists())
 TINY = ["landscape.n_schools=40", "spinup_years=1", "steps_per_year=4"]
 
 
@@ -289,3 +292,21 @@ def test_a_sweep_killed_by_a_signal_resumes_from_where_it_stopped(tmp_path):
     assert sorted(p.name for p in store.glob("runs/*")) == sorted(f"{r}.parquet"
                                                                   for r in plan.run_id)
     assert {name: (store / "runs" / name).stat().st_mtime_ns for name in saved} == saved
+
+
+def test_yearly_table_samples_stocks_at_year_ends_and_sums_flows_over_each_year():
+    import numpy as np
+
+    from sim.sweep import yearly_table
+
+    steps = np.arange(9)  # 4 steps a year, 2 years; step 0's flows belong to the spin-up
+    timeseries = pd.DataFrame({"step": steps, "time_years": steps / 4,
+                               "new_formed": [5, 1, 1, 1, 1, 2, 2, 2, 2], "new_dissolved": 0,
+                               "spend_gbp": 10.0, "mean_outcome": steps * 0.5})
+    schools = pd.DataFrame({"year": [0, 0, 1, 1, 2, 2], "pupils": [10, 20, 11, 20, 12, 20]})
+    table = yearly_table(timeseries, schools, steps_per_year=4)
+    assert table.year.tolist() == [0, 1, 2]
+    assert table.mean_outcome.tolist() == [0.0, 2.0, 4.0]  # stocks at steps 0, 4, 8
+    assert table.new_formed.tolist() == [0, 4, 8]  # flows of steps 1-4 and 5-8
+    assert table.spend_gbp.tolist() == [0, 40, 40]
+    assert table.n_pupils.tolist() == [30, 31, 32]
