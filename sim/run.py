@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
@@ -65,13 +66,14 @@ def run_metadata(settings: Settings, wall_time_s: float) -> dict:
         "seed": settings.config.seed,
         "scenario": settings.config.name,
         "python": platform.python_version(),
-        "packages": package_versions(),
+        "packages": dict(package_versions()),
         "git_commit": git_commit(),
         "config": asdict(settings.config),
         "wall_time_s": round(wall_time_s, 3),
     }
 
 
+@functools.cache  # once per process: a sweep's workers run many simulations
 def package_versions() -> dict[str, str]:
     versions = {}
     for name in PACKAGES:
@@ -82,6 +84,7 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+@functools.cache
 def git_commit() -> str | None:
     """The project's git commit (with '-dirty' if there are uncommitted changes), if any."""
     try:
