@@ -94,6 +94,7 @@ class PartnershipModel(mesa.Model):
             rule.start(self)
         # Results report outcomes against the national mean at time 0 (rules keep their scale).
         self.outcome_reference = float(np.average(self.schools.outcome, weights=self.schools.pupils))
+        self.flows = StepFlows()  # time 0 records a state, not the spin-up's last step
         self.recorder = Recorder(self)
         self.recorder.record()
 

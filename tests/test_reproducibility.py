@@ -65,3 +65,10 @@ def test_baseline_against_itself_differs_by_exactly_zero():
     a = simulate(settings_for("seed=3")).timeseries
     b = simulate(settings_for("seed=3")).timeseries
     assert (a.mean_outcome - b.mean_outcome).abs().max() == 0
+
+
+def test_time_zero_records_no_flows_from_the_spin_up():
+    ts = simulate(settings_for("seed=2")).timeseries
+    first = ts.iloc[0]
+    assert first.time_years == 0
+    assert first.new_formed == 0 and first.new_dissolved == 0 and first.spend_gbp == 0
