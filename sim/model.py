@@ -220,7 +220,7 @@ class PartnershipModel(mesa.Model):
     def policy_in_force(self, name: str) -> bool:
         """Whether the lever differs from today's policy and is in force now."""
         settings = getattr(self.config, name)
-        return settings != self._lever_defaults[name] and settings.active(self.now_years)
+        return settings.active(self.now_years) and settings != self._lever_defaults[name]
 
     def lever(self, name: str):
         """The lever's settings while it is in force, else its defaults (today's policy)."""

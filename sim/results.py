@@ -29,9 +29,9 @@ LEVERS = ("funding", "distance", "accountability", "executive_headship")
 def disadvantage_gap(pupils, fsm, outcome, gap) -> float:
     """National gap (months) between disadvantaged pupils and others, within and between schools."""
     w_dis = pupils * fsm
-    w_other = pupils * (1 - fsm)
-    mean_dis = np.sum(w_dis * (outcome - (1 - fsm) * gap)) / np.sum(w_dis)
-    mean_other = np.sum(w_other * (outcome + fsm * gap)) / np.sum(w_other)
+    w_other = pupils - w_dis
+    mean_dis = w_dis @ (outcome - (1 - fsm) * gap) / w_dis.sum()
+    mean_other = w_other @ (outcome + fsm * gap) / w_other.sum()
     return float(mean_other - mean_dis)
 
 
@@ -51,34 +51,35 @@ class Recorder:
         m = self.model
         s = m.schools
         pt = m.partnerships
-        active = pt.active
-        kind = pt.kind[active]
+        kinds = np.bincount(pt.kind[pt.active], minlength=3)
+        heads = np.bincount(s.head, minlength=3)
+        grades = np.bincount(s.grade, minlength=5) / s.n
         self.cum_spend_gbp += m.flows.spend_gbp
         row = {
             "step": m.tick,
             "time_years": m.now_years,
-            "mean_outcome": float(np.average(s.outcome, weights=s.pupils)) - m.outcome_reference,
+            "mean_outcome": float(s.outcome @ s.pupils / s.pupils.sum()) - m.outcome_reference,
             "disadvantage_gap": disadvantage_gap(s.pupils, s.fsm, s.outcome, s.gap),
             "outcome_spread": float(np.std(s.outcome)),
             "mean_talent": float(s.talent.mean()),
             "mean_capacity": float(s.capacity.mean()),
-            "n_partnerships": int(active.sum()),
-            "n_informal": int((kind == INFORMAL).sum()),
-            "n_funded": int((kind == FUNDED).sum()),
-            "n_federation": int((kind == FEDERATION).sum()),
+            "n_partnerships": int(kinds.sum()),
+            "n_informal": int(kinds[INFORMAL]),
+            "n_funded": int(kinds[FUNDED]),
+            "n_federation": int(kinds[FEDERATION]),
             "new_formed": m.flows.formed,
             "new_dissolved": m.flows.dissolved,
             "new_left": m.flows.left,
             "n_schools_partnered": int((s.n_partnerships > 0).sum()),
             "n_executive_heads": int((s.n_led > 0).sum()),
-            "n_schools_executive_covered": int((s.head == HEAD_EXECUTIVE).sum()),
-            "n_head_vacancies": int((s.head == HEAD_VACANT).sum()),
+            "n_schools_executive_covered": int(heads[HEAD_EXECUTIVE]),
+            "n_head_vacancies": int(heads[HEAD_VACANT]),
             "mean_time_away": float(s.time_away.mean()),
             "spend_gbp": m.flows.spend_gbp,
             "cum_spend_gbp": self.cum_spend_gbp,
         }
         for grade, name in enumerate(("outstanding", "good", "requires_improvement", "inadequate"), 1):
-            row[f"share_{name}"] = float((s.grade == grade).mean())
+            row[f"share_{name}"] = float(grades[grade])
         for lever in LEVERS:
             row[f"{lever}_active"] = m.policy_in_force(lever)
         for rule in m.rules:
