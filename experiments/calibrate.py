@@ -43,10 +43,12 @@ end divided by the range's midpoint outside.
 **Search**: stage 1 evaluates the current defaults and a scrambled Latin hypercube of 2/3 of the
 budget over the bounds (``scipy.stats.qmc``, seed ``--sampler-seed``); stage 2 spends the rest on a
 Latin hypercube in a box of +/- 20 % of each range around the best point so far. The best evaluated
-point wins. This is a documented random search, not an optimiser: with few, noisy evaluations it
-finds a better region, not the optimum; the parameters' uncertainty is not estimated. Because the
-winner of many noisy evaluations looks better than it is (the winner's curse), the defaults and the
-winner are evaluated again on ``--holdout-seeds`` fresh seeds (1000, 1001, ...); both are reported.
+point so far. Because the best of many noisy evaluations looks better than it is (the winner's
+curse), stage 3 evaluates the defaults and the ``--finalists`` best candidates again on
+``--holdout-seeds`` fresh seeds (1000, 1001, ...) and the best *there* wins — which may be the
+defaults, in which case the fitted file holds the current defaults. This is a documented random
+search, not an optimiser: with few, noisy evaluations it finds a better region at best, not the
+optimum; the parameters' uncertainty is not estimated.
 """
 
 from __future__ import annotations
@@ -361,6 +363,33 @@ def search(evaluations: int, seeds: list[int], base_cfg, pf_cfg, sampler_seed: i
     return done
 
 
+def choose(results: list[dict], finalists: int, holdout_seeds: int, base_cfg, pf_cfg,
+           n_jobs: int = 1) -> tuple[dict, dict]:
+    """Stage 3: the defaults and the ``finalists`` best candidates on fresh seeds; the best there
+    wins (it may be the defaults). Returns (winner's search evaluation, holdout details)."""
+    default = results[0]
+    if holdout_seeds <= 0:
+        return min(results, key=lambda r: r["objective"]), {}
+    from joblib import Parallel, delayed
+
+    fresh = list(range(1000, 1000 + holdout_seeds))
+    ranked = sorted(results[1:], key=lambda r: r["objective"])[:finalists]
+    candidates = [default] + ranked
+    checks = Parallel(n_jobs=n_jobs)(delayed(evaluate)(r["values"], fresh, base_cfg, pf_cfg)
+                                     for r in candidates)
+    winner = int(np.argmin([c["objective"] for c in checks]))
+    for i, (r, c) in enumerate(zip(candidates, checks, strict=True)):
+        print(f"[stage 3] {'defaults' if i == 0 else f'finalist {i}'}: objective "
+              f"{r['objective']:.3f} on the search seeds, {c['objective']:.3f} on seeds {fresh}"
+              + ("  <- winner" if i == winner else ""), flush=True)
+    holdout = {"seeds": fresh, "default": checks[0], "best": checks[winner],
+               "winner_is_default": winner == 0,
+               "finalists": [{"values": r["values"], "objective_search": r["objective"],
+                              "objective_holdout": c["objective"]}
+                             for r, c in zip(candidates, checks, strict=True)]}
+    return candidates[winner], holdout
+
+
 # -- outputs --------------------------------------------------------------------------------------
 def round_value(value: float) -> float:
     """Three significant figures: the search cannot resolve more."""
@@ -432,8 +461,12 @@ def figures(results: list[dict], default: dict, best: dict, out: Path,
     ax.set_yticks(y, names)
     ax.invert_yaxis()
     ax.set_xlabel("relative error (simulated vs evidence; 0 = on target or inside the range)")
-    ax.set_title(f"Calibration targets: objective {default['objective']:.2f} (defaults) → "
-                 f"{best['objective']:.2f} (fitted)")
+    title = (f"Calibration targets: objective {default['objective']:.2f} (defaults) vs "
+             f"{best['objective']:.2f} (fitted) on the search seeds")
+    if holdout:
+        title += (f"\n{holdout['default']['objective']:.2f} vs {holdout['best']['objective']:.2f} "
+                  f"on holdout seeds")
+    ax.set_title(title, fontsize=10)
     ax.legend()
     fig.tight_layout()
     paths.append(out / "calibration_targets.png")
@@ -446,7 +479,7 @@ def figures(results: list[dict], default: dict, best: dict, out: Path,
         curves += [("defaults, holdout seeds", holdout["default"], "tab:blue", ":"),
                    ("fitted, holdout seeds", holdout["best"], "tab:orange", ":")]
     for label, r, colour, style in curves:
-        curve = r["simulated"]["event_curve"]
+        curve = {int(k): v for k, v in r["simulated"]["event_curve"].items()}  # JSON: str keys
         if curve:
             ks = sorted(curve)
             ax.plot(ks, [curve[k] for k in ks], marker="o", ms=3, color=colour, ls=style,
@@ -473,8 +506,8 @@ def figures(results: list[dict], default: dict, best: dict, out: Path,
         ax.scatter([best["values"][key]], [best["objective"]], marker="*", s=120, color="red",
                    label="fitted")
         ax.set_xlabel(f"{key.split('.', 1)[1]} ({FREE[key][2].split(';')[0]})", fontsize=7)
-        ax.set_yscale("log")
-    axes.flat[0].set_ylabel("objective (log scale)")
+    axes.flat[0].set_ylabel("objective (search seeds)")
+    axes.flat[len(keys) // 2].set_ylabel("objective (search seeds)")
     axes.flat[0].legend(fontsize=7)
     fig.suptitle("Calibration search: objective of every evaluated parameter set")
     fig.tight_layout()
@@ -495,15 +528,28 @@ def main(argv: list[str] | None = None) -> int:
                         help="spin-up length (default: the model's, 60 years)")
     parser.add_argument("--steps-per-year", type=int, default=12)
     parser.add_argument("--sampler-seed", type=int, default=0)
-    parser.add_argument("--holdout-seeds", type=int, default=3,
-                        help="re-evaluate the defaults and the winner on this many fresh seeds "
-                             "(1000, 1001, ...), against the winner's curse; 0 to skip")
+    parser.add_argument("--holdout-seeds", type=int, default=4,
+                        help="fresh seeds (1000, 1001, ...) on which the defaults and the "
+                             "finalists are evaluated again to pick the winner; 0: no stage 3")
+    parser.add_argument("--finalists", type=int, default=4,
+                        help="best candidates of the search re-evaluated on the holdout seeds")
     parser.add_argument("--n-jobs", type=int, default=1, help="parallel evaluations (joblib)")
     parser.add_argument("--out", default="results/calibration", help="evaluations and summary")
     parser.add_argument("--fitted", default=str(PROJECT_DIR / "conf/calibration/fitted.yaml"),
                         help="where to write the fitted values ('' for nowhere)")
     parser.add_argument("--figures", default=str(PROJECT_DIR / "docs/figures"))
+    parser.add_argument("--replot", action="store_true",
+                        help="only redraw the figures from <out>/summary.json and evaluations.csv")
     args = parser.parse_args(argv)
+    if args.replot:
+        out = Path(args.out)
+        summary = json.loads((out / "summary.json").read_text())
+        evaluations = pd.read_csv(out / "evaluations.csv")
+        results = [{"values": {k: row[k] for k in FREE}, "objective": row["objective"]}
+                   for _, row in evaluations.iterrows()]
+        figures(results, summary["default"], summary["best"], Path(args.figures),
+                summary.get("holdout") or None)
+        return 0
     import logging
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
@@ -513,17 +559,8 @@ def main(argv: list[str] | None = None) -> int:
     seeds = list(range(args.seeds))
     results = search(args.evaluations, seeds, base_cfg, pf_cfg, args.sampler_seed, args.n_jobs)
     default = results[0]
-    best = min(results, key=lambda r: r["objective"])
-    holdout = {}
-    if args.holdout_seeds > 0:
-        fresh = list(range(1000, 1000 + args.holdout_seeds))
-        from joblib import Parallel, delayed
-
-        holdout["default"], holdout["best"] = Parallel(n_jobs=min(2, args.n_jobs))(
-            delayed(evaluate)(r["values"], fresh, base_cfg, pf_cfg) for r in (default, best))
-        holdout["seeds"] = fresh
-        print(f"holdout seeds {fresh}: objective defaults {holdout['default']['objective']:.3f}"
-              f", fitted {holdout['best']['objective']:.3f}", flush=True)
+    best, holdout = choose(results, args.finalists, args.holdout_seeds, base_cfg, pf_cfg,
+                           args.n_jobs)
     wall = time.perf_counter() - started
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -536,7 +573,8 @@ def main(argv: list[str] | None = None) -> int:
         table.insert(6, "fitted_holdout", [holdout["best"]["simulated"][n] for n in TARGETS])
         table.insert(6, "default_holdout", [holdout["default"]["simulated"][n] for n in TARGETS])
     table.to_csv(out / "targets.csv", index=False)
-    settings = {"evaluations": len(results), "seeds": seeds, "n_schools": args.n_schools,
+    settings = {"evaluations": len(results), "seeds": seeds, "finalists": args.finalists,
+                "holdout_seeds": holdout.get("seeds", []), "n_schools": args.n_schools,
                 "years": args.years, "spinup_years": args.spinup_years or "model default (60)",
                 "steps_per_year": args.steps_per_year, "sampler_seed": args.sampler_seed,
                 "wall_s": round(wall, 1)}
@@ -547,12 +585,24 @@ def main(argv: list[str] | None = None) -> int:
     if args.figures:
         figures(results, default, best, Path(args.figures), holdout)
     print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
-    print(f"\nobjective: defaults {default['objective']:.3f} -> fitted {best['objective']:.3f} "
-          f"({len(results)} evaluations x {len(seeds)} seeds, {wall:.0f} s)")
+    print(f"\nobjective on the search seeds: defaults {default['objective']:.3f}, "
+          f"fitted {best['objective']:.3f} ({len(results)} evaluations x {len(seeds)} seeds, "
+          f"{wall:.0f} s)")
+    if holdout:
+        print(f"objective on the holdout seeds {holdout['seeds']}: defaults "
+              f"{holdout['default']['objective']:.3f}, fitted {holdout['best']['objective']:.3f}"
+              + (" (the defaults won: the fitted file repeats them)"
+                 if holdout["winner_is_default"] else ""))
     if args.fitted:
+        scores = f"{best['objective']:.3f} (defaults: {default['objective']:.3f}) on the search seeds"
+        if holdout:
+            scores += (f"; {holdout['best']['objective']:.3f} (defaults: "
+                       f"{holdout['default']['objective']:.3f}) on holdout seeds {holdout['seeds']}")
+            if holdout["winner_is_default"]:
+                scores += "; the defaults won, so these ARE the current defaults"
         path = write_fitted(Path(args.fitted), best["values"], {
             "created": summary["created"],
-            "objective": f"{best['objective']:.3f} (defaults: {default['objective']:.3f})",
+            "objective": scores,
             "search": ", ".join(f"{k}={v}" for k, v in settings.items())})
         print(f"fitted values written to {path}; apply with:\n"
               f"  python -m sim +calibration={path.stem}\n  or: python -m sim "

@@ -26,7 +26,8 @@ stated), for the first scenario listed (the policy) against the baseline on the 
   years before the end) still active s years after forming.
 
 Written: ``<store>/morris_points.csv`` (design and outcomes), ``<store>/morris_indices.csv``
-(mu, mu*, its 95 % bootstrap interval and sigma per parameter and outcome; elementary effects are
+(mu, mu*, its 95 % bootstrap interval, sigma and the noise floor, the mu* that seed noise alone would
+give, per parameter and outcome; elementary effects are
 per unit of the *normalised* range, i.e. the change in the outcome for a step of
 levels / (2 (levels - 1)) of a parameter's range) and figures ``sensitivity_morris.png`` (mu* ranking
 per outcome) and ``sensitivity_mu_sigma.png`` (mu* against sigma: non-linearity / interactions).
@@ -196,36 +197,49 @@ def run(experiment: Experiment, runs: list[PlannedRun], text: str, store_dir: Pa
     return summary
 
 
-def outcomes(experiment: Experiment, morris: Morris, runs: list[PlannedRun], store_dir: Path,
-             n_points: int) -> pd.DataFrame:
-    """One row per Morris point: each outcome, averaged over seeds."""
+def outcomes(experiment: Experiment, morris: Morris, runs: list[PlannedRun], store_dir: Path
+             ) -> pd.DataFrame:
+    """One row per Morris point and seed (index ``point``, ``seed``): every outcome."""
     store = Store(store_dir)
     yearly = store.read_runs([r.run_id for r in runs])
-    policy = experiment.scenarios[0] if experiment.scenarios[0] != experiment.baseline \
-        else experiment.scenarios[1]
+    policy = next(s for s in experiment.scenarios if s != experiment.baseline)
     base = yearly[yearly.scenario == experiment.baseline].set_index(["point", "seed", "year"])
     pol = yearly[yearly.scenario == policy].set_index(["point", "seed", "year"])
     diff = (pol[["mean_outcome", "disadvantage_gap"]] - base[["mean_outcome", "disadvantage_gap"]])
     last = int(max(morris.effect_years))
-    table = pd.DataFrame(index=pd.RangeIndex(n_points, name="point"))
+    table = pd.DataFrame(index=base.xs(0, level="year").index)
     for k in morris.effect_years:
-        at = diff.xs(int(k), level="year").groupby("point").mean_outcome.mean()
-        table[f"effect_y{int(k)}"] = at
-    table[f"gap_effect_y{last}"] = diff.xs(last, level="year").groupby("point").disadvantage_gap.mean()
-    table[f"gap_y{last}"] = base.xs(last, level="year").groupby("point").disadvantage_gap.mean()
+        table[f"effect_y{int(k)}"] = diff.xs(int(k), level="year").mean_outcome
+    table[f"gap_effect_y{last}"] = diff.xs(last, level="year").disadvantage_gap
+    table[f"gap_y{last}"] = base.xs(last, level="year").disadvantage_gap
     base_ids = [r.run_id for r in runs if r.scenario == experiment.baseline]
     pt = store.read_partnerships(base_ids)
     s = morris.survival_years
     formed = pt[(pt.formed_at > 0) & (pt.formed_at <= experiment.years - s)]
     lasted = formed.ended_at.isna() | (formed.ended_at - formed.formed_at >= s)
-    by_run = lasted.groupby([formed.point, formed.seed]).mean()
-    table[f"survival_{s:g}y"] = by_run.groupby("point").mean()
-    return table
+    table[f"survival_{s:g}y"] = lasted.groupby([formed.point, formed.seed]).mean()
+    return table.sort_index()
 
 
-def analyse(morris: Morris, points: np.ndarray, table: pd.DataFrame, seed: int = 0
-            ) -> pd.DataFrame:
-    """Morris indices (SALib) for every outcome column of ``table``."""
+def noise_floor(per_seed: pd.DataFrame, levels: int) -> pd.Series:
+    """The mu* that seed noise alone would give, per outcome (NaN with one seed per point).
+
+    The outcome at a point is a mean over n seeds with standard error se (pooled within points);
+    an elementary effect is the difference of two such means over a step delta, so pure noise gives
+    |EE| with mean sqrt(2/pi) * sqrt(2) * se / delta. Parameters whose mu* is near this floor are
+    not distinguishable from noise at this number of seeds.
+    """
+    n = per_seed.groupby("point").size().min()
+    if n < 2:
+        return pd.Series(np.nan, index=per_seed.columns)
+    se = np.sqrt(per_seed.groupby("point").var().mean()) / np.sqrt(n)
+    delta = levels / (2 * (levels - 1))
+    return np.sqrt(2 / np.pi) * np.sqrt(2) * se / delta
+
+
+def analyse(morris: Morris, points: np.ndarray, table: pd.DataFrame, seed: int = 0,
+            floor: pd.Series | None = None) -> pd.DataFrame:
+    """Morris indices (SALib) for every outcome column of ``table`` (one row per point)."""
     from SALib.analyze import morris as morris_analyze
 
     rows = []
@@ -238,7 +252,8 @@ def analyse(morris: Morris, points: np.ndarray, table: pd.DataFrame, seed: int =
         for i, name in enumerate(result["names"]):
             rows.append({"outcome": outcome, "parameter": name, "mu": result["mu"][i],
                          "mu_star": result["mu_star"][i], "mu_star_conf": result["mu_star_conf"][i],
-                         "sigma": result["sigma"][i]})
+                         "sigma": result["sigma"][i],
+                         "noise_floor": np.nan if floor is None else float(floor[outcome])})
     return pd.DataFrame(rows)
 
 
@@ -274,6 +289,9 @@ def figures(indices: pd.DataFrame, out: Path, title: str) -> list[Path]:
         short = [p.removeprefix("rules.") for p in d.parameter]
         ax.barh(short, d.mu_star, xerr=d.mu_star_conf, color="tab:blue", alpha=0.8,
                 label="μ* (95 % bootstrap interval)")
+        if np.isfinite(d.noise_floor.iloc[0]):
+            ax.axvline(d.noise_floor.iloc[0], color="red", ls="--", lw=1,
+                       label="μ* from seed noise alone")
         ax.set_title(label(outcome), fontsize=9)
         ax.set_xlabel("μ*: mean |elementary effect| (outcome units per normalised step)",
                       fontsize=7)
@@ -340,11 +358,12 @@ def main(argv: list[str] | None = None) -> int:
     print(describe(summary))
     if summary.failed:
         return 1
-    table = outcomes(experiment, morris, runs, store_dir, len(points))
+    per_seed = outcomes(experiment, morris, runs, store_dir)
+    table = per_seed.groupby("point").mean().reindex(range(len(points)))
     design_table = pd.DataFrame(points, columns=list(morris.ranges))
     pd.concat([design_table, table.reset_index(drop=True)], axis=1).to_csv(
         store_dir / "morris_points.csv", index_label="point")
-    indices = analyse(morris, points, table)
+    indices = analyse(morris, points, table, floor=noise_floor(per_seed, morris.levels))
     indices.to_csv(store_dir / "morris_indices.csv", index=False)
     figures(indices, Path(args.figures) if args.figures else store_dir / "figures",
             f"Morris screening: {len(morris.ranges)} parameters, {morris.trajectories} "
@@ -353,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     for outcome, d in indices.groupby("outcome", sort=False):
         print(f"\n{outcome}:")
         print(d.sort_values("mu_star", ascending=False)[["parameter", "mu_star", "mu_star_conf",
-                                                         "mu", "sigma"]]
+                                                         "mu", "sigma", "noise_floor"]]
               .to_string(index=False, float_format=lambda x: f"{x:.4f}"))
     return 0
 

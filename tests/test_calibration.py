@@ -30,6 +30,7 @@ def calibrate():
 def tiny_run(calibrate, tmp_path_factory):
     out = tmp_path_factory.mktemp("calibration")
     code = calibrate.main(["--evaluations", "3", "--seeds", "1", "--n-schools", "40",
+                           "--holdout-seeds", "1", "--finalists", "1",
                            "--years", "4", "--spinup-years", "2", "--steps-per-year", "4",
                            "--out", str(out), "--fitted", str(out / "fitted.yaml"),
                            "--figures", str(out / "figures")])
@@ -42,8 +43,14 @@ def test_tiny_calibration_writes_its_results(calibrate, tiny_run):
     assert len(evaluations) == 3
     assert evaluations.objective.map(math.isfinite).all()
     summary = json.loads((tiny_run / "summary.json").read_text())
-    assert summary["best"]["objective"] <= summary["default"]["objective"]
-    assert summary["best"]["objective"] == evaluations.objective.min()
+    # stage 3: the defaults and the best finalist on a fresh seed; the better there wins
+    holdout = summary["holdout"]
+    assert holdout["seeds"] == [1000]
+    finalists = holdout["finalists"]
+    assert len(finalists) == 2
+    assert finalists[1]["objective_search"] == evaluations.objective.iloc[1:].min()
+    assert holdout["best"]["objective"] == min(f["objective_holdout"] for f in finalists)
+    assert holdout["best"]["objective"] <= holdout["default"]["objective"]
     targets = pd.read_csv(tiny_run / "targets.csv")
     assert set(targets.target) == set(calibrate.TARGETS)
     for name in ("calibration_targets", "calibration_gain_timing", "calibration_search"):
@@ -96,3 +103,8 @@ def test_gain_delay_is_the_first_lasting_positive_year(calibrate):
     curve = pd.Series({0: 0.0, 1: -0.2, 2: 0.1, 3: -0.1, 4: 0.2, 5: 0.3})
     assert calibrate.gain_delay(curve) == 4.0
     assert calibrate.gain_delay(pd.Series({0: 0.0, 1: -0.1})) == calibrate.NO_GAIN_DELAY
+
+
+def test_replot_redraws_the_figures_from_the_saved_results(calibrate, tiny_run, tmp_path):
+    assert calibrate.main(["--replot", "--out", str(tiny_run), "--figures", str(tmp_path)]) == 0
+    assert (tmp_path / "calibration_gain_timing.png").stat().st_size > 0

@@ -91,3 +91,14 @@ def test_a_mistake_is_reported_before_running(sensitivity, tmp_path):
 def test_the_shipped_screening_file_is_valid(sensitivity):
     experiment, morris, _ = sensitivity.load(ROOT / "experiments" / "sensitivity.yaml")
     assert len(morris.ranges) >= 8 and experiment.scenarios == ["pathfinder"]
+
+
+def test_noise_floor_is_the_mu_star_of_pure_seed_noise(sensitivity):
+    rng = np.random.default_rng(0)
+    index = pd.MultiIndex.from_product([range(400), range(2)], names=["point", "seed"])
+    per_seed = pd.DataFrame({"y": rng.normal(0.0, 1.0, len(index))}, index=index)
+    floor = sensitivity.noise_floor(per_seed, levels=4)["y"]
+    # means of 2 seeds differ by N(0, 1) / (2/3) per step: E|.| = sqrt(2/pi) * 1.5
+    assert floor == pytest.approx(np.sqrt(2 / np.pi) * 1.5, rel=0.1)
+    one_seed = per_seed.xs(0, level="seed", drop_level=False)
+    assert np.isnan(sensitivity.noise_floor(one_seed, levels=4)["y"])
