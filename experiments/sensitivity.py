@@ -227,7 +227,10 @@ def noise_floor(per_seed: pd.DataFrame, levels: int) -> pd.Series:
     The outcome at a point is a mean over n seeds with standard error se (pooled within points);
     an elementary effect is the difference of two such means over a step delta, so pure noise gives
     |EE| with mean sqrt(2/pi) * sqrt(2) * se / delta. Parameters whose mu* is near this floor are
-    not distinguishable from noise at this number of seeds.
+    not distinguishable from noise at this number of seeds. The points share their seeds (common
+    random numbers), so noise that is common to both ends of a step cancels: the floor assumes
+    independent noise and is an upper bound, loose for levels (e.g. the baseline gap, where much of
+    the seed-to-seed spread is the landscape), closer for policy effects (paired differences).
     """
     n = per_seed.groupby("point").size().min()
     if n < 2:
