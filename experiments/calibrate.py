@@ -383,6 +383,7 @@ def choose(results: list[dict], finalists: int, holdout_seeds: int, base_cfg, pf
               f"{r['objective']:.3f} on the search seeds, {c['objective']:.3f} on seeds {fresh}"
               + ("  <- winner" if i == winner else ""), flush=True)
     holdout = {"seeds": fresh, "default": checks[0], "best": checks[winner],
+               "search_best": checks[1] if len(checks) > 1 else checks[0],
                "winner_is_default": winner == 0,
                "finalists": [{"values": r["values"], "objective_search": r["objective"],
                               "objective_holdout": c["objective"]}
@@ -425,20 +426,42 @@ def fitted_overrides(path: Path) -> list[str]:
             for param, value in params.items()]
 
 
-def target_table(default: dict, best: dict) -> pd.DataFrame:
-    """Target vs simulated at the defaults and at the fitted values."""
-    rows = []
+def entries(default: dict, best: dict, search_best: dict, holdout: dict | None
+            ) -> list[tuple[str, dict, dict | None]]:
+    """(label, evaluation on the search seeds, evaluation on the holdout seeds) to report:
+    the defaults, the winner (if not the defaults) and the best of the search (if not the winner)."""
+    holdout = holdout or {}
+    rows = [("defaults", default, holdout.get("default"))]
+    if best["values"] != default["values"]:
+        rows.append(("fitted", best, holdout.get("best")))
+    if search_best["values"] != best["values"]:
+        rows.append(("best of search", search_best, holdout.get("search_best")))
+    return rows
+
+
+def target_table(rows: list[tuple[str, dict, dict | None]]) -> pd.DataFrame:
+    """Target vs simulated for each reported parameter set, on search and holdout seeds."""
+    table = []
     for name, t in TARGETS.items():
         target = f"{t.low:g}" if t.low == t.high else f"{t.low:g}-{t.high:g}"
-        rows.append({"target": name, "evidence": target, "unit": t.unit, "weight": t.weight,
-                     "default": default["simulated"][name], "fitted": best["simulated"][name],
-                     "error_default": default["errors"][name], "error_fitted": best["errors"][name],
-                     "source": t.source})
-    return pd.DataFrame(rows)
+        row = {"target": name, "evidence": target, "unit": t.unit, "weight": t.weight}
+        for label, search_eval, holdout_eval in rows:
+            row[label] = search_eval["simulated"][name]
+            if holdout_eval is not None:
+                row[f"{label} (holdout)"] = holdout_eval["simulated"][name]
+        row["source"] = t.source
+        table.append(row)
+    objective = {"target": "OBJECTIVE", "evidence": "", "unit": "", "weight": np.nan,
+                 "source": "weighted sum of squared relative errors"}
+    for label, search_eval, holdout_eval in rows:
+        objective[label] = search_eval["objective"]
+        if holdout_eval is not None:
+            objective[f"{label} (holdout)"] = holdout_eval["objective"]
+    return pd.DataFrame(table + [objective])
 
 
 def figures(results: list[dict], default: dict, best: dict, out: Path,
-            holdout: dict | None = None) -> list[Path]:
+            holdout: dict | None = None, search_best: dict | None = None) -> list[Path]:
     """Three small PNGs: targets, gain timing, search (holdout seeds drawn where given)."""
     import matplotlib
 
@@ -447,43 +470,43 @@ def figures(results: list[dict], default: dict, best: dict, out: Path,
 
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    fig, ax = plt.subplots(figsize=(8, 5))
+    rows = entries(default, best, search_best or best, holdout)
+    colours = {"defaults": "tab:blue", "fitted": "tab:orange", "best of search": "tab:green"}
+    fig, ax = plt.subplots(figsize=(8, 5.5))
     names = [n for n in TARGETS if TARGETS[n].weight > 0]
     y = np.arange(len(names))
-    ax.barh(y + 0.2, [default["errors"][n] for n in names], height=0.4, label="defaults")
-    ax.barh(y - 0.2, [best["errors"][n] for n in names], height=0.4, label="fitted")
-    if holdout:
-        ax.scatter([holdout["default"]["errors"][n] for n in names], y + 0.2, marker="|", s=80,
-                   color="black", label="same, on holdout seeds")
-        ax.scatter([holdout["best"]["errors"][n] for n in names], y - 0.2, marker="|", s=80,
-                   color="black")
+    height = 0.8 / len(rows)
+    for i, (label, search_eval, holdout_eval) in enumerate(rows):
+        offset = (i - (len(rows) - 1) / 2) * height
+        ax.barh(y + offset, [search_eval["errors"][n] for n in names], height=height,
+                color=colours[label],
+                label=f"{label}: objective {search_eval['objective']:.2f}"
+                      + (f" ({holdout_eval['objective']:.2f} on holdout seeds)"
+                         if holdout_eval is not None else ""))
+        if holdout_eval is not None:
+            ax.scatter([holdout_eval["errors"][n] for n in names], y + offset, marker="|", s=60,
+                       color="black", label="holdout seeds" if i == 0 else None)
     ax.axvline(0, color="black", lw=0.8)
     ax.set_yticks(y, names)
     ax.invert_yaxis()
     ax.set_xlabel("relative error (simulated vs evidence; 0 = on target or inside the range)")
-    title = (f"Calibration targets: objective {default['objective']:.2f} (defaults) vs "
-             f"{best['objective']:.2f} (fitted) on the search seeds")
-    if holdout:
-        title += (f"\n{holdout['default']['objective']:.2f} vs {holdout['best']['objective']:.2f} "
-                  f"on holdout seeds")
-    ax.set_title(title, fontsize=10)
-    ax.legend()
+    ax.set_title("Calibration targets: relative error of each parameter set", fontsize=11)
+    ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     paths.append(out / "calibration_targets.png")
     fig.savefig(paths[-1], dpi=90)
     plt.close(fig)
 
     fig, ax = plt.subplots(figsize=(7, 4))
-    curves = [("defaults", default, "tab:blue", "-"), ("fitted", best, "tab:orange", "-")]
-    if holdout:
-        curves += [("defaults, holdout seeds", holdout["default"], "tab:blue", ":"),
-                   ("fitted, holdout seeds", holdout["best"], "tab:orange", ":")]
-    for label, r, colour, style in curves:
-        curve = {int(k): v for k, v in r["simulated"]["event_curve"].items()}  # JSON: str keys
-        if curve:
-            ks = sorted(curve)
-            ax.plot(ks, [curve[k] for k in ks], marker="o", ms=3, color=colour, ls=style,
-                    label=label)
+    for label, search_eval, holdout_eval in rows:
+        for r, style, suffix in ((search_eval, "-", ""), (holdout_eval, ":", ", holdout seeds")):
+            if r is None:
+                continue
+            curve = {int(k): v for k, v in r["simulated"]["event_curve"].items()}  # JSON keys
+            if curve:
+                ks = sorted(curve)
+                ax.plot(ks, [curve[k] for k in ks], marker="o", ms=3, color=colours[label],
+                        ls=style, label=label + suffix)
     ax.axhline(0, color="black", lw=0.8)
     ax.axvspan(2, 4, color="green", alpha=0.15, label="gains appear (Chapman et al. 2011)")
     ax.set_xlabel("years since the partnership formed (event year k)")
@@ -548,7 +571,7 @@ def main(argv: list[str] | None = None) -> int:
         results = [{"values": {k: row[k] for k in FREE}, "objective": row["objective"]}
                    for _, row in evaluations.iterrows()]
         figures(results, summary["default"], summary["best"], Path(args.figures),
-                summary.get("holdout") or None)
+                summary.get("holdout") or None, summary.get("search_best"))
         return 0
     import logging
 
@@ -568,10 +591,8 @@ def main(argv: list[str] | None = None) -> int:
              **r["values"], **{f"sim:{k}": v for k, v in r["simulated"].items()
                                if k != "event_curve"}} for r in results]
     pd.DataFrame(flat).to_csv(out / "evaluations.csv", index=False)
-    table = target_table(default, best)
-    if holdout:
-        table.insert(6, "fitted_holdout", [holdout["best"]["simulated"][n] for n in TARGETS])
-        table.insert(6, "default_holdout", [holdout["default"]["simulated"][n] for n in TARGETS])
+    search_best = min(results[1:] or results, key=lambda r: r["objective"])  # = finalist 1
+    table = target_table(entries(default, best, search_best, holdout))
     table.to_csv(out / "targets.csv", index=False)
     settings = {"evaluations": len(results), "seeds": seeds, "finalists": args.finalists,
                 "holdout_seeds": holdout.get("seeds", []), "n_schools": args.n_schools,
@@ -580,10 +601,10 @@ def main(argv: list[str] | None = None) -> int:
                 "wall_s": round(wall, 1)}
     summary = {"created": datetime.now(UTC).isoformat(timespec="seconds"), "settings": settings,
                "free": {k: list(v[:2]) for k, v in FREE.items()},
-               "default": default, "best": best, "holdout": holdout}
+               "default": default, "best": best, "search_best": search_best, "holdout": holdout}
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=float))
     if args.figures:
-        figures(results, default, best, Path(args.figures), holdout)
+        figures(results, default, best, Path(args.figures), holdout, search_best)
     print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     print(f"\nobjective on the search seeds: defaults {default['objective']:.3f}, "
           f"fitted {best['objective']:.3f} ({len(results)} evaluations x {len(seeds)} seeds, "

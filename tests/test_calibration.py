@@ -52,7 +52,7 @@ def test_tiny_calibration_writes_its_results(calibrate, tiny_run):
     assert holdout["best"]["objective"] == min(f["objective_holdout"] for f in finalists)
     assert holdout["best"]["objective"] <= holdout["default"]["objective"]
     targets = pd.read_csv(tiny_run / "targets.csv")
-    assert set(targets.target) == set(calibrate.TARGETS)
+    assert set(targets.target) == set(calibrate.TARGETS) | {"OBJECTIVE"}
     for name in ("calibration_targets", "calibration_gain_timing", "calibration_search"):
         assert (tiny_run / "figures" / f"{name}.png").stat().st_size > 0
 
@@ -84,8 +84,18 @@ def test_the_committed_fitted_option_applies_with_plus_calibration(calibrate):
         key, value = override.split("=")
         _, rule, param = key.split(".")
         assert getattr(rules[rule], param) == pytest.approx(float(value))
-    # the defaults are untouched without the option
-    assert validate(compose([])).rules != settings.rules
+
+
+def test_a_written_option_changes_the_rules_it_names(calibrate, tmp_path):
+    values = {"rules.accountability.inspection_noise_sd": 0.61, "rules.improvement.lag_years": 1.3}
+    calibrate.write_fitted(tmp_path / "calibration" / "probe.yaml", values, {"note": "test"})
+    settings = validate(compose([f"hydra.searchpath=[file://{tmp_path}]", "+calibration=probe"]))
+    rules = {name: params for name, _, params in settings.rules}
+    assert rules["accountability"].inspection_noise_sd == 0.61
+    assert rules["improvement"].lag_years == 1.3
+    defaults = {name: params for name, _, params in validate(compose([])).rules}
+    assert defaults["improvement"].lag_years != 1.3  # without the option: the defaults
+    assert rules["running"] == defaults["running"]  # rules it does not name are untouched
 
 
 def test_objective_is_a_weighted_sum_of_squared_relative_errors(calibrate):
