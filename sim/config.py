@@ -68,7 +68,7 @@ class FundingConfig(Lever):
     amount_secondary_gbp: float = 90_000.0  # per award, S3
     duration_years: float = 1.5  # S3: 18 months
     recipient: str = "pair"  # "pair": a lead + an emerging school; "cluster": lump sum to a cluster
-    cluster_size: int = 2  # schools per funded partnership (2 for pairs; 3-6 for clusters, S2 PL 7)
+    cluster_size: int = 2  # schools per funded cluster when recipient is "cluster" (assumption); pairs are 2
     eligible: str = "all"  # "all" | "small_rural" (S2: small rural primaries) | "struggling"
     share_leadership_time: float = 0.5  # what the money pays for (S2 lesson 8, LA 5); shares sum to 1
     share_cover: float = 0.4
@@ -139,7 +139,7 @@ class ExecutiveHeadshipConfig(Lever):
     programme: str = "none"
     max_share_of_heads: float = 0.03  # cap on executive heads, share of schools (3% in 2014, Lord et al. 2016)
     max_schools_per_head: int = 2  # schools one executive head leads, own school included
-    triggers: list[str] = field(default_factory=lambda: ["vacancy"])  # vacancy | failing | small
+    triggers: list[str] = field(default_factory=lambda: ["vacancy"])  # vacancy | failing (inadequate) | small (small primary with a vacant headship: targets a programme at small schools)
     appointment_rate_per_year: float = 0.5  # rate a triggered school gets an executive head
     search_radius_km: float = 15.0  # how far away the lead school may be
 

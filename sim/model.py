@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import zlib
 from dataclasses import asdict
@@ -64,6 +65,7 @@ class PartnershipModel(mesa.Model):
         self.now_years = self.time_at(self.tick)
         self.flows = StepFlows()
         self._lever_defaults = {name: type(getattr(config, name))() for name in LEVERS}
+        self._compare_levers()
 
         landscape_cls, landscape_params = settings.landscape
         table = landscape_cls(landscape_params).build(random_stream(config.seed, "landscape"))
@@ -208,6 +210,7 @@ class PartnershipModel(mesa.Model):
             raise ValueError("fork() needs the same seed, landscape, rules, step and spin-up")
         clone = copy.deepcopy(self)
         clone.settings, clone.config = settings, settings.config
+        clone._compare_levers()
         clone.n_steps = round(settings.config.years * settings.config.steps_per_year)
         clone.recorder = Recorder(clone)
         clone.recorder.record()
@@ -218,9 +221,17 @@ class PartnershipModel(mesa.Model):
         return self._lever_defaults[name]
 
     def policy_in_force(self, name: str) -> bool:
-        """Whether the lever differs from today's policy and is in force now."""
-        settings = getattr(self.config, name)
-        return settings.active(self.now_years) and settings != self._lever_defaults[name]
+        """Whether the lever's settings (not its label) differ from today's policy, in force now."""
+        return self._differs_from_today[name] and getattr(self.config, name).active(self.now_years)
+
+    def _compare_levers(self) -> None:
+        labels = ("programme", "regime")  # names for people; no rule reads them
+
+        def settings(lever) -> dict:
+            return {k: v for k, v in dataclasses.asdict(lever).items() if k not in labels}
+
+        self._differs_from_today = {name: settings(getattr(self.config, name))
+                                    != settings(self._lever_defaults[name]) for name in LEVERS}
 
     def lever(self, name: str):
         """The lever's settings while it is in force, else its defaults (today's policy)."""

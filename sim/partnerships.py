@@ -13,9 +13,8 @@ KIND_CODES = {name: code for code, name in enumerate(KIND_NAMES)}
 ORIGIN_NAMES = ("initial", "organic", "programme", "intervention", "executive_head")
 ORIGIN_CODES = {name: code for code, name in enumerate(ORIGIN_NAMES)}
 
-# Why a partnership ended (BRIEF process 4); "executive_head_left" when the arrangement lapses.
-REASON_NAMES = ("not_worth_it", "funding_ended", "head_left", "competition", "drift",
-                "executive_head_left")
+# Why a partnership ended (BRIEF process 4).
+REASON_NAMES = ("not_worth_it", "funding_ended", "head_left", "competition", "drift")
 REASON_CODES = {name: code for code, name in enumerate(REASON_NAMES)}
 
 # Focus of joint work (S3: teaching and learning; leadership; data and assessment).

@@ -44,8 +44,8 @@ class SchoolState:
         unknown = grade == 0
         grade[unknown] = rng.choice(np.arange(1, 5), size=int(unknown.sum()), p=GRADE_SHARES)
         self.grade = grade
-        # Latent quality consistent with the grade: a draw from its slice of a standard normal,
-        # less deprived schools doing a little better (assumption; grades correlate with FSM).
+        # Latent quality consistent with the grade: a draw from its slice of a standard normal.
+        # (Landscapes that set grades, e.g. england and region, link them to FSM.)
         upper = norm.ppf(1 - np.concatenate([[0.0], np.cumsum(GRADE_SHARES)])[:-1])
         lower = norm.ppf(1 - np.cumsum(GRADE_SHARES))
         u = rng.random(n)
@@ -61,7 +61,6 @@ class SchoolState:
 
         self.t_inspected = t_start - rng.random(n) * 4.0  # last inspection, spread over a cycle
         self.head = np.full(n, HEAD_IN_POST, dtype=np.int8)
-        self.head_since = t_start - rng.exponential(7.0, size=n)  # assumption: tenure ~ 1 / turnover
         self.head_left_now = np.zeros(n, dtype=bool)  # set by staffing each step
         self.executive_lead = np.full(n, -1, dtype=np.int64)  # school whose head covers this one
         self.n_led = np.zeros(n, dtype=np.int64)  # other schools this school's head leads

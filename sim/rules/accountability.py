@@ -24,8 +24,8 @@ class Accountability(Rule):
     @dataclass
     class Params:
         interval_outstanding_years: float = 6.0  # assumption (outstanding schools inspected rarely)
-        interval_good_years: float = 4.0  # Ofsted: good schools about every four years
-        interval_ri_years: float = 2.5  # Ofsted: requires improvement re-inspected within 30 months
+        interval_good_years: float = 4.0  # assumption, after Ofsted's framework: good schools about every four years
+        interval_ri_years: float = 2.5  # assumption, after Ofsted's framework: requires improvement within 30 months
         interval_inadequate_years: float = 1.5  # assumption: monitoring then re-inspection
         outcome_scale_months: float = 4.0  # assumption: outcome difference worth one score point
         weight_capacity: float = 0.7  # assumption: weight of leadership capacity vs outcomes

@@ -52,6 +52,7 @@ class Formation(Rule):
         join_cluster_probability: float = 0.5  # assumption (S4: small at first, growing)
         max_cluster_size: int = 6  # assumption
         informal_impact_measure_share: float = 0.3  # assumption: informal groups agreeing measures (S2 lesson 10)
+        data_focus_share: float = 0.2  # assumption: share of new partnerships focused on data and assessment (S3)
         formalise_rate_per_year: float = 0.03  # assumption (S2 LA lesson 2, S1 theme 5)
         formalise_min_strength: float = 0.7  # assumption
         formalise_min_age_years: float = 2.0  # assumption (S4: robust after two years)
@@ -69,7 +70,7 @@ class Formation(Rule):
                   self.max_partnerships_per_school >= 1, "an integer >= 1")
             check("max_cluster_size", self.max_cluster_size, self.max_cluster_size >= 2,
                   "an integer >= 2")
-            for name in ("join_cluster_probability", "informal_impact_measure_share",
+            for name in ("join_cluster_probability", "informal_impact_measure_share", "data_focus_share",
                          "formalise_min_strength"):
                 check_share(name, getattr(self, name))
 
@@ -78,7 +79,7 @@ class Formation(Rule):
         funding = model.lever("funding")
         programme = model.rule("FundedProgramme")
         on_offer = funding.budget_gbp_per_year_per_1000_schools > 0 and programme is not None
-        draws = self.rng.random((n, 4))  # seek, accept, join, impact measure: fixed size for CRN
+        draws = self.rng.random((n, 5))  # seek, accept, join, impact measure, focus: fixed size (CRN)
 
         history = np.minimum(s.n_past_partnerships, 3)
         rate = (p.seek_rate_per_year * (1 + p.rel_seek_need * s.need)
@@ -141,8 +142,11 @@ class Formation(Rule):
                 s.n_past_partnerships[me] += 1
                 s.n_partnerships[me] += 1
                 continue
+            # Work on the seeker's weaker side, or on sharing data (S3's three areas).
             weaker_in_teaching = s.talent[me] - s.talent[other] < s.capacity[me] - s.capacity[other]
-            focus = FOCUS_NAMES.index("teaching_learning" if weaker_in_teaching else "leadership")
+            focus = FOCUS_NAMES.index(
+                "data_assessment" if draws[me, 4] < p.data_focus_share
+                else "teaching_learning" if weaker_in_teaching else "leadership")
             model.form_partnership([me, other], INFORMAL, "organic", focus=focus,
                                    impact_measure=bool(draws[me, 3] < p.informal_impact_measure_share))
             s.n_partnerships[[me, other]] += 1

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import combinations
 
 import numpy as np
 
@@ -27,7 +28,7 @@ class FundedProgramme(Rule):
     @dataclass
     class Params:
         emerging_min_need: float = 0.5  # assumption: need score that makes a school an emerging school
-        lead_max_grade: int = 2  # S3: lead practitioner schools are good or outstanding
+        lead_max_grade: int = 2  # assumption: lead schools are good or outstanding (S3 names no criterion)
         search_km: float = 20.0  # assumption: how far the programme looks for a lead school
 
         def __post_init__(self) -> None:
@@ -73,12 +74,15 @@ class FundedProgramme(Rule):
                     continue
                 members = self._lead_for(model, school, eligible)
             else:
-                members = self._cluster_around(model, school, eligible, funding.cluster_size)
+                members = self._cluster_around(model, school, eligible & ~in_funded,
+                                               funding.cluster_size)
             if members is None:
                 continue
             if self._cost(funding, s, members) > self.budget_gbp:
                 return
             pid = self._existing_cluster(model, members)
+            if pid is None and any(pt.partnered(a, b) for a, b in combinations(members, 2)):
+                continue  # some already work together elsewhere: no second partnership for them
             if pid is None:
                 focus = FOCUS_NAMES.index("teaching_learning")  # S3: the main focus
                 pid = model.form_partnership(members, INFORMAL, "programme", focus=focus,
@@ -87,12 +91,13 @@ class FundedProgramme(Rule):
             in_funded[pt.members(pid)] = True
 
     def _fits(self, model, funding, members: np.ndarray, eligible: np.ndarray) -> bool:
-        """Whether a partnership has the programme's shape: every member eligible and, for
-        pairs, one lead school (good or outstanding) with one emerging school in need (S3)."""
+        """Whether a partnership has the programme's shape: every member eligible; for clusters,
+        at least ``cluster_size`` schools; for pairs, one lead school (good or outstanding) with
+        one emerging school in need (S3)."""
         if not eligible[members].all():
             return False
         if funding.recipient == "cluster":
-            return True
+            return len(members) >= funding.cluster_size
         s = model.schools
         if len(members) != 2:
             return False

@@ -13,7 +13,8 @@ from sim.rules import Rule, ou_noise, relax
 
 
 class Improvement(Rule):
-    """Outcomes (months of progress, vs the national mean) and the within-school disadvantage gap
+    """Outcomes (months of progress, on one scale for the whole run; results report them against
+    the national mean at time 0) and the within-school disadvantage gap
     relax toward targets set by *effective* teaching and leadership, with a lag because pupils'
     results reflect years of teaching. Time away from the school lowers effective capacity, and
     released staff lower effective teaching for a while (S4, S0): the early cost. Schools serving

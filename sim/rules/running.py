@@ -44,7 +44,7 @@ class Running(Rule):
         transport_cost_gbp_per_year: float = 3_000.0  # assumption: a school's partnership travel
         leadership_time_gbp_per_year: float = 15_000.0  # assumption: cost of dedicated coordinator time
         leadership_time_boost: float = 0.5  # assumption: extra intensity when fully paid (S2 lesson 8)
-        max_time_away: float = 0.8  # assumption: a school keeps at least this much of its leaders
+        max_time_away: float = 0.8  # assumption: most of leaders' time a school can spend away (it keeps at least 1 - this)
 
         def __post_init__(self) -> None:
             for name in ("intensity_informal", "intensity_funded", "intensity_federation",

@@ -70,7 +70,6 @@ class Staffing(Rule):
         filled = (self.rng.random(n) < p_event(fill_rate * open_for, 1.0)) & (s.head == HEAD_VACANT)
         s.head[filled] = HEAD_IN_POST
         s.head_ability[filled] = np.clip(ability_draw[filled], 0.05, 0.95)
-        s.head_since[filled] = model.now_years
 
         # Capacity follows the leadership in place.
         lead = np.maximum(s.executive_lead, 0)
