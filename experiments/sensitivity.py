@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -58,12 +57,8 @@ from sim.sweep import (  # noqa: E402
     describe,
     experiment_from_dict,
     override_value,
-    parallel_engine,
-    plan_table,
-    run_group,
     run_name,
-    save_outcome,
-    sweep_info,
+    run_sweep,
 )
 
 MORRIS_KEYS = ("trajectories", "levels", "sampler_seed", "effect_years", "survival_years", "ranges")
@@ -163,38 +158,8 @@ def plan(experiment: Experiment, morris: Morris, points: np.ndarray) -> list[Pla
 
 def run(experiment: Experiment, runs: list[PlannedRun], text: str, store_dir: Path,
         progress: bool = True) -> SweepSummary:
-    """Run what is not in the store yet, as ``sim.sweep.run_sweep`` does (same engine and store)."""
-    from joblib import delayed
-    from tqdm import tqdm
-
-    from sim.model import spinup_key
-
-    store = Store(store_dir)
-    store.remove_temporary_files()
-    store.write_plan(plan_table(runs), sweep_info(experiment, len(runs)), text)
-    done = store.done_run_ids()
-    todo = [r for r in runs if r.run_id not in done]
-    groups: dict[tuple, list[PlannedRun]] = {}
-    for r in todo:
-        groups.setdefault((r.seed, spinup_key(r.settings)), []).append(r)
-    by_id = {r.run_id: r for r in todo}
-    summary = SweepSummary(store=store.root, planned=len(runs), skipped=len(runs) - len(todo),
-                           finished=0, failed=0, wall_s=0.0, compute_s=0.0, cpu_s=0.0,
-                           n_workers=1)
-    start = time.perf_counter()
-    if todo:
-        tasks = [delayed(run_group)([(r.run_id, r.settings) for r in group])
-                 for group in groups.values()]
-        with parallel_engine(experiment.execution) as (parallel, n_workers), \
-                tqdm(total=len(todo), unit="run", desc=experiment.name,
-                     disable=not progress) as bar:
-            summary.n_workers = n_workers
-            for outcomes in parallel(tasks):
-                for outcome in outcomes:
-                    save_outcome(store, by_id[outcome.run_id], outcome, summary)
-                    bar.update(1)
-    summary.wall_s = time.perf_counter() - start
-    return summary
+    """Run what is not in the store yet, on the sweep engine (same workers and store)."""
+    return run_sweep(experiment, text, store_dir, progress=progress, report=False, runs=runs)
 
 
 def outcomes(experiment: Experiment, morris: Morris, runs: list[PlannedRun], store_dir: Path

@@ -476,14 +476,17 @@ def parallel_engine(execution: Execution):
 
 
 def run_sweep(experiment: Experiment, experiment_text: str = "", store_dir: str | Path | None = None,
-              progress: bool = True, report: bool = True) -> SweepSummary:
-    """Plan, run what is not done yet, record failures, and write the report."""
+              progress: bool = True, report: bool = True,
+              runs: list[PlannedRun] | None = None) -> SweepSummary:
+    """Plan (or take ``runs``, already planned), run what is not done yet, record failures, and
+    write the report."""
     from joblib import delayed
     from tqdm import tqdm
 
     from sim.model import spinup_key
 
-    runs = plan_sweep(experiment)  # every run composed and validated before any starts
+    if runs is None:
+        runs = plan_sweep(experiment)  # every run composed and validated before any starts
     store = Store(store_dir or experiment.store or Path("results") / experiment.name)
     store.remove_temporary_files()
     store.write_plan(plan_table(runs), sweep_info(experiment, len(runs)),
