@@ -52,6 +52,7 @@ class PartnershipTable:
         self._pairs: dict[int, int] = {}  # pair key -> number of active partnerships sharing it
         self._pair_cache: np.ndarray | None = None  # sorted keys of _pairs
         self._links_cache: tuple[np.ndarray, np.ndarray] | None = None
+        self._active_cache: np.ndarray | None = None
 
     def __getattr__(self, name: str) -> np.ndarray:
         cols = self.__dict__.get("cols")
@@ -97,6 +98,7 @@ class PartnershipTable:
         self.n_links += 1
         self.cols["n_members"][pid] += 1
         self._links_cache = None
+        self._active_cache = None
         self._pair_cache = None
 
     def fund(self, pid: int, amount_gbp: float, duration_years: float, t_years: float) -> None:
@@ -121,6 +123,7 @@ class PartnershipTable:
         self.link_active[row] = False
         self.cols["n_members"][pid] -= 1
         self._links_cache = None
+        self._active_cache = None
         self._pair_cache = None
 
     def end(self, pids, reason: str, t_years: float) -> None:
@@ -141,6 +144,7 @@ class PartnershipTable:
                         del self._pairs[key]
             self.link_active[self._link_rows[pid]] = False
         self._links_cache = None
+        self._active_cache = None
         self._pair_cache = None
 
     # -- queries -----------------------------------------------------------------------------
@@ -149,20 +153,43 @@ class PartnershipTable:
         """Mask over rows: partnerships still running."""
         return self.end_reason == ACTIVE
 
+    def active_ids(self) -> np.ndarray:
+        """Ids of the partnerships still running, cached until the table changes."""
+        if self._active_cache is None:
+            self._active_cache = np.flatnonzero(self.end_reason == ACTIVE)
+        return self._active_cache
+
     def links(self) -> tuple[np.ndarray, np.ndarray]:
         """(partnership id, school) of every active membership, cached until the table changes."""
         if self._links_cache is None:
+            if self.n_links > 1024 and self.n_links > 2 * int(self.link_active[: self.n_links].sum()):
+                self._compact_links()
             on = self.link_active[: self.n_links]
             self._links_cache = (self.link_pid[: self.n_links][on], self.link_school[: self.n_links][on])
         return self._links_cache
+
+    def _compact_links(self) -> None:
+        """Drop the rows of ended memberships from the link table (members are kept per id)."""
+        keep = np.flatnonzero(self.link_active[: self.n_links])
+        for pid in np.unique(self.link_pid[: self.n_links][~self.link_active[: self.n_links]]):
+            if self.cols["end_reason"][pid] != ACTIVE:
+                self._link_rows[pid] = []
+        new_row = np.full(self.n_links, -1, dtype=np.int64)
+        new_row[keep] = np.arange(len(keep))
+        for name in ("link_pid", "link_school", "link_active"):
+            column = getattr(self, name)
+            column[: len(keep)] = column[keep]
+        self.n_links = len(keep)
+        for pid in np.unique(self.link_pid[: self.n_links]):
+            self._link_rows[pid] = [int(new_row[r]) for r in self._link_rows[pid] if new_row[r] >= 0]
 
     def members(self, pid: int) -> np.ndarray:
         """Schools currently (or, once ended, last) in partnership ``pid``."""
         return np.array(self._members[pid], dtype=np.int64)
 
     def member_lists(self) -> list[list[int]]:
-        """Members of every partnership, by id."""
-        return [list(m) for m in self._members]
+        """Members of every partnership, by id (current, or last for ended ones)."""
+        return self._members
 
     def count_per_school(self, kinds=None) -> np.ndarray:
         """Number of active partnerships each school belongs to (optionally of the given kinds)."""

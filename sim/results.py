@@ -121,22 +121,25 @@ class Recorder:
         self.timeseries = pd.DataFrame(self.rows)
         self.schools = pd.concat(self.school_years, ignore_index=True)
         pt = m.partnerships
-        ids = m.schools.school_id
-        ended = pt.end_reason != ACTIVE
+        school_ids = m.schools.school_id
+        # Partnerships running at time 0 or formed since (not the spin-up's ended history).
+        rows = np.flatnonzero((pt.end_reason == ACTIVE) | (pt.ended_at >= 0))
+        ended = pt.end_reason[rows] != ACTIVE
+        member_lists = pt.member_lists()
         self.partnerships = pd.DataFrame({
-            "partnership_id": np.arange(pt.size),
-            "members": [ids[members].tolist() for members in pt.member_lists()],
-            "n_members": pt.n_members,
-            "kind": np.array(KIND_NAMES)[pt.kind],
-            "origin": np.array(ORIGIN_NAMES)[pt.origin],
-            "focus": np.array(FOCUS_NAMES)[pt.focus],
-            "formed_at": pt.formed_at,
-            "formalised_at": pt.formalised_at,
-            "ended_at": pt.ended_at,
-            "end_reason": np.where(ended, np.array(REASON_NAMES)[np.maximum(pt.end_reason, 0)], ""),
-            "strength": pt.strength,
-            "impact_measure": pt.impact_measure,
-            "funding_gbp": pt.funding_gbp,
-            "funded_until": pt.funded_until,
-            "spent_gbp": pt.spent_gbp,
+            "partnership_id": rows,
+            "members": [school_ids[member_lists[i]].tolist() for i in rows],
+            "n_members": pt.n_members[rows],
+            "kind": np.array(KIND_NAMES)[pt.kind[rows]],
+            "origin": np.array(ORIGIN_NAMES)[pt.origin[rows]],
+            "focus": np.array(FOCUS_NAMES)[pt.focus[rows]],
+            "formed_at": pt.formed_at[rows],
+            "formalised_at": pt.formalised_at[rows],
+            "ended_at": pt.ended_at[rows],
+            "end_reason": np.where(ended, np.array(REASON_NAMES)[np.maximum(pt.end_reason[rows], 0)], ""),
+            "strength": pt.strength[rows],
+            "impact_measure": pt.impact_measure[rows],
+            "funding_gbp": pt.funding_gbp[rows],
+            "funded_until": pt.funded_until[rows],
+            "spent_gbp": pt.spent_gbp[rows],
         })

@@ -52,54 +52,62 @@ class Dissolution(Rule):
 
     def step(self, model) -> None:
         p, s, pt, now = self.p, model.schools, model.partnerships, model.now_years
-        size = pt.size
-        draws = self.rng.random((size, 3))
-        active = pt.active
-        strength = pt.strength
-        pid, school = pt.links()
-        n_members = np.maximum(pt.n_members, 1)
+        ids = pt.active_ids()  # per-partnership work covers running partnerships only
+        if len(ids) == 0:
+            return
+        draws = self.rng.random((len(ids), 3))
+        strength = pt.strength[ids]
 
         # Funding runs out: end, or carry on as an informal partnership.
-        expired = active & (pt.kind == FUNDED) & (pt.funded_until <= now)
+        expired = (pt.kind[ids] == FUNDED) & (pt.funded_until[ids] <= now)
         ends = expired & (draws[:, 0] < p.end_when_funding_stops * (1 - strength))
-        pt.cols["kind"][:size][expired & ~ends] = INFORMAL
-        model.end_partnerships(np.flatnonzero(ends), "funding_ended")
-        active = pt.active
+        pt.cols["kind"][ids[expired & ~ends]] = INFORMAL
+        model.end_partnerships(ids[ends], "funding_ended")
 
         # A member's head left this step.
-        hit = np.bincount(pid, s.head_left_now[school], minlength=size) > 0
-        fragile = active & hit & (pt.kind != FEDERATION)
+        pid, school = pt.links()
+        hit = np.zeros(pt.size, dtype=bool)
+        hit[pid[s.head_left_now[school]]] = True
+        fragile = (pt.end_reason[ids] == ACTIVE) & hit[ids] & (pt.kind[ids] != FEDERATION)
         ends = fragile & (draws[:, 1] < p.end_when_head_leaves * (1 - strength))
-        model.end_partnerships(np.flatnonzero(ends), "head_left")
-        active = pt.active
+        model.end_partnerships(ids[ends], "head_left")
 
         # Competing hazards.
-        judged = (now - pt.formed_at) >= p.judge_after_years
-        shortfall = np.maximum(0.0, 1 - p.worth_exchange * pt.benefit / np.maximum(pt.time_cost, 1e-9))
-        relief = np.where(pt.impact_measure, 1 - p.impact_measure_relief, 1.0)
-        inward = np.bincount(pid, s.inward[school], minlength=size) / n_members
+        still = pt.end_reason[ids] == ACTIVE
+        kind = pt.kind[ids]
+        judged = (now - pt.formed_at[ids]) >= p.judge_after_years
+        shortfall = np.maximum(0.0, 1 - p.worth_exchange * pt.benefit[ids]
+                               / np.maximum(pt.time_cost[ids], 1e-9))
+        relief = np.where(pt.impact_measure[ids], 1 - p.impact_measure_relief, 1.0)
+        pid, school = pt.links()
+        inward = (np.bincount(pid, s.inward[school], minlength=pt.size)[ids]
+                  / np.maximum(pt.n_members[ids], 1))
         hazards = np.stack([
             p.not_worth_it_per_year * shortfall * relief * judged,
             p.competition_per_year * inward,
-            np.full(size, p.drift_per_year),
+            np.full(len(ids), p.drift_per_year),
         ])
         reasons = ("not_worth_it", "competition", "drift")
-        formal = pt.kind == FEDERATION
-        rel = np.where(pt.kind == FUNDED, p.rel_hazard_funded, 1.0)
+        formal = kind == FEDERATION
+        rel = np.where(kind == FUNDED, p.rel_hazard_funded, 1.0)
         total = hazards.sum(axis=0) * rel
-        ending = np.flatnonzero(active & ~formal & (draws[:, 2] < p_event(total, model.dt)))
+        ending = np.flatnonzero(still & ~formal & (draws[:, 2] < p_event(total, model.dt)))
         pick = self._which_risk(hazards[:, ending])
         for code, reason in enumerate(reasons):
-            model.end_partnerships(ending[pick == code], reason)
+            model.end_partnerships(ids[ending[pick == code]], reason)
 
         # A federation or trust is held by shared governance: it does not break up as a whole;
         # its schools leave one at a time (it ends when fewer than two remain).
         leave_p = p_event(hazards.sum(axis=0) * p.rel_hazard_federation, model.dt)
         if model.tick < 0:  # the landscape's own trusts and federations are data: kept to time 0
-            leave_p = np.where(pt.origin == ORIGIN_CODES["initial"], 0.0, leave_p)
+            leave_p = np.where(pt.origin[ids] == ORIGIN_CODES["initial"], 0.0, leave_p)
+        row_of = np.full(pt.size, -1, dtype=np.int64)
+        row_of[ids] = np.arange(len(ids))
         pid, school = pt.links()
-        leaving = np.flatnonzero(formal[pid] & (self.rng.random(len(pid)) < leave_p[pid]))
-        pick = self._which_risk(hazards[:, pid[leaving]])
+        row = row_of[pid]
+        chance = np.where((row >= 0) & formal[row], leave_p[row], 0.0)
+        leaving = np.flatnonzero(self.rng.random(len(pid)) < chance)
+        pick = self._which_risk(hazards[:, row[leaving]])
         for link, code in zip(leaving, pick, strict=True):
             if pt.end_reason[pid[link]] == ACTIVE:  # an earlier leaver may have ended it
                 model.leave_partnership(int(pid[link]), int(school[link]), reasons[code])

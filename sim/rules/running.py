@@ -67,13 +67,18 @@ class Running(Rule):
         if len(pid) == 0:
             s.time_away = np.minimum(s.executive_time, p.max_time_away)
             return
-        size = pt.size
-        n_members = pt.n_members[pid].astype(float)
+        # Per-partnership arrays cover running partnerships only: row r = position in ``ids``.
+        ids = pt.active_ids()
+        row_of = np.empty(pt.size, dtype=np.int64)
+        row_of[ids] = np.arange(len(ids))
+        row, m = row_of[pid], len(ids)
+        size_of = pt.n_members[ids].astype(float)
+        n_members = size_of[row]
 
         # Travel: each member goes to the partnership's centre and back.
-        cx = np.bincount(pid, s.x_km[school], minlength=size) / np.maximum(pt.n_members, 1)
-        cy = np.bincount(pid, s.y_km[school], minlength=size) / np.maximum(pt.n_members, 1)
-        travel_km = 2 * np.hypot(s.x_km[school] - cx[pid], s.y_km[school] - cy[pid])
+        cx = np.bincount(row, s.x_km[school], minlength=m) / size_of
+        cy = np.bincount(row, s.y_km[school], minlength=m) / size_of
+        travel_km = 2 * np.hypot(s.x_km[school] - cx[row], s.y_km[school] - cy[row])
 
         # Money: a funded partnership's yearly award per member, while the award runs.
         funded = pt.funded_until[pid] > now
@@ -96,17 +101,16 @@ class Running(Rule):
 
         # Trust grows with meeting, less at a distance.
         meeting = intensity / (1 + travel_km / 2 / p.trust_distance_km)
-        build = np.bincount(pid, meeting, minlength=size) / np.maximum(pt.n_members, 1)
-        active = pt.active
-        strength = pt.cols["strength"][:size]
-        strength[active] = 1 - (1 - strength[active]) * np.exp(-p.trust_build_per_year * build[active] * dt)
+        build = np.bincount(row, meeting, minlength=m) / size_of
+        strength = 1 - (1 - pt.strength[ids]) * np.exp(-p.trust_build_per_year * build * dt)
+        pt.cols["strength"][ids] = strength
 
         # Learning from stronger partners, in proportion to trust and intensity.
         others = np.maximum(n_members - 1, 1)
-        talent_others = (np.bincount(pid, s.talent[school], minlength=size)[pid] - s.talent[school]) / others
-        ability_others = (np.bincount(pid, s.head_ability[school], minlength=size)[pid]
+        talent_others = (np.bincount(row, s.talent[school], minlength=m)[row] - s.talent[school]) / others
+        ability_others = (np.bincount(row, s.head_ability[school], minlength=m)[row]
                           - s.head_ability[school]) / others
-        drive = p.learn_rate_per_year * strength[pid] * intensity
+        drive = p.learn_rate_per_year * strength[row] * intensity
         teaching_share = self.TEACHING_SHARE_BY_FOCUS[pt.focus[pid]]
         # The mutual gain shrinks with headroom: the best have least left to learn.
         talent_gain = drive * teaching_share * (np.maximum(0, talent_others - s.talent[school])
@@ -118,13 +122,11 @@ class Running(Rule):
         s.head_ability = np.minimum(1.0, s.head_ability + np.bincount(school, ability_gain, minlength=s.n) * dt)
 
         # What members see: yearly gain and time cost, averaged over members (read by Dissolution).
-        pt.cols["benefit"][:size] = np.bincount(pid, talent_gain + ability_gain, minlength=size) \
-            / np.maximum(pt.n_members, 1)
-        pt.cols["time_cost"][:size] = np.bincount(pid, time_cost, minlength=size) / np.maximum(pt.n_members, 1)
+        pt.cols["benefit"][ids] = np.bincount(row, talent_gain + ability_gain, minlength=m) / size_of
+        pt.cols["time_cost"][ids] = np.bincount(row, time_cost, minlength=m) / size_of
 
         # Money drawn down evenly, never beyond the award.
-        rate = np.where(active & (pt.funded_until > now), pt.funding_rate_gbp, 0.0)
-        spend = np.minimum(rate * dt, pt.funding_gbp - pt.spent_gbp)
-        pt.cols["spent_gbp"][:size] += spend
+        rate = np.where(pt.funded_until[ids] > now, pt.funding_rate_gbp[ids], 0.0)
+        spend = np.minimum(rate * dt, pt.funding_gbp[ids] - pt.spent_gbp[ids])
+        pt.cols["spent_gbp"][ids] += spend
         model.flows.spend_gbp += float(spend.sum())
-
