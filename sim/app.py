@@ -242,24 +242,26 @@ def difference_figure(model: DashboardModel) -> Figure:
     return fig
 
 
-def outcome_figure(model: DashboardModel) -> Figure:
+def against_counterfactual(model: DashboardModel, column: str, title: str, ylabel: str,
+                           colour: str) -> Figure:
+    """One time-series column for the scenario and, dashed, for its counterfactual."""
     ts = model.difference()
-    fig, ax = time_chart(model, "Mean pupil outcome", "months vs national mean at start")
-    ax.plot(ts.time_years, ts.counterfactual_mean_outcome, color="grey", ls="--",
+    fig, ax = time_chart(model, title, ylabel)
+    ax.plot(ts.time_years, ts[f"counterfactual_{column}"], color="grey", ls="--",
             label="counterfactual")
-    ax.plot(ts.time_years, ts.mean_outcome, color="tab:blue", label="scenario")
+    ax.plot(ts.time_years, ts[column], color=colour, label="scenario")
     ax.legend(loc="upper left", fontsize=8)
     return fig
+
+
+def outcome_figure(model: DashboardModel) -> Figure:
+    return against_counterfactual(model, "mean_outcome", "Mean pupil outcome",
+                                  "months vs national mean at start", "tab:blue")
 
 
 def gap_figure(model: DashboardModel) -> Figure:
-    ts = model.difference()
-    fig, ax = time_chart(model, "Disadvantage gap", "gap (months)")
-    ax.plot(ts.time_years, ts.counterfactual_disadvantage_gap, color="grey", ls="--",
-            label="counterfactual")
-    ax.plot(ts.time_years, ts.disadvantage_gap, color="tab:red", label="scenario")
-    ax.legend(loc="upper left", fontsize=8)
-    return fig
+    return against_counterfactual(model, "disadvantage_gap", "Disadvantage gap", "gap (months)",
+                                  "tab:red")
 
 
 def partnerships_figure(model: DashboardModel) -> Figure:

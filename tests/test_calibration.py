@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
+from conftest import load_script
 from sim.config import CONF_DIR, compose, validate
 
 SCRIPT = Path(__file__).resolve().parent.parent / "experiments" / "calibrate.py"
@@ -19,11 +18,7 @@ SCRIPT = Path(__file__).resolve().parent.parent / "experiments" / "calibrate.py"
 
 @pytest.fixture(scope="module")
 def calibrate():
-    spec = importlib.util.spec_from_file_location("calibrate", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT)
 
 
 @pytest.fixture(scope="module")
