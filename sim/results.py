@@ -51,7 +51,7 @@ class Recorder:
         m = self.model
         s = m.schools
         pt = m.partnerships
-        kinds = np.bincount(pt.kind[pt.active], minlength=3)
+        kinds = np.bincount(pt.kind[pt.active_ids()], minlength=3)
         heads = np.bincount(s.head, minlength=3)
         grades = np.bincount(s.grade, minlength=5) / s.n
         self.cum_spend_gbp += m.flows.spend_gbp

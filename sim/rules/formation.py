@@ -163,10 +163,10 @@ class Formation(Rule):
 
     def _formalise(self, model) -> None:
         pt = model.partnerships
-        age = model.now_years - pt.formed_at
-        ready = (pt.active & (pt.kind == INFORMAL) & (pt.strength >= self.p.formalise_min_strength)
-                 & (age >= self.p.formalise_min_age_years))
-        draw = self.rng.random(pt.size)
-        chosen = ready & (draw < p_event(self.p.formalise_rate_per_year, model.dt))
-        pt.cols["kind"][: pt.size][chosen] = FEDERATION
-        pt.cols["formalised_at"][: pt.size][chosen] = model.now_years
+        ids = pt.active_ids()
+        ready = ((pt.kind[ids] == INFORMAL) & (pt.strength[ids] >= self.p.formalise_min_strength)
+                 & (model.now_years - pt.formed_at[ids] >= self.p.formalise_min_age_years))
+        draw = self.rng.random(len(ids))
+        chosen = ids[ready & (draw < p_event(self.p.formalise_rate_per_year, model.dt))]
+        pt.cols["kind"][chosen] = FEDERATION
+        pt.cols["formalised_at"][chosen] = model.now_years
