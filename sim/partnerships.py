@@ -50,15 +50,8 @@ class PartnershipTable:
         self._members: list[list[int]] = []  # per partnership: its schools (the last, once ended)
         self._link_rows: list[list[int]] = []  # per partnership: its rows in the link table
         self._pairs: dict[int, int] = {}  # pair key -> number of active partnerships sharing it
-        self._pair_cache: np.ndarray | None = None  # sorted keys of _pairs
         self._links_cache: tuple[np.ndarray, np.ndarray] | None = None
         self._active_cache: np.ndarray | None = None
-
-    def __getattr__(self, name: str) -> np.ndarray:
-        cols = self.__dict__.get("cols")
-        if cols is not None and name in cols:
-            return cols[name][: self.size]
-        raise AttributeError(name)
 
     # -- changes -----------------------------------------------------------------------------
     def add(self, members, kind: int, t_years: float, origin: str, *, lead: int = -1,
@@ -99,7 +92,6 @@ class PartnershipTable:
         self.cols["n_members"][pid] += 1
         self._links_cache = None
         self._active_cache = None
-        self._pair_cache = None
 
     def fund(self, pid: int, amount_gbp: float, duration_years: float, t_years: float) -> None:
         """Award ``amount_gbp`` to partnership ``pid``, drawn down evenly over ``duration_years``."""
@@ -124,28 +116,31 @@ class PartnershipTable:
         self.cols["n_members"][pid] -= 1
         self._links_cache = None
         self._active_cache = None
-        self._pair_cache = None
 
-    def end(self, pids, reason: str, t_years: float) -> None:
-        """End the active partnerships ``pids`` for ``reason`` at ``t_years``."""
+    def end(self, pids, reason, t_years: float) -> None:
+        """End the active partnerships ``pids`` at ``t_years``, for ``reason`` (a name from
+        ``REASON_NAMES``, or one name per partnership)."""
         pids = np.atleast_1d(np.asarray(pids, dtype=np.int64))
         if len(pids) == 0:
             return
         assert np.all(self.cols["end_reason"][pids] == ACTIVE), "ending an ended partnership"
         self.cols["ended_at"][pids] = t_years
-        self.cols["end_reason"][pids] = REASON_CODES[reason]
-        for pid in pids:
+        self.cols["end_reason"][pids] = (REASON_CODES[reason] if isinstance(reason, str)
+                                         else [REASON_CODES[r] for r in reason])
+        pairs, rows = self._pairs, []
+        for pid in pids.tolist():
             members = self._members[pid]
-            for a in range(len(members)):
-                for b in range(a + 1, len(members)):
-                    key = self.pair_key(members[a], members[b])
-                    self._pairs[key] -= 1
-                    if self._pairs[key] == 0:
-                        del self._pairs[key]
-            self.link_active[self._link_rows[pid]] = False
+            for i, a in enumerate(members):
+                for b in members[i + 1:]:
+                    key = a * self.n_schools + b if a < b else b * self.n_schools + a  # pair_key
+                    if pairs[key] == 1:
+                        del pairs[key]
+                    else:
+                        pairs[key] -= 1
+            rows += self._link_rows[pid]
+        self.link_active[rows] = False
         self._links_cache = None
         self._active_cache = None
-        self._pair_cache = None
 
     # -- queries -----------------------------------------------------------------------------
     @property
@@ -213,13 +208,10 @@ class PartnershipTable:
 
     def partnered_many(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Vectorised ``partnered`` over arrays of school pairs."""
-        if not self._pairs:
-            return np.zeros(np.shape(a), dtype=bool)
-        if self._pair_cache is None:
-            self._pair_cache = np.sort(np.fromiter(self._pairs, dtype=np.int64, count=len(self._pairs)))
-        keys = self.pair_keys(a, b)
-        at = np.minimum(np.searchsorted(self._pair_cache, keys), len(self._pair_cache) - 1)
-        return self._pair_cache[at] == keys
+        keys = self.pair_keys(np.asarray(a), np.asarray(b))
+        pairs = self._pairs  # a lookup per pair: cheaper than sorting every key for few queries
+        return np.fromiter((key in pairs for key in keys.ravel().tolist()), dtype=bool,
+                           count=keys.size).reshape(keys.shape)
 
     # -- storage -----------------------------------------------------------------------------
     def _grow_rows(self, needed: int) -> None:
@@ -242,3 +234,13 @@ class PartnershipTable:
             grown = np.zeros(new, dtype=col.dtype)
             grown[:capacity] = col
             setattr(self, name, grown)
+
+
+def _column(name: str) -> property:
+    return property(lambda self: self.cols[name][: self.size],
+                    doc=f"Column ``{name}`` over every partnership formed so far (a view).")
+
+
+# One read-only view per column (``table.kind``, ``table.strength``, ...); writes go to ``cols``.
+for _name in _COLUMNS:
+    setattr(PartnershipTable, _name, _column(_name))

@@ -41,7 +41,7 @@ class Recorder:
     def __init__(self, model: PartnershipModel) -> None:
         self.model = model
         self.rows: list[dict] = []
-        self.school_years: list[pd.DataFrame] = []
+        self.school_years: list[dict[str, np.ndarray]] = []
         self.cum_spend_gbp = 0.0
         self.timeseries: pd.DataFrame | None = None
         self.schools: pd.DataFrame | None = None
@@ -91,44 +91,47 @@ class Recorder:
         if m.tick % m.config.steps_per_year == 0:
             self.school_years.append(self._school_panel())
 
-    def _school_panel(self) -> pd.DataFrame:
+    def _school_panel(self) -> dict[str, np.ndarray]:
+        """This year's row for every school, as columns copied now (one DataFrame is built at
+        the end)."""
         m = self.model
         s = m.schools
         lead = s.executive_lead
-        return pd.DataFrame({
+        return {
             "year": np.full(s.n, round(m.now_years), dtype=np.int64),
-            "school_id": s.school_id,
+            "school_id": s.school_id.copy(),
             "phase": PHASE_NAMES[s.phase],
-            "x_km": s.x_km,
-            "y_km": s.y_km,
-            "rural": s.rural,
-            "pupils": s.pupils,
-            "fsm": s.fsm,
-            "capacity": s.capacity,
-            "talent": s.talent,
+            "x_km": s.x_km.copy(),
+            "y_km": s.y_km.copy(),
+            "rural": s.rural.copy(),
+            "pupils": s.pupils.copy(),
+            "fsm": s.fsm.copy(),
+            "capacity": s.capacity.copy(),
+            "talent": s.talent.copy(),
             "outcome": s.outcome - m.outcome_reference,
-            "gap": s.gap,
-            "grade": s.grade,
+            "gap": s.gap.copy(),
+            "grade": s.grade.copy(),
             "head_status": np.array(HEAD_STATUS_NAMES)[s.head],
             "executive_lead_id": np.where(lead >= 0, s.school_id[np.maximum(lead, 0)], -1),
-            "n_partnerships": s.n_partnerships,
-            "time_away": s.time_away,
-        })
+            "n_partnerships": s.n_partnerships.copy(),
+            "time_away": s.time_away.copy(),
+        }
 
     def finish(self) -> None:
         """Build the three tables (called once the run ends)."""
         m = self.model
         self.timeseries = pd.DataFrame(self.rows)
-        self.schools = pd.concat(self.school_years, ignore_index=True)
+        self.schools = pd.DataFrame({name: np.concatenate([year[name] for year in self.school_years])
+                                     for name in self.school_years[0]})
         pt = m.partnerships
-        school_ids = m.schools.school_id
+        school_ids = m.schools.school_id.tolist()
         # Partnerships running at time 0 or formed since (not the spin-up's ended history).
         rows = np.flatnonzero((pt.end_reason == ACTIVE) | (pt.ended_at >= 0))
         ended = pt.end_reason[rows] != ACTIVE
         member_lists = pt.member_lists()
         self.partnerships = pd.DataFrame({
             "partnership_id": rows,
-            "members": [school_ids[member_lists[i]].tolist() for i in rows],
+            "members": [[school_ids[j] for j in member_lists[i]] for i in rows],
             "n_members": pt.n_members[rows],
             "kind": np.array(KIND_NAMES)[pt.kind[rows]],
             "origin": np.array(ORIGIN_NAMES)[pt.origin[rows]],

@@ -100,8 +100,8 @@ class SchoolState:
 
     def record_ties(self, a: np.ndarray, b: np.ndarray, strength: np.ndarray) -> None:
         """Remember that pairs ``a[i]``, ``b[i]`` worked together (where they are neighbours)."""
-        for x, y in ((a, b), (b, a)):
-            match = self.neighbours[x] == y[:, None]
-            known = match.any(axis=1)
-            slot = match.argmax(axis=1)
-            np.maximum.at(self.ties, (x[known], slot[known]), strength[known])
+        x, y = np.concatenate([a, b]), np.concatenate([b, a])  # both directions
+        match = self.neighbours[x] == y[:, None]
+        known = match.any(axis=1)
+        slot = match.argmax(axis=1)
+        np.maximum.at(self.ties, (x[known], slot[known]), np.concatenate([strength, strength])[known])

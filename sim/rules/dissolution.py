@@ -60,26 +60,22 @@ class Dissolution(Rule):
 
         # Funding runs out: end, or carry on as an informal partnership.
         expired = (pt.kind[ids] == FUNDED) & (pt.funded_until[ids] <= now)
-        ends = expired & (draws[:, 0] < p.end_when_funding_stops * (1 - strength))
-        pt.cols["kind"][ids[expired & ~ends]] = INFORMAL
-        model.end_partnerships(ids[ends], "funding_ended")
+        funding_ends = expired & (draws[:, 0] < p.end_when_funding_stops * (1 - strength))
+        pt.cols["kind"][ids[expired & ~funding_ends]] = INFORMAL
 
         # A member's head left this step.
         pid, school = pt.links()
         hit = np.zeros(pt.size, dtype=bool)
         hit[pid[s.head_left_now[school]]] = True
-        fragile = (pt.end_reason[ids] == ACTIVE) & hit[ids] & (pt.kind[ids] != FEDERATION)
-        ends = fragile & (draws[:, 1] < p.end_when_head_leaves * (1 - strength))
-        model.end_partnerships(ids[ends], "head_left")
+        kind = pt.kind[ids]
+        head_ends = (~funding_ends & hit[ids] & (kind != FEDERATION)
+                     & (draws[:, 1] < p.end_when_head_leaves * (1 - strength)))
 
         # Competing hazards.
-        still = pt.end_reason[ids] == ACTIVE
-        kind = pt.kind[ids]
         judged = (now - pt.formed_at[ids]) >= p.judge_after_years
         shortfall = np.maximum(0.0, 1 - p.worth_exchange * pt.benefit[ids]
                                / np.maximum(pt.time_cost[ids], 1e-9))
         relief = np.where(pt.impact_measure[ids], 1 - p.impact_measure_relief, 1.0)
-        pid, school = pt.links()
         inward = (np.bincount(pid, s.inward[school], minlength=pt.size)[ids]
                   / np.maximum(pt.n_members[ids], 1))
         hazards = np.stack([
@@ -91,10 +87,13 @@ class Dissolution(Rule):
         formal = kind == FEDERATION
         rel = np.where(kind == FUNDED, p.rel_hazard_funded, 1.0)
         total = hazards.sum(axis=0) * rel
-        ending = np.flatnonzero(still & ~formal & (draws[:, 2] < p_event(total, model.dt)))
-        pick = self._which_risk(hazards[:, ending])
-        for code, reason in enumerate(reasons):
-            model.end_partnerships(ids[ending[pick == code]], reason)
+        hazard_ends = np.flatnonzero(~funding_ends & ~head_ends & ~formal
+                                     & (draws[:, 2] < p_event(total, model.dt)))
+        pick = self._which_risk(hazards[:, hazard_ends])
+        model.end_partnerships(
+            np.concatenate([ids[funding_ends], ids[head_ends], ids[hazard_ends]]),
+            ["funding_ended"] * int(funding_ends.sum()) + ["head_left"] * int(head_ends.sum())
+            + [reasons[code] for code in pick])
 
         # A federation or trust is held by shared governance: it does not break up as a whole;
         # its schools leave one at a time (it ends when fewer than two remain).
@@ -107,10 +106,14 @@ class Dissolution(Rule):
         row = row_of[pid]
         chance = np.where((row >= 0) & formal[row], leave_p[row], 0.0)
         leaving = np.flatnonzero(self.rng.random(len(pid)) < chance)
-        pick = self._which_risk(hazards[:, row[leaving]])
-        for link, code in zip(leaving, pick, strict=True):
+        why = np.array(reasons)[self._which_risk(hazards[:, row[leaving]])]
+        # A school leaving a federation of two ends it (for the first leaver's reason).
+        pair = pt.n_members[pid[leaving]] <= 2
+        ended, first = np.unique(pid[leaving[pair]], return_index=True)
+        model.end_partnerships(ended, why[pair][first])
+        for link, reason in zip(leaving[~pair], why[~pair], strict=True):
             if pt.end_reason[pid[link]] == ACTIVE:  # an earlier leaver may have ended it
-                model.leave_partnership(int(pid[link]), int(school[link]), reasons[code])
+                model.leave_partnership(int(pid[link]), int(school[link]), str(reason))
 
     def _which_risk(self, hazards: np.ndarray) -> np.ndarray:
         """For each event, which of the competing risks caused it (in proportion to hazards)."""
