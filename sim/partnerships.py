@@ -190,7 +190,9 @@ class PartnershipTable:
         """Number of active partnerships each school belongs to (optionally of the given kinds)."""
         pid, school = self.links()
         if kinds is not None:
-            school = school[np.isin(self.kind[pid], kinds)]
+            wanted = np.zeros(len(KIND_NAMES), dtype=bool)
+            wanted[kinds] = True
+            school = school[wanted[self.kind[pid]]]
         return np.bincount(school, minlength=self.n_schools)
 
     def pair_key(self, a: int, b: int) -> int:

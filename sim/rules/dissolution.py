@@ -86,7 +86,8 @@ class Dissolution(Rule):
         reasons = ("not_worth_it", "competition", "drift")
         formal = kind == FEDERATION
         rel = np.where(kind == FUNDED, p.rel_hazard_funded, 1.0)
-        total = hazards.sum(axis=0) * rel
+        hazard = hazards.sum(axis=0)
+        total = hazard * rel
         hazard_ends = np.flatnonzero(~funding_ends & ~head_ends & ~formal
                                      & (draws[:, 2] < p_event(total, model.dt)))
         pick = self._which_risk(hazards[:, hazard_ends])
@@ -97,7 +98,7 @@ class Dissolution(Rule):
 
         # A federation or trust is held by shared governance: it does not break up as a whole;
         # its schools leave one at a time (it ends when fewer than two remain).
-        leave_p = p_event(hazards.sum(axis=0) * p.rel_hazard_federation, model.dt)
+        leave_p = p_event(hazard * p.rel_hazard_federation, model.dt)
         if model.tick < 0:  # the landscape's own trusts and federations are data: kept to time 0
             leave_p = np.where(pt.origin[ids] == ORIGIN_CODES["initial"], 0.0, leave_p)
         row_of = np.full(pt.size, -1, dtype=np.int64)
@@ -106,6 +107,8 @@ class Dissolution(Rule):
         row = row_of[pid]
         chance = np.where((row >= 0) & formal[row], leave_p[row], 0.0)
         leaving = np.flatnonzero(self.rng.random(len(pid)) < chance)
+        if len(leaving) == 0:
+            return
         why = np.array(reasons)[self._which_risk(hazards[:, row[leaving]])]
         # A school leaving a federation of two ends it (for the first leaver's reason).
         pair = pt.n_members[pid[leaving]] <= 2
@@ -117,6 +120,8 @@ class Dissolution(Rule):
 
     def _which_risk(self, hazards: np.ndarray) -> np.ndarray:
         """For each event, which of the competing risks caused it (in proportion to hazards)."""
+        if hazards.shape[1] == 0:
+            return np.zeros(0, dtype=np.int64)
         share = hazards / np.maximum(hazards.sum(axis=0), 1e-12)
         return (self.rng.random(hazards.shape[1]) > np.cumsum(share, axis=0)[:-1]).sum(axis=0)
 

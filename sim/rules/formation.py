@@ -74,6 +74,15 @@ class Formation(Rule):
                          "formalise_min_strength"):
                 check_share(name, getattr(self, name))
 
+    def setup(self, model) -> None:
+        # The part of a match's score that rests on fixed characteristics (SchoolState): shared
+        # values, different catchments and the same phase, for each school and each neighbour.
+        p, s = self.p, model.schools
+        cand, me = s.neighbours, np.arange(s.n)[:, None]
+        self.affinity = (p.weight_ethos * (1 - 2 * np.abs(s.ethos[cand] - s.ethos[me]))
+                         + p.weight_catchment_difference * np.abs(s.fsm[cand] - s.fsm[me]) / 0.15
+                         + p.weight_same_phase * (s.phase[cand] == s.phase[me]))
+
     def step(self, model) -> None:
         p, s, n = self.p, model.schools, model.schools.n
         funding = model.lever("funding")
@@ -100,15 +109,13 @@ class Formation(Rule):
         distance = model.lever("distance")
         score = (p.weight_complement * complement(s, me, cand)
                  + p.weight_tie * s.ties[seekers]
-                 + p.weight_ethos * (1 - 2 * np.abs(s.ethos[cand] - s.ethos[me]))
-                 + p.weight_catchment_difference * np.abs(s.fsm[cand] - s.fsm[me]) / 0.15
-                 + p.weight_same_phase * (s.phase[cand] == s.phase[me])
+                 + self.affinity[seekers]
                  - p.weight_busy * s.n_partnerships[cand]
                  - km / p.distance_scale_km * (1 - distance.transport_subsidy_share))
         if fundable is not None:
             score = score + p.weight_funding * (fundable[cand] & fundable[me])
         allowed = (s.n_partnerships[cand] < p.max_partnerships_per_school)
-        allowed &= ~model.partnerships.partnered_many(np.broadcast_to(me, cand.shape), cand)
+        allowed &= ~model.partnerships.partnered_many(me, cand)
         if distance.max_partner_km is not None:
             allowed &= km <= distance.max_partner_km
         return cand, np.where(allowed, score, -np.inf)

@@ -48,10 +48,11 @@ class Staffing(Rule):
 
     def step(self, model) -> None:
         p, s, dt, n = self.p, model.schools, model.dt, model.schools.n
-        disadvantages = s.small.astype(float) + s.rural + s.struggling
+        small, struggling = s.small, s.struggling
+        disadvantages = small.astype(float) + s.rural + struggling
 
         # Heads leave (an executive head's departure leaves the schools it covered vacant too).
-        rate = p.head_turnover_per_year * np.where(s.struggling, p.rel_head_turnover_struggling, 1.0)
+        rate = p.head_turnover_per_year * np.where(struggling, p.rel_head_turnover_struggling, 1.0)
         leaving = (self.rng.random(n) < p_event(rate, dt)) & (s.head == HEAD_IN_POST)
         s.head_left_now = leaving.copy()
         s.head[leaving] = HEAD_VACANT
@@ -61,9 +62,9 @@ class Staffing(Rule):
 
         # Vacancies are filled; the new head's ability depends on whom the school can attract.
         fill_rate = (p.vacancy_fill_per_year
-                     * np.where(s.small, p.rel_fill_small, 1.0)
+                     * np.where(small, p.rel_fill_small, 1.0)
                      * np.where(s.rural, p.rel_fill_rural, 1.0)
-                     * np.where(s.struggling, p.rel_fill_struggling, 1.0))
+                     * np.where(struggling, p.rel_fill_struggling, 1.0))
         ability_draw = 0.5 - p.recruit_penalty * disadvantages + QUALITY_SD * self.rng.normal(size=n)
         # A post that fell vacant during this step was open for half of it, on average.
         open_for = np.where(s.head_left_now, dt / 2, dt)
@@ -73,10 +74,9 @@ class Staffing(Rule):
 
         # Capacity follows the leadership in place.
         lead = np.maximum(s.executive_lead, 0)
-        target = np.select(
-            [s.head == HEAD_IN_POST, s.head == HEAD_VACANT],
-            [s.head_ability, np.full(n, p.vacancy_capacity)],
-            default=p.executive_share * s.head_ability[lead])
+        target = np.where(s.head == HEAD_IN_POST, s.head_ability,
+                          np.where(s.head == HEAD_VACANT, p.vacancy_capacity,
+                                   p.executive_share * s.head_ability[lead]))
         s.capacity = np.clip(relax(s.capacity, target, 1.0 / p.capacity_lag_years, dt), 0.0, 1.0)
 
         # Teachers turn over toward the quality of recruits; in-house development adds to it.
