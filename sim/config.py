@@ -163,6 +163,11 @@ class OutputConfig:
     progress: bool = True
     plot: bool = True
     summary: bool = True
+    timeseries: str = "step"  # a row every step, or only at whole years (flows summed over the year: sweeps, cheaper)
+
+    def __post_init__(self) -> None:
+        check("output.timeseries", self.timeseries, self.timeseries in ("step", "year"),
+              "'step' or 'year'")
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -40,6 +41,8 @@ class Recorder:
 
     def __init__(self, model: PartnershipModel) -> None:
         self.model = model
+        self.every_step = model.config.output.timeseries == "step"
+        self.pending = None  # flows of the steps since the last row, when rows are yearly
         self.rows: list[dict] = []
         self.school_years: list[dict[str, np.ndarray]] = []
         self.cum_spend_gbp = 0.0
@@ -49,12 +52,20 @@ class Recorder:
 
     def record(self) -> None:
         m = self.model
+        self.cum_spend_gbp += m.flows.spend_gbp
+        whole_year = m.tick % m.config.steps_per_year == 0
+        if not (self.every_step or whole_year):
+            self._carry_flows()
+            return
+        flows = m.flows
+        if self.pending is not None:  # with the flows of the year's earlier steps
+            self._carry_flows()
+            flows, self.pending = self.pending, None
         s = m.schools
         pt = m.partnerships
         kinds = np.bincount(pt.kind[pt.active_ids()], minlength=3)
         heads = np.bincount(s.head, minlength=3)
         grades = np.bincount(s.grade, minlength=5) / s.n
-        self.cum_spend_gbp += m.flows.spend_gbp
         row = {
             "step": m.tick,
             "time_years": m.now_years,
@@ -67,15 +78,15 @@ class Recorder:
             "n_informal": int(kinds[INFORMAL]),
             "n_funded": int(kinds[FUNDED]),
             "n_federation": int(kinds[FEDERATION]),
-            "new_formed": m.flows.formed,
-            "new_dissolved": m.flows.dissolved,
-            "new_left": m.flows.left,
+            "new_formed": flows.formed,
+            "new_dissolved": flows.dissolved,
+            "new_left": flows.left,
             "n_schools_partnered": int((s.n_partnerships > 0).sum()),
             "n_executive_heads": int((s.n_led > 0).sum()),
             "n_schools_executive_covered": int(heads[HEAD_EXECUTIVE]),
             "n_head_vacancies": int(heads[HEAD_VACANT]),
             "mean_time_away": float(s.time_away.mean()),
-            "spend_gbp": m.flows.spend_gbp,
+            "spend_gbp": flows.spend_gbp,
             "cum_spend_gbp": self.cum_spend_gbp,
         }
         for grade, name in enumerate(("outstanding", "good", "requires_improvement", "inadequate"), 1):
@@ -88,8 +99,17 @@ class Recorder:
                     raise ValueError(f"{type(rule).__name__}.report() column '{name}' already exists")
                 row[name] = value
         self.rows.append(row)
-        if m.tick % m.config.steps_per_year == 0:
+        if whole_year:
             self.school_years.append(self._school_panel())
+
+    def _carry_flows(self) -> None:
+        """Add this step's flows to those pending for the next (yearly) row."""
+        flows = self.model.flows
+        if self.pending is None:
+            self.pending = copy.copy(flows)
+            return
+        for name, value in vars(flows).items():
+            setattr(self.pending, name, getattr(self.pending, name) + value)
 
     def _school_panel(self) -> dict[str, np.ndarray]:
         """This year's row for every school, as columns copied now (one DataFrame is built at

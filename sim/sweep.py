@@ -46,7 +46,7 @@ OUTCOME_COLUMNS = (
     "share_requires_improvement", "share_inadequate", "n_pupils",
 )
 # Time-series columns that count events during a step: summed over each year, not sampled.
-FLOW_COLUMNS = ("new_formed", "new_dissolved", "spend_gbp")
+FLOW_COLUMNS = ("new_formed", "new_dissolved", "new_left", "spend_gbp")
 # Keys the experiment sets itself, so overrides and parameter ranges may not.
 RESERVED_KEYS = ("seed", "years", "scenario", "name", "landscape")
 
@@ -296,8 +296,9 @@ def plan_sweep(experiment: Experiment) -> list[PlannedRun]:
     if points:
         varied = set(experiment.parameters.scenarios or experiment.all_scenarios)
     seeds = range(experiment.first_seed, experiment.first_seed + experiment.replications)
+    # The store keeps yearly tables, so runs record the time series at whole years only.
     common = [f"landscape={experiment.landscape}", f"years={experiment.years!r}",
-              *experiment.overrides]
+              "output.timeseries=year", *experiment.overrides]
     runs: list[PlannedRun] = []
     run_ids: dict[tuple[str, int, int], str] = {}  # (scenario, point, seed) -> run_id
     for scenario in experiment.all_scenarios:  # the baseline first, so its runs exist to pair with

@@ -31,6 +31,7 @@ def test_every_scenario_composes_and_validates(scenario):
     ("landscape.n_schools=0", "landscape.n_schools", "at least 2"),
     ("years=0", "years", "(0, 200]"),
     ("steps_per_year=0", "steps_per_year", "1 to 365"),
+    ("output.timeseries=monthly", "output.timeseries", "'step' or 'year'"),
     ("rules.running.learn_rate_per_year=-1", "rules.running.learn_rate_per_year", ">= 0"),
     ("rules.dissolution.rel_hazard_funded=2", "rules.dissolution.rel_hazard_funded", "between 0 and 1"),
     ("rules.formation.max_cluster_size=1", "rules.formation.max_cluster_size", ">= 2"),
