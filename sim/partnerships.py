@@ -30,6 +30,13 @@ _COLUMNS = {
     "funding_gbp": np.float64, "funding_rate_gbp": np.float64, "funded_until": np.float64,
     "spent_gbp": np.float64, "benefit": np.float64, "time_cost": np.float64,
 }
+# What a new row holds before ``add`` sets its own fields (other columns start at zero).
+_NEW_ROW = {"lead": -1, "formalised_at": np.nan, "ended_at": np.nan, "end_reason": ACTIVE,
+            "funded_until": np.nan}
+
+
+def _new_rows(name: str, n: int) -> np.ndarray:
+    return np.full(n, _NEW_ROW.get(name, 0), dtype=_COLUMNS[name])
 
 
 class PartnershipTable:
@@ -42,7 +49,7 @@ class PartnershipTable:
     def __init__(self, n_schools: int, capacity: int = 64) -> None:
         self.n_schools = n_schools
         self.size = 0
-        self.cols = {name: np.zeros(capacity, dtype=dtype) for name, dtype in _COLUMNS.items()}
+        self.cols = {name: _new_rows(name, capacity) for name in _COLUMNS}
         self.n_links = 0
         self.link_pid = np.zeros(capacity * 3, dtype=np.int64)
         self.link_school = np.zeros(capacity * 3, dtype=np.int64)
@@ -62,19 +69,31 @@ class PartnershipTable:
             raise ValueError("a partnership needs at least two member schools")
         pid = self.size
         self._grow_rows(pid + 1)
-        row = {"kind": kind, "origin": ORIGIN_CODES[origin], "focus": focus, "lead": lead,
-               "formed_at": t_years, "formalised_at": t_years if kind == FEDERATION else np.nan,
-               "ended_at": np.nan, "end_reason": ACTIVE, "strength": 0.0,
-               "impact_measure": impact_measure, "n_members": 0, "funding_gbp": 0.0,
-               "funding_rate_gbp": 0.0, "funded_until": np.nan, "spent_gbp": 0.0,
-               "benefit": 0.0, "time_cost": 0.0}
-        for name, value in row.items():
-            self.cols[name][pid] = value
+        cols = self.cols
+        cols["kind"][pid] = kind
+        cols["origin"][pid] = ORIGIN_CODES[origin]
+        cols["focus"][pid] = focus
+        cols["lead"][pid] = lead
+        cols["formed_at"][pid] = t_years
+        if kind == FEDERATION:
+            cols["formalised_at"][pid] = t_years
+        cols["impact_measure"][pid] = impact_measure
+        cols["n_members"][pid] = len(members)
         self.size += 1
-        self._members.append([])
-        self._link_rows.append([])
-        for school in members:
-            self.join(pid, school)
+        pairs, n = self._pairs, self.n_schools
+        for i, a in enumerate(members):  # sorted, so a < b: the pair key
+            for b in members[i + 1:]:
+                pairs[a * n + b] = pairs.get(a * n + b, 0) + 1
+        first = self.n_links
+        self._grow_links(first + len(members))
+        self.link_pid[first:first + len(members)] = pid
+        self.link_school[first:first + len(members)] = members
+        self.link_active[first:first + len(members)] = True
+        self.n_links += len(members)
+        self._members.append(members)
+        self._link_rows.append(list(range(first, first + len(members))))
+        self._links_cache = None
+        self._active_cache = None
         return pid
 
     def join(self, pid: int, school: int) -> None:
@@ -222,7 +241,7 @@ class PartnershipTable:
             return
         new = max(needed, 2 * capacity)
         for name, col in self.cols.items():
-            grown = np.zeros(new, dtype=col.dtype)
+            grown = _new_rows(name, new)
             grown[:capacity] = col
             self.cols[name] = grown
 
