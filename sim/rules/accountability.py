@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import csr_matrix
 
 from sim.config import check_non_negative, check_positive, check_share
 from sim.partnerships import FEDERATION
@@ -49,9 +50,13 @@ class Accountability(Rule):
     def setup(self, model) -> None:
         self.thresholds = None  # grade boundaries on the score: set in the spin-up, fixed at time 0
         s = model.schools
-        self.same_phase = s.phase[s.neighbours] == s.phase[:, None]  # rivals for pupils
-        self.has_rivals = self.same_phase.any(axis=1)
-        self.n_rivals = np.maximum(self.same_phase.sum(axis=1), 1)
+        same_phase = s.phase[s.neighbours] == s.phase[:, None]  # rivals for pupils
+        self.has_rivals = same_phase.any(axis=1)
+        self.n_rivals = np.maximum(same_phase.sum(axis=1), 1)
+        # Row i sums over school i's rivals (a sparse matrix: one product per step).
+        rows = np.repeat(np.arange(s.n), s.neighbours.shape[1])
+        self.rivals = csr_matrix((same_phase.ravel().astype(float), (rows, s.neighbours.ravel())),
+                                 shape=(s.n, s.n))
 
     def start(self, model) -> None:
         """Freeze the grade boundaries at time 0 (with no spin-up, grade every school once)."""
@@ -121,7 +126,7 @@ class Accountability(Rule):
         s = model.schools
         if regime.competition > 0:
             appeal = -s.grade.astype(float)
-            local = np.where(self.same_phase, appeal[s.neighbours], 0.0).sum(axis=1) / self.n_rivals
+            local = self.rivals @ appeal / self.n_rivals
             rate = regime.competition * self.p.pupil_move_per_year * (appeal - local) * self.has_rivals
             s.pupils = np.maximum(10.0, s.pupils * np.exp(rate * model.dt))
         return self.has_rivals
