@@ -309,7 +309,9 @@ def plan_sweep(experiment: Experiment) -> list[PlannedRun]:
             settings = compose_and_validate(overrides, scenario, point)
             baseline_point = point if experiment.baseline in varied else -1
             for seed in seeds:
-                run_settings = validate(dataclasses.replace(settings.config, seed=seed))
+                # Only the seed differs: the landscape and rules validated above still hold.
+                run_settings = dataclasses.replace(
+                    settings, config=dataclasses.replace(settings.config, seed=seed))
                 digest = config_hash(run_settings)
                 run_id = run_name(scenario, point, seed, digest)
                 run_ids[(scenario, point, seed)] = run_id
