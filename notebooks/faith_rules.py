@@ -35,6 +35,7 @@ class FaithFormation(Formation):
 
     def setup(self, model) -> None:
         """Give each school a religious character (True) or none, from a stream of its own."""
+        super().setup(model)  # the default rule's own preparation
         s = model.schools
         # A child stream: the parent's draws (used for partner choice) stay exactly as they are.
         draws = self.rng.spawn(1)[0].random(s.n)
