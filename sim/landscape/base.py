@@ -15,6 +15,14 @@ PHASE_NAMES = np.array(["primary", "secondary"])
 # Initial partnership kinds a landscape may declare (the model's kinds, see sim.partnerships).
 INITIAL_KINDS = ("informal", "federation")
 
+# Pupils on roll: log-normal, median x exp(sigma * z). Chosen so that primaries average ~275 with
+# 12% under 100, 33% of rural and ~5% of urban primaries under 110 (RSN/CofE 2014), secondaries
+# average ~1,060 (DfE 2023/24); see docs/landscapes.md for the generated figures.
+PRIMARY_URBAN_MEDIAN, PRIMARY_URBAN_SIGMA = 270.0, 0.58
+PRIMARY_RURAL_MEDIAN, PRIMARY_RURAL_SIGMA = 132.0, 0.50
+SECONDARY_URBAN_MEDIAN, SECONDARY_RURAL_MEDIAN, SECONDARY_SIGMA = 1_000.0, 820.0, 0.35
+MIN_PUPILS = 15.0  # assumption: the smallest open schools have about 15 pupils
+
 
 @dataclass
 class SchoolTable:
@@ -95,3 +103,14 @@ def neighbour_groups(rng: np.random.Generator, x_km: np.ndarray, y_km: np.ndarra
         free[members] = False
         groups.append(np.sort(members).astype(np.int64))
     return groups
+
+
+def pupils_on_roll(rng: np.random.Generator, phase, rural, size_factor: float = 1.0) -> np.ndarray:
+    """Pupils on roll of schools of the given phase and rurality (log-normal, as above)."""
+    median = np.where(phase == PRIMARY,
+                      np.where(rural, PRIMARY_RURAL_MEDIAN, PRIMARY_URBAN_MEDIAN),
+                      np.where(rural, SECONDARY_RURAL_MEDIAN, SECONDARY_URBAN_MEDIAN))
+    sigma = np.where(phase == PRIMARY, np.where(rural, PRIMARY_RURAL_SIGMA, PRIMARY_URBAN_SIGMA),
+                     SECONDARY_SIGMA)
+    pupils = median * size_factor * np.exp(sigma * rng.normal(size=len(phase)))
+    return np.maximum(MIN_PUPILS, np.round(pupils))

@@ -16,7 +16,14 @@ import numpy as np
 from scipy.stats import norm
 
 from sim.config import check, check_share
-from sim.landscape.base import PRIMARY, SECONDARY, Landscape, SchoolTable, neighbour_groups
+from sim.landscape.base import (
+    PRIMARY,
+    SECONDARY,
+    Landscape,
+    SchoolTable,
+    neighbour_groups,
+    pupils_on_roll,
+)
 
 # -- national figures (../shared/evidence.md unless marked) ------------------------------------
 N_PRIMARY = 16_764  # state-funded primaries, 2023/24 (DfE, Schools, pupils and their characteristics)
@@ -28,13 +35,6 @@ GRADE_SHARES = (0.20, 0.65, 0.11, 0.04)  # outstanding .. inadequate (Ofsted, De
 TRUST_SIZE_BINS = ((2, 5, 598), (6, 11, 259), (12, 25, 85), (26, 60, 29))
 TRUSTS_PER_1000_SCHOOLS = 1_000 * 1_170 / (N_PRIMARY + N_SECONDARY)  # 1,170 trusts (DfE via BESA)
 
-# Pupils on roll: log-normal, median x exp(sigma * z). Chosen so that primaries average ~275 with
-# 12% under 100, 33% of rural and ~5% of urban primaries under 110 (RSN/CofE 2014), secondaries
-# average ~1,060 (DfE 2023/24); see docs/landscapes.md for the generated figures.
-PRIMARY_URBAN_MEDIAN, PRIMARY_URBAN_SIGMA = 270.0, 0.58
-PRIMARY_RURAL_MEDIAN, PRIMARY_RURAL_SIGMA = 132.0, 0.50
-SECONDARY_URBAN_MEDIAN, SECONDARY_RURAL_MEDIAN, SECONDARY_SIGMA = 1_000.0, 820.0, 0.35
-MIN_PUPILS = 15.0  # assumption: the smallest open schools have about 15 pupils
 # Secondaries are rarer than primaries in the countryside: their rural share is this fraction of
 # the primaries' (assumption, set so that ~27% of all schools are rural, RSN/CofE 2014).
 RURAL_SECONDARY_RATIO = 0.4
@@ -242,7 +242,7 @@ def _area_schools(rng: np.random.Generator, area: Area):
     rural_share = np.where(phase == PRIMARY, c.rural_primary, c.rural_primary * RURAL_SECONDARY_RATIO)
     rural = rng.random(len(phase)) < rural_share
     x_km, y_km = _locations(rng, area, rural)
-    pupils = _pupils(rng, phase, rural, c.size_factor)
+    pupils = pupils_on_roll(rng, phase, rural, c.size_factor)
     fsm = _fsm(rng, rural, pupils, c.fsm)
     return phase, x_km, y_km, rural, pupils, fsm
 
@@ -300,16 +300,6 @@ def _in_hole(area: Area, xy: np.ndarray) -> np.ndarray:
         return np.zeros(len(xy), dtype=bool)
     x0, y0, x1, y1 = area.hole
     return (xy[:, 0] > x0) & (xy[:, 0] < x1) & (xy[:, 1] > y0) & (xy[:, 1] < y1)
-
-
-def _pupils(rng: np.random.Generator, phase, rural, size_factor: float) -> np.ndarray:
-    median = np.where(phase == PRIMARY,
-                      np.where(rural, PRIMARY_RURAL_MEDIAN, PRIMARY_URBAN_MEDIAN),
-                      np.where(rural, SECONDARY_RURAL_MEDIAN, SECONDARY_URBAN_MEDIAN))
-    sigma = np.where(phase == PRIMARY, np.where(rural, PRIMARY_RURAL_SIGMA, PRIMARY_URBAN_SIGMA),
-                     SECONDARY_SIGMA)
-    pupils = median * size_factor * np.exp(sigma * rng.normal(size=len(phase)))
-    return np.maximum(MIN_PUPILS, np.round(pupils))
 
 
 def _fsm(rng: np.random.Generator, rural, pupils, fsm_share: float) -> np.ndarray:

@@ -8,7 +8,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from sim.config import check, check_non_negative, check_positive, check_share
-from sim.landscape.base import PRIMARY, SECONDARY, Landscape, SchoolTable
+from sim.landscape.base import PRIMARY, SECONDARY, Landscape, SchoolTable, pupils_on_roll
 
 
 class SyntheticRegion(Landscape):
@@ -59,7 +59,7 @@ class SyntheticRegion(Landscape):
             x_km=x_km,
             y_km=y_km,
             rural=rural,
-            pupils=self._pupils(rng, phase, rural),
+            pupils=pupils_on_roll(rng, phase, rural),
             fsm=self._fsm(rng, rural),
             grade=np.zeros(n, dtype=np.int8),
             initial_partnerships=self._initial_partnerships(rng, x_km, y_km),
@@ -77,15 +77,6 @@ class SyntheticRegion(Landscape):
         rural_xy = rng.uniform(0, side_km, size=(n, 2))
         xy = np.clip(np.where(rural[:, None], rural_xy, urban_xy), 0, side_km)
         return xy[:, 0].copy(), xy[:, 1].copy()
-
-    @staticmethod
-    def _pupils(rng: np.random.Generator, phase: np.ndarray, rural: np.ndarray) -> np.ndarray:
-        # Medians and spreads chosen so that: primary mean ~ 275, 5% of urban and 33% of rural
-        # primaries under 110 pupils (RSN/CofE 2014), secondary mean ~ 1,060 (DfE 2023/24).
-        median = np.where(phase == PRIMARY, np.where(rural, 137.0, 260.0),
-                          np.where(rural, 800.0, 1000.0))
-        sigma = np.where(phase == PRIMARY, np.where(rural, 0.5, 0.52), 0.35)
-        return np.maximum(15.0, np.round(median * np.exp(sigma * rng.normal(size=len(phase)))))
 
     def _fsm(self, rng: np.random.Generator, rural: np.ndarray) -> np.ndarray:
         p = self.p
