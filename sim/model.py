@@ -220,9 +220,11 @@ class PartnershipModel(mesa.Model):
         """The lever's defaults: today's policy, in force whenever a scenario's lever is not."""
         return self._lever_defaults[name]
 
-    def policy_in_force(self, name: str) -> bool:
-        """Whether the lever's settings (not its label) differ from today's policy, in force now."""
-        return self._differs_from_today[name] and getattr(self.config, name).active(self.now_years)
+    def policy_in_force(self, name: str, at_years: float | None = None) -> bool:
+        """Whether the lever's settings (not its label) differ from today's policy and are in force
+        now (or at time ``at_years``)."""
+        at_years = self.now_years if at_years is None else at_years
+        return self._differs_from_today[name] and getattr(self.config, name).active(at_years)
 
     def _compare_levers(self) -> None:
         labels = ("programme", "regime")  # names for people; no rule reads them

@@ -91,8 +91,10 @@ class Recorder:
         }
         for grade, name in enumerate(("outstanding", "good", "requires_improvement", "inadequate"), 1):
             row[f"share_{name}"] = float(grades[grade])
+        # Whether the lever was in force during the step that ends here (read at its start).
+        step_start = m.time_at(m.tick - 1) if m.tick > 0 else m.now_years
         for lever in LEVERS:
-            row[f"{lever}_active"] = m.policy_in_force(lever)
+            row[f"{lever}_active"] = m.policy_in_force(lever, step_start)
         for rule in m.rules:
             for name, value in rule.report(m).items():
                 if name in row:

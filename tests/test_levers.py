@@ -45,6 +45,10 @@ def test_funding_stops_when_the_programme_stops():
         # The last award runs 18 months, so money flows at most until year 4.5.
         assert ts.spend_gbp[ts.time_years > 4.5 + 1e-9].sum() == 0
         assert np.isclose(ts.spend_gbp.sum(), pt.spent_gbp.sum())
+        # The flag marks the rows whose step ran under the programme: those ending in (1, 3].
+        in_force = (ts.time_years > 1 + 1e-9) & (ts.time_years < 3 + 1e-9)
+        assert ts.funding_active.tolist() == in_force.tolist()
+        assert not ts.accountability_active.any()  # a lever the scenario leaves at today's policy
 
 
 def mean_partner_km(model) -> float:
