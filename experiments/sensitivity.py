@@ -1,7 +1,8 @@
-"""Morris screening of the rule parameters (SALib), run on the sweep engine and store.
+"""Morris screening of the rule parameters, and Sobol indices of the few that matter (SALib), run
+on the sweep engine and store.
 
-    python experiments/sensitivity.py experiments/sensitivity.yaml [--store DIR] [--n-jobs N]
-                                      [--figures docs/figures]
+    python experiments/sensitivity.py experiments/sensitivity.yaml [--method morris|sobol]
+                                      [--store DIR] [--n-jobs N] [--figures docs/figures]
 
 The experiment file is an ordinary sweep experiment (docs/sweeps.md) plus a ``morris`` section:
 
@@ -31,6 +32,23 @@ give, per parameter and outcome; elementary effects are
 per unit of the *normalised* range, i.e. the change in the outcome for a step of
 levels / (2 (levels - 1)) of a parameter's range) and figures ``sensitivity_morris.png`` (mu* ranking
 per outcome) and ``sensitivity_mu_sigma.png`` (mu* against sigma: non-linearity / interactions).
+
+``--method sobol`` reads the file's ``sobol`` section instead:
+
+    sobol:
+      parameters: [rules.<rule>.<param>, ...]   # a few of morris.ranges (the ones Morris ranks high)
+      base_samples: 64        # N (a power of 2); points = N (k + 2)
+      sampler_seed: 0
+
+and computes first-order (S1) and total (ST) Sobol indices with their 95 % bootstrap intervals
+(Saltelli sampling, ``calc_second_order=False``) for the same outcomes, each parameter over its
+Morris range and every other at its default. The outcome at a point is a mean over seeds, so part
+of its variance is seed noise, which no parameter explains: ``noise_share`` (the pooled within-point
+variance / seeds, over the variance between points) bounds it from above. It is only a bound: the
+points share their seeds (common random numbers), so noise common to every point (for levels such
+as the gap, mostly the landscape) cancels between points, and the share can exceed 1 for levels;
+for paired policy effects it is closer. It writes ``sobol_points.csv``,
+``sobol_indices.csv`` and ``sensitivity_sobol.png`` (store: ``results/<name>_sobol`` by default).
 """
 
 from __future__ import annotations
@@ -62,6 +80,7 @@ from sim.sweep import (  # noqa: E402
 )
 
 MORRIS_KEYS = ("trajectories", "levels", "sampler_seed", "effect_years", "survival_years", "ranges")
+SOBOL_KEYS = ("parameters", "base_samples", "sampler_seed")
 
 
 @dataclasses.dataclass
@@ -75,17 +94,28 @@ class Morris:
     effect_years: list[float] = dataclasses.field(default_factory=lambda: [5, 10])
     survival_years: float = 2.0
 
-    def problem(self) -> dict:
-        """The SALib problem definition."""
-        return {"num_vars": len(self.ranges), "names": list(self.ranges),
-                "bounds": [list(map(float, v)) for v in self.ranges.values()]}
+    def problem(self, names: list[str] | None = None) -> dict:
+        """The SALib problem definition (of all the ranges, or of the ``names`` among them)."""
+        names = list(self.ranges) if names is None else names
+        return {"num_vars": len(names), "names": names,
+                "bounds": [list(map(float, self.ranges[name])) for name in names]}
 
 
-def load(path: str | Path) -> tuple[Experiment, Morris, str]:
-    """Read the file: the sweep part checked by ``sim.sweep``, the Morris part here."""
+@dataclasses.dataclass
+class Sobol:
+    """The ``sobol`` section of the file: Sobol indices of a few of the screened parameters."""
+
+    parameters: list[str]
+    base_samples: int = 64
+    sampler_seed: int = 0
+
+
+def load(path: str | Path) -> tuple[Experiment, Morris, Sobol | None, str]:
+    """Read the file: the sweep part checked by ``sim.sweep``, the Morris and Sobol parts here."""
     text = Path(path).read_text()
     data = yaml.safe_load(text) or {}
     section = data.pop("morris", None)
+    sobol_section = data.pop("sobol", None)
     if not isinstance(section, dict):
         raise ConfigError("experiment key 'morris' is required: a mapping with 'ranges'")
     for key in section:
@@ -107,7 +137,28 @@ def load(path: str | Path) -> tuple[Experiment, Morris, str]:
     if experiment.years < max(morris.effect_years):
         raise ConfigError(f"morris.effect_years {morris.effect_years} must be within years "
                           f"({experiment.years:g})")
-    return experiment, morris, text
+    return experiment, morris, _load_sobol(sobol_section, morris), text
+
+
+def _load_sobol(section, morris: Morris) -> Sobol | None:
+    if section is None:
+        return None
+    if not isinstance(section, dict):
+        raise ConfigError("experiment key 'sobol' must be a mapping with 'parameters'")
+    for key in section:
+        if key not in SOBOL_KEYS:
+            raise ConfigError(f"experiment key 'sobol.{key}' is unknown; allowed: "
+                              f"{', '.join(SOBOL_KEYS)}")
+    sobol = Sobol(**section)
+    unknown = [name for name in sobol.parameters if name not in morris.ranges]
+    if not sobol.parameters or unknown:
+        raise ConfigError(f"experiment key 'sobol.parameters' = {sobol.parameters!r} is not allowed: "
+                          "a non-empty list of keys of morris.ranges")
+    n = sobol.base_samples
+    if n < 2 or n & (n - 1):
+        raise ConfigError(f"experiment key 'sobol.base_samples' = {n!r} is not allowed: "
+                          "a power of 2, at least 2")
+    return sobol
 
 
 def design(morris: Morris) -> np.ndarray:
@@ -118,8 +169,17 @@ def design(morris: Morris) -> np.ndarray:
                                 num_levels=morris.levels, seed=morris.sampler_seed)
 
 
-def plan(experiment: Experiment, morris: Morris, points: np.ndarray) -> list[PlannedRun]:
-    """Every run: each point x (baseline + scenarios) x seed, composed and validated.
+def sobol_design(morris: Morris, sobol: Sobol) -> np.ndarray:
+    """Saltelli's design for first-order and total indices: N (k + 2) points, parameter units."""
+    from SALib.sample import sobol as sobol_sample
+
+    return sobol_sample.sample(morris.problem(sobol.parameters), sobol.base_samples,
+                               calc_second_order=False, seed=sobol.sampler_seed)
+
+
+def plan(experiment: Experiment, keys: list[str], points: np.ndarray) -> list[PlannedRun]:
+    """Every run: each point (values of ``keys``) x (baseline + scenarios) x seed, composed and
+    validated.
 
     Each scenario is composed once; a point's values are set on that config (as the override
     ``key=value`` would) and the result validated, which is much faster than composing each run.
@@ -129,7 +189,6 @@ def plan(experiment: Experiment, morris: Morris, points: np.ndarray) -> list[Pla
     common = [f"landscape={experiment.landscape}", f"years={experiment.years!r}",
               *experiment.overrides]
     seeds = range(experiment.first_seed, experiment.first_seed + experiment.replications)
-    keys = list(morris.ranges)
     runs, ids = [], {}
     for scenario in experiment.all_scenarios:
         try:
@@ -225,6 +284,29 @@ def analyse(morris: Morris, points: np.ndarray, table: pd.DataFrame, seed: int =
     return pd.DataFrame(rows)
 
 
+def analyse_sobol(problem: dict, table: pd.DataFrame, per_seed: pd.DataFrame, seed: int = 0
+                  ) -> pd.DataFrame:
+    """First-order and total Sobol indices (SALib) for every outcome column of ``table`` (one row
+    per point, in design order), with the share of its variance that is seed noise."""
+    from SALib.analyze import sobol as sobol_analyze
+
+    n_seeds = per_seed.groupby("point").size().min()
+    rows = []
+    for outcome in table.columns:
+        y = table[outcome].to_numpy(dtype=float)
+        if not np.all(np.isfinite(y)):
+            y = np.where(np.isfinite(y), y, np.nanmean(y) if np.isfinite(y).any() else 0.0)
+        within = per_seed[outcome].groupby("point").var().mean() if n_seeds > 1 else np.nan
+        noise_share = float(within / n_seeds / np.var(y, ddof=1)) if np.var(y) > 0 else np.nan
+        result = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=seed,
+                                       print_to_console=False)
+        for i, name in enumerate(problem["names"]):
+            rows.append({"outcome": outcome, "parameter": name, "S1": result["S1"][i],
+                         "S1_conf": result["S1_conf"][i], "ST": result["ST"][i],
+                         "ST_conf": result["ST_conf"][i], "noise_share": noise_share})
+    return pd.DataFrame(rows)
+
+
 OUTCOME_LABELS = {
     "effect_y": "pathfinder effect on mean outcome, year {k} (months)",
     "gap_effect_y": "pathfinder effect on the gap, year {k} (months)",
@@ -297,11 +379,49 @@ def figures(indices: pd.DataFrame, out: Path, title: str) -> list[Path]:
     return paths
 
 
+def sobol_figure(indices: pd.DataFrame, out: Path, title: str) -> Path:
+    """S1 and ST with their 95 % intervals, one panel per outcome."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out.mkdir(parents=True, exist_ok=True)
+    names = list(dict.fromkeys(indices.outcome))
+    ncols = 3 if len(names) > 4 else 2
+    nrows = int(np.ceil(len(names) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.6 * nrows), squeeze=False)
+    for ax, outcome in zip(axes.flat, names, strict=False):
+        d = indices[indices.outcome == outcome]
+        y = np.arange(len(d))
+        ax.barh(y + 0.2, d.S1, height=0.4, xerr=d.S1_conf, color="tab:blue", label="S1 (alone)")
+        ax.barh(y - 0.2, d.ST, height=0.4, xerr=d.ST_conf, color="tab:orange",
+                label="ST (with interactions)")
+        ax.set_yticks(y, [p.removeprefix("rules.") for p in d.parameter], fontsize=7)
+        ax.axvline(0, color="black", lw=0.6)
+        ax.set_title(f"{label(outcome)}\nseed noise: at most {d.noise_share.iloc[0]:.0%} of the variance",
+                     fontsize=8)
+        ax.set_xlabel("share of the outcome's variance", fontsize=7)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(names):]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7, loc="lower right")
+    fig.suptitle(title)
+    fig.tight_layout()
+    path = out / "sensitivity_sobol.png"
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python experiments/sensitivity.py",
-                                     description="Morris screening on the sweep engine (SALib).")
+                                     description="Morris screening or Sobol indices on the sweep "
+                                                 "engine (SALib).")
     parser.add_argument("experiment", help="e.g. experiments/sensitivity.yaml")
-    parser.add_argument("--store", help="results directory (default: results/<name>)")
+    parser.add_argument("--method", choices=("morris", "sobol"), default="morris")
+    parser.add_argument("--store", help="results directory (default: results/<name>, "
+                                        "results/<name>_sobol for Sobol)")
     parser.add_argument("--n-jobs", type=int, help="override execution.n_jobs")
     parser.add_argument("--figures", default=None,
                         help="where to write the PNGs (default: <store>/figures)")
@@ -311,36 +431,53 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
     try:
-        experiment, morris, text = load(args.experiment)
+        experiment, morris, sobol, text = load(args.experiment)
         if args.n_jobs is not None:
             experiment.execution.n_jobs = args.n_jobs
-        store_dir = Path(args.store or experiment.store or Path("results") / experiment.name)
-        points = design(morris)
-        runs = plan(experiment, morris, points)
+        default_store = Path("results") / experiment.name
+        if args.method == "sobol":
+            if sobol is None:
+                raise ConfigError("experiment key 'sobol' is required for --method sobol")
+            keys, points = sobol.parameters, sobol_design(morris, sobol)
+            default_store = Path("results") / f"{experiment.name}_sobol"
+        else:
+            keys, points = list(morris.ranges), design(morris)
+        store_dir = Path(args.store or experiment.store or default_store)
+        runs = plan(experiment, keys, points)
     except ConfigError as error:
         print(f"Experiment error: {error}", file=sys.stderr)
         return 2
-    print(f"Morris: {len(morris.ranges)} parameters, {len(points)} points, {len(runs)} runs",
-          file=sys.stderr)
+    print(f"{args.method.capitalize()}: {len(keys)} parameters, {len(points)} points, "
+          f"{len(runs)} runs", file=sys.stderr)
     summary = run(experiment, runs, text, store_dir, progress=not args.quiet)
     print(describe(summary))
     if summary.failed:
         return 1
     per_seed = outcomes(experiment, morris, runs, store_dir)
     table = per_seed.groupby("point").mean().reindex(range(len(points)))
-    design_table = pd.DataFrame(points, columns=list(morris.ranges))
+    design_table = pd.DataFrame(points, columns=keys)
     pd.concat([design_table, table.reset_index(drop=True)], axis=1).to_csv(
-        store_dir / "morris_points.csv", index_label="point")
-    indices = analyse(morris, points, table, floor=noise_floor(per_seed, morris.levels))
-    indices.to_csv(store_dir / "morris_indices.csv", index=False)
-    figures(indices, Path(args.figures) if args.figures else store_dir / "figures",
-            f"Morris screening: {len(morris.ranges)} parameters, {morris.trajectories} "
-            f"trajectories, {experiment.replications} seeds per point")
+        store_dir / f"{args.method}_points.csv", index_label="point")
+    figures_dir = Path(args.figures) if args.figures else store_dir / "figures"
     pd.set_option("display.width", 160)
+    if args.method == "sobol":
+        indices = analyse_sobol(morris.problem(keys), table, per_seed)
+        indices.to_csv(store_dir / "sobol_indices.csv", index=False)
+        sobol_figure(indices, figures_dir,
+                     f"Sobol indices: {len(keys)} parameters, N = {sobol.base_samples} "
+                     f"({len(points)} points), {experiment.replications} seeds per point")
+        columns, order = ["parameter", "S1", "S1_conf", "ST", "ST_conf", "noise_share"], "ST"
+    else:
+        indices = analyse(morris, points, table, floor=noise_floor(per_seed, morris.levels))
+        indices.to_csv(store_dir / "morris_indices.csv", index=False)
+        figures(indices, figures_dir,
+                f"Morris screening: {len(keys)} parameters, {morris.trajectories} "
+                f"trajectories, {experiment.replications} seeds per point")
+        columns, order = ["parameter", "mu_star", "mu_star_conf", "mu", "sigma", "noise_floor"], \
+            "mu_star"
     for outcome, d in indices.groupby("outcome", sort=False):
         print(f"\n{outcome}:")
-        print(d.sort_values("mu_star", ascending=False)[["parameter", "mu_star", "mu_star_conf",
-                                                         "mu", "sigma", "noise_floor"]]
+        print(d.sort_values(order, ascending=False)[columns]
               .to_string(index=False, float_format=lambda x: f"{x:.4f}"))
     return 0
 
