@@ -4,15 +4,17 @@
     python experiments/calibrate.py --evaluations 4 --seeds 1 --n-schools 40 --years 3 \
         --spinup-years 2 --out /tmp/cal --fitted /tmp/cal/fitted.yaml --figures /tmp/cal  # smoke
 
-What it fits (``FREE``: six rule parameters with bounds) to what (``TARGETS``: the rows of
+What it fits (``FREE``: nine rule parameters with bounds) to what (``TARGETS``: the rows of
 ../shared/evidence.md that describe the system without any policy, plus the 2-4-year timing of
 partnership gains), how (a two-stage Latin-hypercube search, documented below), and what it writes:
 
 * ``<out>/evaluations.csv``: every evaluated parameter set, its objective and simulated quantities;
 * ``<out>/summary.json``: the default and the best set, target by target;
-* ``<fitted>`` (default ``conf/calibration/fitted.yaml``): the best values as a Hydra config group
-  option, applied with ``python -m sim +calibration=fitted`` (or ``overrides: [+calibration=fitted]``
-  in a sweep); the defaults in ``conf/rules`` are not changed;
+* ``<fitted>`` (default ``conf/calibration/fitted.yaml``): the best values. Written there, they
+  become the defaults every run uses: ``conf/rules/*/default.yaml`` and ``conf/calibration/none.yaml``
+  are regenerated from them (``sim.configgen``); ``python -m sim +calibration=none`` runs the
+  uncalibrated assumptions (the rules' Params defaults) instead. Written elsewhere (``--fitted``),
+  nothing in ``conf`` changes;
 * ``<figures>/calibration_*.png``: target vs simulated, the gain-timing event study, the search.
 
 **Simulated quantities** (each candidate runs on the same seeds: common random numbers). For every
@@ -86,6 +88,12 @@ FREE: dict[str, tuple[float, float, str]] = {
         0.3, 3.0, "1/year; how fast trust builds by meeting (timing of gains)"),
     "rules.improvement.lag_years": (
         0.5, 3.0, "years; lag of outcomes behind teaching and leadership (timing of gains)"),
+    "rules.accountability.outstanding_margin_points": (
+        0.0, 2.0, "score points; extra bar for a new outstanding grade (good -> outstanding)"),
+    "rules.accountability.interval_outstanding_years": (
+        4.0, 15.0, "years; re-inspection of outstanding schools (exempt 2012-2020: grade mix)"),
+    "rules.accountability.support_per_year": (
+        0.0, 2.0, "1/year at pressure 1; support after a low grade (RI, inadequate -> good)"),
 }
 SHARE_FLOOR = 0.10  # relative errors of shares are taken against at least this scale
 NO_GAIN_DELAY = 12.0  # years counted when member schools' gain never turns positive
@@ -398,11 +406,16 @@ def round_value(value: float) -> float:
 
 
 def write_fitted(path: Path, values: dict[str, float], header: dict) -> Path:
-    """Write the fitted values as a Hydra option of the ``calibration`` group (package _global_)."""
+    """Write the fitted values as a Hydra option of the ``calibration`` group (package _global_).
+
+    Written to the project's ``conf/calibration/fitted.yaml`` they become the defaults: the rule
+    configs and ``conf/calibration/none.yaml`` are regenerated from them (``sim.configgen``)."""
+    from sim import configgen
+
     lines = ["# @package _global_",
-             "# Fitted by experiments/calibrate.py; apply with  python -m sim +calibration=fitted",
-             "# (in a sweep: overrides: ['+calibration=fitted']). The defaults in conf/rules are",
-             "# unchanged. See docs/calibration.md.",
+             "# Fitted by experiments/calibrate.py. These are the defaults: python -m sim.configgen",
+             "# writes them into conf/rules/*/default.yaml; `python -m sim +calibration=none` runs",
+             "# the uncalibrated assumptions instead. See docs/calibration.md.",
              *(f"# {key}: {value}" for key, value in header.items()),
              "rules:"]
     groups: dict[str, dict[str, float]] = {}
@@ -414,6 +427,8 @@ def write_fitted(path: Path, values: dict[str, float], header: dict) -> Path:
         lines += [f"    {param}: {value}" for param, value in params.items()]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
+    if path.resolve() == configgen.FITTED.resolve():
+        configgen.write_files(log=lambda *_: None)
     return path
 
 
@@ -625,9 +640,14 @@ def main(argv: list[str] | None = None) -> int:
             "created": summary["created"],
             "objective": scores,
             "search": ", ".join(f"{k}={v}" for k, v in settings.items())})
-        print(f"fitted values written to {path}; apply with:\n"
-              f"  python -m sim +calibration={path.stem}\n  or: python -m sim "
-              + " ".join(fitted_overrides(path)))
+        from sim.configgen import FITTED
+
+        if path.resolve() == FITTED.resolve():
+            print(f"fitted values written to {path}: they are now the defaults (conf/rules/*/"
+                  "default.yaml regenerated); python -m sim +calibration=none runs the assumptions")
+        else:
+            print(f"fitted values written to {path}; apply with:\n  python -m sim "
+                  + " ".join(fitted_overrides(path)))
     return 0
 
 

@@ -31,7 +31,9 @@ def test_rerun_counterfactual_matches_the_saved_one_and_is_zero_until_the_policy
     pd.testing.assert_frame_equal(rerun, saved)
     before = rerun.time_years < 2
     assert (rerun.loc[before, ["outcome_difference", "gap_difference"]] == 0).all().all()
-    assert not rerun.policy_on[before].any() and rerun.policy_on[~before].all()
+    # The flag marks the steps run under the policy: those ending after year 2.
+    after = rerun.time_years > 2 + 1e-9
+    assert not rerun.policy_on[~after].any() and rerun.policy_on[after].all()
     assert (rerun.outcome_difference[rerun.time_years > 2.5] != 0).any()
 
 

@@ -1,4 +1,5 @@
-"""experiments/calibrate.py: a tiny calibration runs end to end and its fitted file applies."""
+"""experiments/calibrate.py: a tiny calibration runs end to end, its fitted file applies, and the
+committed fitted values are the defaults every run uses."""
 
 from __future__ import annotations
 
@@ -70,15 +71,26 @@ def test_fitted_values_apply_as_overrides(calibrate, tiny_run):
         assert getattr(rules[rule], param) == pytest.approx(value, rel=1e-2)
 
 
-def test_the_committed_fitted_option_applies_with_plus_calibration(calibrate):
+def test_the_default_config_carries_the_committed_fitted_values(calibrate):
     path = CONF_DIR / "calibration" / "fitted.yaml"
     assert path.read_text().startswith("# @package _global_")
-    settings = validate(compose(["+calibration=fitted"]))
-    rules = {name: params for name, _, params in settings.rules}
-    for override in calibrate.fitted_overrides(path):
-        key, value = override.split("=")
+    overrides = calibrate.fitted_overrides(path)
+    assert {o.split("=")[0] for o in overrides} == set(calibrate.FREE)
+    for extra in ([], ["+calibration=fitted"], ["scenario=pathfinder"]):
+        rules = {name: params for name, _, params in validate(compose(extra)).rules}
+        for override in overrides:
+            key, value = override.split("=")
+            _, rule, param = key.split(".")
+            assert getattr(rules[rule], param) == pytest.approx(float(value)), (extra, key)
+
+
+def test_calibration_none_runs_the_uncalibrated_assumptions(calibrate):
+    rules = {name: (cls, params) for name, cls, params in
+             validate(compose(["+calibration=none"])).rules}
+    for key in calibrate.FREE:
         _, rule, param = key.split(".")
-        assert getattr(rules[rule], param) == pytest.approx(float(value))
+        cls, params = rules[rule]
+        assert getattr(params, param) == getattr(cls.Params(), param), key
 
 
 def test_a_written_option_changes_the_rules_it_names(calibrate, tmp_path):

@@ -50,6 +50,29 @@ def test_accountability_reinspects_and_regrades(run):
     assert regraded(run("~rules/accountability").schools) == 0
 
 
+def test_accountability_supports_schools_under_a_low_grade():
+    """Monitoring and support raise the capacity of RI and inadequate schools, and only theirs."""
+    supported = build("spinup_years=0", "rules.accountability.support_per_year=1.0")
+    unsupported = build("spinup_years=0", "rules.accountability.support_per_year=0")
+    supported.step()
+    unsupported.step()
+    low = supported.schools.grade >= 3
+    assert low.any() and np.array_equal(low, unsupported.schools.grade >= 3)
+    gain = supported.schools.capacity - unsupported.schools.capacity
+    assert (gain[low] > 0).all()
+    assert np.allclose(gain[~low], 0.0)
+
+
+def test_a_new_outstanding_grade_must_clear_a_higher_bar(run):
+    """Schools not already outstanding need the margin above the boundary to become outstanding."""
+    def newly_outstanding(schools):
+        grades = schools.pivot(index="school_id", columns="year", values="grade")
+        return int(((grades == 1) & (grades.shift(axis=1) != 1)).iloc[:, 1:].to_numpy().sum())
+
+    assert newly_outstanding(run("rules.accountability.outstanding_margin_points=0").schools) > 0
+    assert newly_outstanding(run("rules.accountability.outstanding_margin_points=100").schools) == 0
+
+
 def test_executive_headship_appoints_executive_heads(run):
     assert run().timeseries.n_executive_heads.max() > 0
     assert run("~rules/executive_headship").timeseries.n_executive_heads.max() == 0

@@ -13,7 +13,8 @@ N_SCHOOLS = 300
 SEEDS = range(4)
 
 
-def yearly_summary(steps_per_year: int) -> pd.Series:
+def yearly_summary(steps_per_year: int) -> pd.DataFrame:
+    """One row per seed."""
     rows = []
     for seed in SEEDS:
         ts = simulate(settings_for(f"steps_per_year={steps_per_year}", f"seed={seed}",
@@ -32,11 +33,11 @@ def yearly_summary(steps_per_year: int) -> pd.Series:
             "disadvantage_gap": yearly.disadvantage_gap.mean(),
             "share_good": yearly.share_good.mean(),
         })
-    return pd.DataFrame(rows).mean()
+    return pd.DataFrame(rows)
 
 
 @pytest.fixture(scope="module")
-def reference() -> pd.Series:
+def reference() -> pd.DataFrame:
     return yearly_summary(12)
 
 
@@ -48,8 +49,9 @@ ABSOLUTE = {"mean_talent": 0.01, "mean_capacity": 0.01, "disadvantage_gap": 0.3,
 @pytest.mark.parametrize("steps_per_year", [6, 24])
 def test_halving_or_doubling_the_step_keeps_yearly_results(steps_per_year, reference):
     other = yearly_summary(steps_per_year)
-    for name, value in reference.items():
-        if name in ABSOLUTE:
-            assert abs(other[name] - value) <= ABSOLUTE[name], (name, other[name], value)
-        else:
-            assert abs(other[name] - value) <= RELATIVE * abs(value), (name, other[name], value)
+    # Step lengths draw differently, so the means differ by seed noise too: allow three standard
+    # errors of the difference where that is wider than the tolerance (a bias beyond noise fails).
+    noise = 3 * np.sqrt((reference.var() + other.var()) / len(SEEDS))
+    for name, value in reference.mean().items():
+        tolerance = max(ABSOLUTE[name] if name in ABSOLUTE else RELATIVE * abs(value), noise[name])
+        assert abs(other[name].mean() - value) <= tolerance, (name, other[name].mean(), value)

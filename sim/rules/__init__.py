@@ -3,6 +3,9 @@
 A rule declares its ``phase`` and a ``Params`` dataclass (one line per parameter, with unit and
 source, or marked as an assumption); the model builds it from config (``rules.<name>._target_``)
 and never imports a particular rule. Each rule draws only from its own random stream ``self.rng``.
+Where experiments/calibrate.py fitted a parameter, the fitted value (conf/calibration/fitted.yaml,
+generated into conf/rules/<name>/default.yaml) is the default runs use, and the Params default is
+the assumption it replaced (``+calibration=none`` runs the assumptions).
 """
 
 from __future__ import annotations

@@ -10,15 +10,17 @@ from scipy.sparse import csr_matrix
 
 from sim.config import check_non_negative, check_positive, check_share
 from sim.partnerships import FEDERATION
-from sim.rules import Rule
+from sim.rules import Rule, relax
 from sim.state import GRADE_SHARES, HEAD_IN_POST, QUALITY_SD
 
 
 class Accountability(Rule):
     """Schools are inspected when due and graded from outcomes and capacity (plus noise, credit
-    for evidenced partnership work and a penalty for a recent dip, as the regime sets). A low grade
-    raises pressure and may bring a support partnership with a strong school; stakes and
-    competition for pupils turn schools inward, away from partnership."""
+    for evidenced partnership work and a penalty for a recent dip, as the regime sets); a school
+    not already outstanding must clear a higher bar to become outstanding (Ofsted's short
+    inspections of good schools). A low grade raises pressure, brings monitoring and support that
+    raise the school's capacity, and may bring a support partnership with a strong school; stakes
+    and competition for pupils turn schools inward, away from partnership."""
 
     phase = "accountability"
 
@@ -35,13 +37,15 @@ class Accountability(Rule):
         dip_points: float = 0.5  # assumption: score points per point of dip at dip_penalty 1
         pupil_move_per_year: float = 0.04  # assumption: roll change per grade of difference at competition 1
         intervention_probability: float = 0.8  # assumption: inadequate schools given a sponsor at stakes >= 0.5
+        outstanding_margin_points: float = 1.0  # assumption, after Ofsted's framework: a good school's short (section 8) inspection confirms good and cannot award outstanding; the score must clear the boundary by this much
+        support_per_year: float = 0.5  # assumption: rate at which monitoring and support raise the capacity of a school under a low grade, at pressure 1
 
         def __post_init__(self) -> None:
             for name in ("interval_outstanding_years", "interval_good_years", "interval_ri_years",
                          "interval_inadequate_years", "outcome_scale_months"):
                 check_positive(name, getattr(self, name))
             for name in ("weight_capacity", "inspection_noise_sd", "credit_points", "dip_points",
-                         "pupil_move_per_year"):
+                         "pupil_move_per_year", "outstanding_margin_points", "support_per_year"):
                 check_non_negative(name, getattr(self, name))
             check_share("intervention_probability", self.intervention_probability)
 
@@ -103,11 +107,21 @@ class Accountability(Rule):
         due = (model.now_years - s.t_inspected) >= interval[s.grade] / regime.inspection_frequency
         inspected = np.flatnonzero(due)
         score = raw[inspected] + noise[inspected]
-        s.grade[inspected] = 1 + np.searchsorted(-self.thresholds, -score, side="right")
+        grade = 1 + np.searchsorted(-self.thresholds, -score, side="right")
+        # Outstanding is awarded anew only on strong evidence: the bar is higher for a school
+        # not already outstanding (a good school's short inspection can only confirm "good").
+        promoted = (grade == 1) & (s.grade[inspected] != 1)
+        grade[promoted & (score < self.thresholds[0] + p.outstanding_margin_points)] = 2
+        s.grade[inspected] = grade
         s.t_inspected[inspected] = model.now_years
         s.outcome_at_inspection[inspected] = s.outcome[inspected]
 
         s.pressure = regime.stakes * self.PRESSURE_BY_GRADE[s.grade]
+        # The improvement journey: a school under a low grade (RI, inadequate) is monitored and
+        # supported (HMI monitoring visits, local-authority or sponsor advisers): its capacity
+        # rises toward 1, faster under more pressure.
+        support = p.support_per_year * s.pressure * s.struggling
+        s.capacity = relax(s.capacity, 1.0, support, model.dt)
         has_rivals = self._compete_for_pupils(model, regime)
         # Stakes and competition turn schools inward; a regime crediting partnership pulls back.
         s.inward = np.clip(regime.stakes * (regime.competition * has_rivals + 0.5 * regime.dip_penalty)
