@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ matplotlib.use("Agg")  # files, not windows
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from joblib import Parallel, delayed  # noqa: E402
 from scipy import stats  # noqa: E402
 
 from sim.store import Store  # noqa: E402
@@ -325,16 +327,23 @@ def cost_chart(comparison: pd.DataFrame, baseline: str) -> plt.Figure:
     return fig
 
 
-def survival_chart(results: SweepResults) -> plt.Figure:
-    """Kaplan-Meier curves of partnerships formed during the run, per kind; line per variant and
-    funding status."""
+def survival_data(results: SweepResults) -> tuple[pd.DataFrame, list[str]]:
+    """Partnerships formed during the runs, with their run's variant and length; the variants."""
     plan = results.plan.assign(variant=variant_labels(results.plan))
     pt = results.partnerships
-    pt = pt[pt.formed_at >= 0].merge(plan[["run_id", "variant", "years"]], on="run_id")
+    columns = ["run_id", "kind", "formed_at", "ended_at", "funding_gbp"]
+    pt = pt.loc[pt.formed_at >= 0, columns].merge(plan[["run_id", "variant", "years"]], on="run_id")
+    return pt, list(dict.fromkeys(plan.variant))
+
+
+def survival_chart(data: tuple[pd.DataFrame, list[str]]) -> plt.Figure:
+    """Kaplan-Meier curves of partnerships formed during the run, per kind; line per variant and
+    funding status (``data`` from ``survival_data``)."""
+    pt, variants = data
     kinds = sorted(pt.kind.unique())
     fig, axes = plt.subplots(1, max(len(kinds), 1), figsize=(5 * max(len(kinds), 1), 4.5),
                              layout="tight", squeeze=False)
-    variants = list(dict.fromkeys(plan.variant))[:MAX_PANELS]
+    variants = variants[:MAX_PANELS]
     for ax, kind in zip(axes[0], kinds, strict=False):
         for i, variant in enumerate(variants):
             for funded, style in ((True, "-"), (False, ":")):
@@ -383,6 +392,13 @@ def parameter_chart(comparison: pd.DataFrame, plan: pd.DataFrame, outcomes: list
     return fig
 
 
+def _draw(make, args: tuple, path: Path) -> None:
+    """Draw one figure and save it (one job of ``write_report``)."""
+    fig = make(*args)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def _panels(n: int):
     cols = min(max(n, 1), 3)
     rows = int(np.ceil(max(n, 1) / cols))
@@ -427,29 +443,31 @@ def write_report(store_dir: str | Path) -> Path:
     for name, table in tables.items():
         table.to_csv(out / f"{name}.csv", index=False)
 
-    drawn = []
-
-    def save(fig: plt.Figure, name: str, caption: str) -> None:
-        fig.savefig(figures / name, dpi=100)
-        plt.close(fig)
-        drawn.append((f"figures/{name}", caption))
-
+    # Each figure is a job (make, its arguments, file name, caption), drawn on every core.
+    jobs = []
+    has_policies = (pairs.scenario != results.baseline).any()
     for outcome in [*outcomes, COST]:
-        save(fan_chart(pairs, outcome, results.baseline), f"fan_{outcome}.png",
-             f"{label(outcome)}: median and 10-90% band across replications, per scenario.")
-        if (pairs.scenario != results.baseline).any():
-            save(difference_chart(tables["comparison"], outcome, results.outcomes.get(outcome),
-                                  results.baseline), f"difference_{outcome}.png",
-                 f"{label(outcome)}: mean paired difference from the baseline, with 95% CI.")
-    if (pairs.scenario != results.baseline).any():
-        save(cost_chart(tables["comparison"], results.baseline), "cost.png",
-             "Extra cumulative spend over the baseline.")
+        jobs.append((fan_chart, (pairs[pairs.outcome == outcome], outcome, results.baseline),
+                     f"fan_{outcome}.png",
+                     f"{label(outcome)}: median and 10-90% band across replications, per scenario."))
+        if has_policies:
+            jobs.append((difference_chart, (tables["comparison"], outcome,
+                                            results.outcomes.get(outcome), results.baseline),
+                         f"difference_{outcome}.png",
+                         f"{label(outcome)}: mean paired difference from the baseline, with 95% CI."))
+    if has_policies:
+        jobs.append((cost_chart, (tables["comparison"], results.baseline), "cost.png",
+                     "Extra cumulative spend over the baseline."))
     if not results.partnerships.empty:
-        save(survival_chart(results), "survival.png",
-             "How long partnerships formed during the run last, by kind and funding status.")
-    if (results.plan.point >= 0).any() and (pairs.scenario != results.baseline).any():
-        save(parameter_chart(tables["comparison"], results.plan, outcomes), "parameters.png",
-             "Difference from the baseline at the last year against each varied parameter.")
+        jobs.append((survival_chart, (survival_data(results),), "survival.png",
+                     "How long partnerships formed during the run last, by kind and funding status."))
+    if (results.plan.point >= 0).any() and has_policies:
+        jobs.append((parameter_chart, (tables["comparison"], results.plan, outcomes),
+                     "parameters.png",
+                     "Difference from the baseline at the last year against each varied parameter."))
+    Parallel(n_jobs=min(len(jobs), os.cpu_count() or 1))(
+        delayed(_draw)(make, args, figures / name) for make, args, name, _ in jobs)
+    drawn = [(f"figures/{name}", caption) for _, _, name, caption in jobs]
     return _write_html(out, results, tables, drawn)
 
 
