@@ -145,9 +145,6 @@ class DashboardModel(mesa.Model):
             return
         self.counterfactual = PartnershipModel(counterfactual)
         self.scenario = self.counterfactual.fork(policy)
-        # Mesa 3.3 keeps a per-model agent-id counter on the Agent class, which would keep every
-        # pair of runs alive after Reset; schools are only created while building, so drop it.
-        getattr(mesa.Agent, "_ids", {}).pop(self.counterfactual, None)
         self.outcome_limit = outcome_limit(self.counterfactual.schools.outcome)
 
     def step(self) -> None:

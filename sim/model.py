@@ -86,6 +86,9 @@ class PartnershipModel(mesa.Model):
         self.rules.sort(key=lambda rule: PHASES.index(rule.phase))
 
         self.school_agents = [School(self, i) for i in range(self.schools.n)]
+        # Mesa 3.3 counts agent ids per model in a dict on the Agent class, which would keep every
+        # model (and all its state) alive for good; schools are only created here, so drop it.
+        getattr(mesa.Agent, "_ids", {}).pop(self, None)
         for rule in self.rules:
             rule.setup(self)
         # Spin-up: today's policy runs until time 0 (levers start at year >= 0), so every

@@ -37,7 +37,6 @@ def simulate(settings: Settings | dict, progress: bool = False, start_from=None)
     ``start_from``: a model just spun up (see ``spin_up``) with the same ``spinup_key``; the run
     forks it instead of repeating the spin-up, with identical results.
     """
-    from mesa import Agent
 
     from sim.model import PartnershipModel
 
@@ -47,8 +46,6 @@ def simulate(settings: Settings | dict, progress: bool = False, start_from=None)
     model = PartnershipModel(settings) if start_from is None else start_from.fork(settings)
     model.run(progress=progress)
     rec = model.recorder
-    # Mesa 3.3 keeps a per-model id counter on the Agent class; drop it so sweeps do not leak.
-    getattr(Agent, "_ids", {}).pop(model, None)
     meta = run_metadata(settings, wall_time_s=time.perf_counter() - start)
     return RunResult(rec.timeseries, rec.schools, rec.partnerships, meta)
 

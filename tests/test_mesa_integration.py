@@ -36,3 +36,22 @@ def test_agentset_selection_and_datacollector_see_the_model_state():
     assert len(partnered) == int((model.schools.n_partnerships > 0).sum())
     school = next(iter(partnered))
     assert all(isinstance(p, School) for p in school.partners) and school.partners
+
+
+def test_models_are_freed_once_dropped():
+    """Mesa 3.3 keeps a per-model agent-id counter on the Agent class; a sweep worker that builds
+    thousands of models must not keep them (and all their state) alive through it."""
+    import gc
+    import weakref
+
+    from conftest import settings_for
+    from sim.run import simulate, spin_up
+
+    spun_up = spin_up(settings_for("spinup_years=1", "years=1"))
+    result = simulate(settings_for("spinup_years=1", "years=1", "scenario=pathfinder"),
+                      start_from=spun_up)
+    assert len(result.timeseries) > 1
+    ref = weakref.ref(spun_up)
+    del spun_up
+    gc.collect()
+    assert ref() is None
