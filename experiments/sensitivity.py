@@ -202,9 +202,10 @@ def plan(experiment: Experiment, keys: list[str], points: np.ndarray) -> list[Pl
                 OmegaConf.update(point_cfg, key, value, merge=False)
             overrides = [f"scenario={scenario}", *common,
                          *(f"{k}={override_value(v)}" for k, v in values.items())]
-            for seed in seeds:
-                point_cfg.seed = seed
-                settings = validate(point_cfg)
+            point_settings = validate(point_cfg)
+            for seed in seeds:  # only the seed differs: no need to validate again
+                settings = dataclasses.replace(
+                    point_settings, config=dataclasses.replace(point_settings.config, seed=seed))
                 digest = config_hash(settings)
                 run_id = run_name(scenario, point, seed, digest)
                 ids[(scenario, point, seed)] = run_id
