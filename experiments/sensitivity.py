@@ -323,19 +323,38 @@ def label(outcome: str) -> str:
     return outcome
 
 
-def figures(indices: pd.DataFrame, out: Path, title: str) -> list[Path]:
-    """mu* ranking per outcome, and mu* against sigma."""
+def _outcome_panels(names: list[str]):
+    """A figure with one panel per outcome (the spare panels hidden)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    out.mkdir(parents=True, exist_ok=True)
-    names = list(dict.fromkeys(indices.outcome))
     ncols = 3 if len(names) > 4 else 2
     nrows = int(np.ceil(len(names) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.6 * nrows), squeeze=False)
-    for ax, outcome in zip(axes.flat, names, strict=False):
+    for ax in list(axes.flat)[len(names):]:
+        ax.axis("off")
+    return fig, list(axes.flat)[:len(names)]
+
+
+def _save(fig, axes: list, title: str, path: Path, **legend) -> Path:
+    import matplotlib.pyplot as plt
+
+    axes[0].legend(fontsize=7, **legend)
+    fig.suptitle(title)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+    return path
+
+
+def figures(indices: pd.DataFrame, out: Path, title: str) -> list[Path]:
+    """mu* ranking per outcome, and mu* against sigma."""
+    names = list(dict.fromkeys(indices.outcome))
+    fig, axes = _outcome_panels(names)
+    for ax, outcome in zip(axes, names, strict=True):
         d = indices[indices.outcome == outcome].sort_values("mu_star")
         short = [p.removeprefix("rules.") for p in d.parameter]
         ax.barh(short, d.mu_star, xerr=d.mu_star_conf, color="tab:blue", alpha=0.8,
@@ -347,17 +366,10 @@ def figures(indices: pd.DataFrame, out: Path, title: str) -> list[Path]:
         ax.set_xlabel("μ*: mean |elementary effect| (outcome units per normalised step)",
                       fontsize=7)
         ax.tick_params(labelsize=7)
-    for ax in list(axes.flat)[len(names):]:
-        ax.axis("off")
-    axes.flat[0].legend(fontsize=7, loc="lower right")
-    fig.suptitle(title)
-    fig.tight_layout()
-    paths = [out / "sensitivity_morris.png"]
-    fig.savefig(paths[0], dpi=80)
-    plt.close(fig)
+    paths = [_save(fig, axes, title, out / "sensitivity_morris.png", loc="lower right")]
 
-    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.6 * nrows), squeeze=False)
-    for ax, outcome in zip(axes.flat, names, strict=False):
+    fig, axes = _outcome_panels(names)
+    for ax, outcome in zip(axes, names, strict=True):
         d = indices[indices.outcome == outcome]
         ax.scatter(d.mu_star, d.sigma, s=14, label="parameters")
         top = d.nlargest(4, "mu_star")
@@ -369,30 +381,15 @@ def figures(indices: pd.DataFrame, out: Path, title: str) -> list[Path]:
         ax.set_xlabel("μ* (importance)", fontsize=7)
         ax.set_ylabel("σ (interactions / non-linearity)", fontsize=7)
         ax.tick_params(labelsize=7)
-    for ax in list(axes.flat)[len(names):]:
-        ax.axis("off")
-    axes.flat[0].legend(fontsize=7)
-    fig.suptitle("Morris μ* against σ")
-    fig.tight_layout()
-    paths.append(out / "sensitivity_mu_sigma.png")
-    fig.savefig(paths[1], dpi=80)
-    plt.close(fig)
+    paths.append(_save(fig, axes, "Morris μ* against σ", out / "sensitivity_mu_sigma.png"))
     return paths
 
 
 def sobol_figure(indices: pd.DataFrame, out: Path, title: str) -> Path:
     """S1 and ST with their 95 % intervals, one panel per outcome."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    out.mkdir(parents=True, exist_ok=True)
     names = list(dict.fromkeys(indices.outcome))
-    ncols = 3 if len(names) > 4 else 2
-    nrows = int(np.ceil(len(names) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.6 * nrows), squeeze=False)
-    for ax, outcome in zip(axes.flat, names, strict=False):
+    fig, axes = _outcome_panels(names)
+    for ax, outcome in zip(axes, names, strict=True):
         d = indices[indices.outcome == outcome]
         y = np.arange(len(d))
         ax.barh(y + 0.2, d.S1, height=0.4, xerr=d.S1_conf, color="tab:blue", label="S1 (alone)")
@@ -400,19 +397,11 @@ def sobol_figure(indices: pd.DataFrame, out: Path, title: str) -> Path:
                 label="ST (with interactions)")
         ax.set_yticks(y, [p.removeprefix("rules.") for p in d.parameter], fontsize=7)
         ax.axvline(0, color="black", lw=0.6)
-        ax.set_title(f"{label(outcome)}\nseed noise: at most {d.noise_share.iloc[0]:.0%} of the variance",
-                     fontsize=8)
+        ax.set_title(f"{label(outcome)}\nseed noise: at most {d.noise_share.iloc[0]:.0%} of the "
+                     "variance", fontsize=8)
         ax.set_xlabel("share of the outcome's variance", fontsize=7)
         ax.tick_params(labelsize=7)
-    for ax in list(axes.flat)[len(names):]:
-        ax.axis("off")
-    axes.flat[0].legend(fontsize=7, loc="lower right")
-    fig.suptitle(title)
-    fig.tight_layout()
-    path = out / "sensitivity_sobol.png"
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
-    return path
+    return _save(fig, axes, title, out / "sensitivity_sobol.png", loc="lower right")
 
 
 def main(argv: list[str] | None = None) -> int:
