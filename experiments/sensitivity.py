@@ -118,10 +118,7 @@ def load(path: str | Path) -> tuple[Experiment, Morris, Sobol | None, str]:
     sobol_section = data.pop("sobol", None)
     if not isinstance(section, dict):
         raise ConfigError("experiment key 'morris' is required: a mapping with 'ranges'")
-    for key in section:
-        if key not in MORRIS_KEYS:
-            raise ConfigError(f"experiment key 'morris.{key}' is unknown; allowed: "
-                              f"{', '.join(MORRIS_KEYS)}")
+    _check_keys("morris", section, MORRIS_KEYS)
     if data.get("parameters") is not None:
         raise ConfigError("experiment key 'parameters' cannot be used with 'morris'")
     experiment = experiment_from_dict(data)
@@ -140,15 +137,19 @@ def load(path: str | Path) -> tuple[Experiment, Morris, Sobol | None, str]:
     return experiment, morris, _load_sobol(sobol_section, morris), text
 
 
+def _check_keys(name: str, section: dict, allowed: tuple[str, ...]) -> None:
+    for key in section:
+        if key not in allowed:
+            raise ConfigError(f"experiment key '{name}.{key}' is unknown; allowed: "
+                              f"{', '.join(allowed)}")
+
+
 def _load_sobol(section, morris: Morris) -> Sobol | None:
     if section is None:
         return None
     if not isinstance(section, dict):
         raise ConfigError("experiment key 'sobol' must be a mapping with 'parameters'")
-    for key in section:
-        if key not in SOBOL_KEYS:
-            raise ConfigError(f"experiment key 'sobol.{key}' is unknown; allowed: "
-                              f"{', '.join(SOBOL_KEYS)}")
+    _check_keys("sobol", section, SOBOL_KEYS)
     sobol = Sobol(**section)
     unknown = [name for name in sobol.parameters if name not in morris.ranges]
     if not sobol.parameters or unknown:
