@@ -188,7 +188,7 @@ class PartnershipModel(mesa.Model):
             self.release_executive(others[s.executive_lead[others] == lead])
         elif lead >= 0 and s.executive_lead[school] == lead:
             self.release_executive(np.array([school]))
-        pt.leave(pid, school)
+        pt.leave(pid, school, reason, self.now_years)
         self.flows.left += 1
 
     def release_executive(self, covered: np.ndarray) -> None:

@@ -39,6 +39,17 @@ def _new_rows(name: str, n: int) -> np.ndarray:
     return np.full(n, _NEW_ROW.get(name, 0), dtype=_COLUMNS[name])
 
 
+# The member link table: one row per membership, with when it began and ended (and why).
+_LINKS = {"pid": (np.int64, 0), "school": (np.int64, 0), "active": (np.bool_, False),
+          "joined": (np.float64, np.nan), "left": (np.float64, np.nan), "reason": (np.int8, ACTIVE)}
+_HISTORY = ("pid", "school", "joined", "left", "reason")  # what an ended membership keeps
+
+
+def _new_links(name: str, n: int) -> np.ndarray:
+    dtype, default = _LINKS[name]
+    return np.full(n, default, dtype=dtype)
+
+
 class PartnershipTable:
     """Partnerships as columns of numpy arrays (grown by doubling) plus a member link table.
 
@@ -51,9 +62,10 @@ class PartnershipTable:
         self.size = 0
         self.cols = {name: _new_rows(name, capacity) for name in _COLUMNS}
         self.n_links = 0
-        self.link_pid = np.zeros(capacity * 3, dtype=np.int64)
-        self.link_school = np.zeros(capacity * 3, dtype=np.int64)
-        self.link_active = np.zeros(capacity * 3, dtype=np.bool_)
+        for name in _LINKS:  # link_pid, link_school, link_active, link_joined, link_left, ...
+            setattr(self, f"link_{name}", _new_links(name, capacity * 3))
+        # Memberships that ended, moved out of the link table when it is compacted.
+        self.past_links = {name: _new_links(name, 0) for name in _HISTORY}
         self._members: list[list[int]] = []  # per partnership: its schools (the last, once ended)
         self._link_rows: list[list[int]] = []  # per partnership: its rows in the link table
         self._pairs: dict[int, int] = {}  # pair key -> number of active partnerships sharing it
@@ -89,6 +101,7 @@ class PartnershipTable:
         self.link_pid[first:first + len(members)] = pid
         self.link_school[first:first + len(members)] = members
         self.link_active[first:first + len(members)] = True
+        self.link_joined[first:first + len(members)] = t_years
         self.n_links += len(members)
         self._members.append(members)
         self._link_rows.append(list(range(first, first + len(members))))
@@ -96,8 +109,8 @@ class PartnershipTable:
         self._active_cache = None
         return pid
 
-    def join(self, pid: int, school: int) -> None:
-        """Add ``school`` to the active partnership ``pid``."""
+    def join(self, pid: int, school: int, t_years: float) -> None:
+        """Add ``school`` to the active partnership ``pid`` at ``t_years``."""
         for other in self._members[pid]:
             key = self.pair_key(school, other)
             self._pairs[key] = self._pairs.get(key, 0) + 1
@@ -107,6 +120,7 @@ class PartnershipTable:
         self.link_pid[self.n_links] = pid
         self.link_school[self.n_links] = school
         self.link_active[self.n_links] = True
+        self.link_joined[self.n_links] = t_years
         self.n_links += 1
         self.cols["n_members"][pid] += 1
         self._links_cache = None
@@ -120,8 +134,9 @@ class PartnershipTable:
         self.cols["funded_until"][pid] = t_years + duration_years
         self.cols["impact_measure"][pid] = True  # programmes insist on measures (S2 LA lesson 4)
 
-    def leave(self, pid: int, school: int) -> None:
-        """Take ``school`` out of the active partnership ``pid``, which keeps its other members."""
+    def leave(self, pid: int, school: int, reason: str, t_years: float) -> None:
+        """Take ``school`` out of the active partnership ``pid`` (which keeps its other members)
+        at ``t_years``, for ``reason`` (a name from ``REASON_NAMES``)."""
         members = self._members[pid]
         members.remove(school)
         for other in members:
@@ -132,6 +147,8 @@ class PartnershipTable:
         rows = self._link_rows[pid]
         row = next(r for r in rows if self.link_school[r] == school and self.link_active[r])
         self.link_active[row] = False
+        self.link_left[row] = t_years
+        self.link_reason[row] = REASON_CODES[reason]
         self.cols["n_members"][pid] -= 1
         self._links_cache = None
         self._active_cache = None
@@ -143,10 +160,11 @@ class PartnershipTable:
         if len(pids) == 0:
             return
         assert np.all(self.cols["end_reason"][pids] == ACTIVE), "ending an ended partnership"
+        codes = (np.full(len(pids), REASON_CODES[reason]) if isinstance(reason, str)
+                 else np.array([REASON_CODES[r] for r in reason]))
         self.cols["ended_at"][pids] = t_years
-        self.cols["end_reason"][pids] = (REASON_CODES[reason] if isinstance(reason, str)
-                                         else [REASON_CODES[r] for r in reason])
-        pairs, rows = self._pairs, []
+        self.cols["end_reason"][pids] = codes
+        pairs, rows, n_rows = self._pairs, [], []
         for pid in pids.tolist():
             members = self._members[pid]
             for i, a in enumerate(members):
@@ -157,6 +175,11 @@ class PartnershipTable:
                     else:
                         pairs[key] -= 1
             rows += self._link_rows[pid]
+            n_rows.append(len(self._link_rows[pid]))
+        rows = np.array(rows, dtype=np.int64)
+        still = self.link_active[rows]  # members to the end (not those who left before)
+        self.link_left[rows[still]] = t_years
+        self.link_reason[rows[still]] = np.repeat(codes, n_rows)[still]
         self.link_active[rows] = False
         self._links_cache = None
         self._active_cache = None
@@ -183,16 +206,21 @@ class PartnershipTable:
         return self._links_cache
 
     def _compact_links(self) -> None:
-        """Drop the rows of ended memberships from the link table (members are kept per id)."""
+        """Move the rows of ended memberships out of the link table, into ``past_links``."""
         keep = np.flatnonzero(self.link_active[: self.n_links])
+        ended = np.flatnonzero(~self.link_active[: self.n_links])
+        for name in _HISTORY:
+            self.past_links[name] = np.concatenate([self.past_links[name],
+                                                    getattr(self, f"link_{name}")[ended]])
         for pid in np.unique(self.link_pid[: self.n_links][~self.link_active[: self.n_links]]):
             if self.cols["end_reason"][pid] != ACTIVE:
                 self._link_rows[pid] = []
         new_row = np.full(self.n_links, -1, dtype=np.int64)
         new_row[keep] = np.arange(len(keep))
-        for name in ("link_pid", "link_school", "link_active"):
-            column = getattr(self, name)
+        for name in _LINKS:
+            column = getattr(self, f"link_{name}")
             column[: len(keep)] = column[keep]
+            column[len(keep): self.n_links] = _new_links(name, 1)[0]  # free rows hold defaults
         self.n_links = len(keep)
         for pid in np.unique(self.link_pid[: self.n_links]):
             self._link_rows[pid] = [int(new_row[r]) for r in self._link_rows[pid] if new_row[r] >= 0]
@@ -204,6 +232,19 @@ class PartnershipTable:
     def member_lists(self) -> list[list[int]]:
         """Members of every partnership, by id (current, or last for ended ones)."""
         return self._members
+
+    def memberships(self, pids) -> dict[str, np.ndarray]:
+        """Every membership, past and present, of the partnerships ``pids``: partnership, school,
+        when it joined and left (NaN while a member) and why it left (a ``REASON_NAMES`` code; -1
+        while a member), ordered by partnership, then time joined, then school."""
+        table = {name: np.concatenate([self.past_links[name],
+                                       getattr(self, f"link_{name}")[: self.n_links]])
+                 for name in _HISTORY}
+        wanted = np.zeros(self.size, dtype=bool)
+        wanted[np.asarray(pids, dtype=np.int64)] = True
+        rows = np.flatnonzero(wanted[table["pid"]])
+        rows = rows[np.lexsort((table["school"][rows], table["joined"][rows], table["pid"][rows]))]
+        return {name: column[rows] for name, column in table.items()}
 
     def count_per_school(self, kinds=None) -> np.ndarray:
         """Number of active partnerships each school belongs to (optionally of the given kinds)."""
@@ -250,11 +291,11 @@ class PartnershipTable:
         if needed <= capacity:
             return
         new = max(needed, 2 * capacity)
-        for name in ("link_pid", "link_school", "link_active"):
-            col = getattr(self, name)
-            grown = np.zeros(new, dtype=col.dtype)
+        for name in _LINKS:
+            col = getattr(self, f"link_{name}")
+            grown = _new_links(name, new)
             grown[:capacity] = col
-            setattr(self, name, grown)
+            setattr(self, f"link_{name}", grown)
 
 
 def _column(name: str) -> property:

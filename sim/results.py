@@ -49,6 +49,7 @@ class Recorder:
         self.timeseries: pd.DataFrame | None = None
         self.schools: pd.DataFrame | None = None
         self.partnerships: pd.DataFrame | None = None
+        self.memberships: pd.DataFrame | None = None
 
     def record(self) -> None:
         m = self.model
@@ -140,7 +141,7 @@ class Recorder:
         }
 
     def finish(self) -> None:
-        """Build the three tables (called once the run ends)."""
+        """Build the tables (called once the run ends)."""
         m = self.model
         self.timeseries = pd.DataFrame(self.rows)
         self.schools = pd.DataFrame({name: np.concatenate([year[name] for year in self.school_years])
@@ -167,4 +168,13 @@ class Recorder:
             "funding_gbp": pt.funding_gbp[rows],
             "funded_until": pt.funded_until[rows],
             "spent_gbp": pt.spent_gbp[rows],
+        })
+        spells = pt.memberships(rows)
+        left = spells["reason"] != ACTIVE
+        self.memberships = pd.DataFrame({
+            "partnership_id": spells["pid"],
+            "school_id": m.schools.school_id[spells["school"]],
+            "joined_at": spells["joined"],
+            "left_at": spells["left"],
+            "left_reason": np.where(left, np.array(REASON_NAMES)[np.maximum(spells["reason"], 0)], ""),
         })

@@ -23,12 +23,13 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 @dataclass
 class RunResult:
-    """A finished run: its three tables and what is needed to reproduce it."""
+    """A finished run: its tables and what is needed to reproduce it."""
 
     timeseries: pd.DataFrame
     schools: pd.DataFrame
     partnerships: pd.DataFrame
     meta: dict = field(default_factory=dict)
+    memberships: pd.DataFrame | None = None  # who was in each partnership, from when to when
 
 
 def simulate(settings: Settings | dict, progress: bool = False, start_from=None) -> RunResult:
@@ -47,7 +48,7 @@ def simulate(settings: Settings | dict, progress: bool = False, start_from=None)
     model.run(progress=progress)
     rec = model.recorder
     meta = run_metadata(settings, wall_time_s=time.perf_counter() - start)
-    return RunResult(rec.timeseries, rec.schools, rec.partnerships, meta)
+    return RunResult(rec.timeseries, rec.schools, rec.partnerships, meta, rec.memberships)
 
 
 def spin_up(settings: Settings):
@@ -108,10 +109,12 @@ def write_atomic(path: Path, write) -> None:
 
 
 def save(result: RunResult, out_dir: str | Path, plot: bool = True) -> Path:
-    """Write timeseries/schools/partnerships Parquet files, run.json and summary.png."""
+    """Write timeseries/schools/partnerships/memberships Parquet files, run.json and summary.png."""
     out = Path(out_dir)
-    for name in ("timeseries", "schools", "partnerships"):
+    for name in ("timeseries", "schools", "partnerships", "memberships"):
         frame = getattr(result, name)
+        if frame is None:
+            continue
         write_atomic(out / f"{name}.parquet", lambda tmp, frame=frame: frame.to_parquet(tmp, index=False))
     write_atomic(out / "run.json",
                  lambda tmp: Path(tmp).write_text(json.dumps(result.meta, indent=2, default=str)))

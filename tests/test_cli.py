@@ -25,8 +25,8 @@ def test_a_run_writes_tables_metadata_and_figure(tmp_path):
     done = run_cli("landscape.n_schools=80", "years=3", "spinup_years=2", "seed=5",
                    "scenario=pathfinder", f"hydra.run.dir={tmp_path}")
     assert done.returncode == 0, done.stderr
-    for name in ("timeseries.parquet", "schools.parquet", "partnerships.parquet", "run.json",
-                 "summary.png"):
+    for name in ("timeseries.parquet", "schools.parquet", "partnerships.parquet",
+                 "memberships.parquet", "run.json", "summary.png"):
         assert (tmp_path / name).stat().st_size > 0, name
     ts = pd.read_parquet(tmp_path / "timeseries.parquet")
     assert len(ts) == 3 * 12 + 1 and ts.time_years.iloc[-1] == pytest.approx(3.0)
@@ -34,6 +34,8 @@ def test_a_run_writes_tables_metadata_and_figure(tmp_path):
     assert sorted(schools.year.unique()) == [0, 1, 2, 3] and schools.school_id.nunique() == 80
     partnerships = pd.read_parquet(tmp_path / "partnerships.parquet")
     assert {"members", "kind", "formed_at", "ended_at", "end_reason", "funding_gbp"} <= set(partnerships)
+    memberships = pd.read_parquet(tmp_path / "memberships.parquet")
+    assert set(memberships.partnership_id) == set(partnerships.partnership_id)
     meta = json.loads((tmp_path / "run.json").read_text())
     assert meta["seed"] == 5 and meta["config"]["funding"]["programme"] == "pathfinder"
     assert meta["packages"]["mesa"].startswith("3.") and meta["wall_time_s"] > 0

@@ -1,4 +1,5 @@
-"""The partnership table keeps membership consistent through add, join and end."""
+"""The partnership table keeps membership consistent through add, join and end, and remembers
+who was a member from when to when."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ def test_add_join_and_end_keep_links_and_pairs_consistent():
     table = PartnershipTable(n_schools=10, capacity=1)
     a = table.add([1, 2], INFORMAL, 0.5, "organic")
     b = table.add([2, 3, 4], FEDERATION, 1.0, "initial")
-    table.join(a, 5)
+    table.join(a, 5, 0.75)
     assert table.members(a).tolist() == [1, 2, 5]
     assert table.partnered(1, 5) and table.partnered(3, 4) and not table.partnered(1, 3)
     assert table.count_per_school().tolist() == [0, 1, 2, 1, 1, 1, 0, 0, 0, 0]
@@ -43,8 +44,70 @@ def test_funding_an_award_sets_kind_rate_and_end():
 def test_a_school_leaving_keeps_the_rest_together():
     table = PartnershipTable(6)
     pid = table.add([0, 1, 2, 3], FEDERATION, 0.0, "initial")
-    table.leave(pid, 2)
+    table.leave(pid, 2, "competition", 0.5)
     assert table.members(pid).tolist() == [0, 1, 3] and table.n_members[pid] == 3
     assert not table.partnered(2, 0) and table.partnered(0, 3)
     assert table.count_per_school().tolist() == [1, 1, 0, 1, 0, 0]
     assert table.end_reason[pid] == ACTIVE
+
+
+def test_memberships_record_who_joined_and_left_when_and_why():
+    table = PartnershipTable(n_schools=8, capacity=1)
+    a = table.add([1, 2], INFORMAL, 0.5, "organic")
+    b = table.add([3, 4, 5], FEDERATION, 1.0, "initial")
+    table.join(a, 6, 0.75)
+    table.leave(b, 4, "drift", 1.5)
+    table.end([a], "not_worth_it", 2.0)
+    spells = table.memberships([a, b])
+    rows = list(zip(*(spells[k].tolist() for k in ("pid", "school", "joined", "left", "reason")),
+                    strict=True))
+    nan_free = [(p, s, j, None if np.isnan(left) else left, r) for p, s, j, left, r in rows]
+    not_worth_it, drift = REASON_CODES["not_worth_it"], REASON_CODES["drift"]
+    assert nan_free == [(a, 1, 0.5, 2.0, not_worth_it), (a, 2, 0.5, 2.0, not_worth_it),
+                        (a, 6, 0.75, 2.0, not_worth_it),
+                        (b, 3, 1.0, None, ACTIVE), (b, 4, 1.0, 1.5, drift), (b, 5, 1.0, None, ACTIVE)]
+    assert table.memberships([b])["pid"].tolist() == [b, b, b]
+
+
+def test_memberships_survive_compacting_the_link_table():
+    table = PartnershipTable(n_schools=3000, capacity=8)
+    pids = [table.add([i, i + 1], INFORMAL, float(i), "organic") for i in range(0, 2400, 2)]
+    table.end(pids[:1000], "drift", 5000.0)
+    table.links()  # compacts: most links have ended
+    assert table.n_links == 2 * 200 and len(table.past_links["pid"]) == 2 * 1000
+    spells = table.memberships(pids)
+    assert len(spells["pid"]) == 2 * len(pids)
+    ended = np.isin(spells["pid"], pids[:1000])
+    assert (spells["left"][ended] == 5000.0).all() and np.isnan(spells["left"][~ended]).all()
+    assert (spells["joined"] == spells["school"] - spells["school"] % 2).all()
+    later = table.add([2500, 2501], INFORMAL, 6000.0, "organic")  # reuses a compacted row
+    assert np.isnan(table.memberships([later])["left"]).all()
+
+
+def test_a_runs_memberships_agree_with_its_partnerships():
+    from conftest import settings_for
+    from sim.run import simulate
+
+    result = simulate(settings_for("scenario=pathfinder", "funding.start_year=0", "seed=3"))
+    pt = result.partnerships.set_index("partnership_id")
+    ms = result.memberships
+    assert set(ms.partnership_id) == set(pt.index)
+    assert (ms.left_at.isna() == (ms.left_reason == "")).all()
+    assert (ms.joined_at >= pt.formed_at.loc[ms.partnership_id].to_numpy()).all()
+    assert (ms.left_at.dropna() >= ms.joined_at[ms.left_at.notna()]).all()
+    assert (ms.left_at.dropna() >= -3).all() and ms.left_reason.isin(["", *REASON_CODES]).all()
+    left_early = 0
+    for pid, spells in ms.groupby("partnership_id"):
+        row = pt.loc[pid]
+        current = spells[spells.left_at.isna()]
+        if row.ended_at != row.ended_at:  # still running: its open memberships are its members
+            assert sorted(current.school_id) == sorted(row.members) == sorted(
+                spells.school_id[spells.left_at.isna()])
+            assert len(current) == row.n_members
+        else:  # ended: every membership closed, the last members with the partnership
+            assert current.empty and (spells.left_at <= row.ended_at).all()
+            last = spells[spells.school_id.isin(row.members)]
+            assert (last.left_at == row.ended_at).all() and (last.left_reason == row.end_reason).all()
+        left_early += int((spells.left_at < row.ended_at).sum()) if row.ended_at == row.ended_at \
+            else int(spells.left_at.notna().sum())
+    assert left_early > 0  # schools left trusts that carried on: their spells are there too

@@ -145,7 +145,7 @@ class Formation(Rule):
             if cluster >= 0 and draws[me, 2] < p.join_cluster_probability \
                     and pt.n_members[cluster] < p.max_cluster_size \
                     and not any(pt.partnered(me, x) for x in pt.members(cluster)):
-                pt.join(cluster, int(me))
+                pt.join(cluster, int(me), model.now_years)
                 s.n_past_partnerships[me] += 1
                 s.n_partnerships[me] += 1
                 continue
