@@ -30,8 +30,9 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
 from sim.partnerships import KIND_NAMES  # noqa: E402
+from sim.plots import policy_periods  # noqa: E402
+from sim.results import LEVERS  # noqa: E402
 
-LEVERS = ("funding", "distance", "accountability", "executive_headship")
 KIND_STYLE = {  # colour and width of a partnership link, by kind
     "informal": ("#9e9e9e", 0.7),
     "funded": ("#1b9e77", 1.8),
@@ -276,10 +277,8 @@ def writer_for(out: Path, fps: float):
 
 def shade_policy_years(ax, diff: pd.DataFrame) -> None:
     """Shade the years when the scenario's policy differs from today's."""
-    t, on = diff.time_years.to_numpy(), diff.policy_on.to_numpy()
-    edges = np.flatnonzero(np.diff(np.r_[0, on.astype(int), 0]))
-    for k, (i, j) in enumerate(zip(edges[::2], edges[1::2], strict=True)):
-        ax.axvspan(t[i], t[min(j, len(t) - 1)], color="tab:orange", alpha=0.12,
+    for k, (start, end, _) in enumerate(policy_periods(diff.time_years, diff.policy_on)):
+        ax.axvspan(start, end, color="tab:orange", alpha=0.12,
                    label="policy in force" if k == 0 else None)
 
 

@@ -33,6 +33,7 @@ from sim.animate import (
 )
 from sim.config import CONF_DIR, ConfigError, compose, validate
 from sim.model import PartnershipModel
+from sim.results import LEVERS
 from sim.state import HEAD_EXECUTIVE
 
 with warnings.catch_warnings():  # Mesa's own ComponentsView trips solara's hook check: harmless
@@ -40,7 +41,6 @@ with warnings.catch_warnings():  # Mesa's own ComponentsView trips solara's hook
     from mesa.visualization import Slider, SolaraViz
     from mesa.visualization.utils import update_counter
 
-LEVERS = ("funding", "distance", "accountability", "executive_headship")
 SCENARIOS = sorted(path.stem for path in (CONF_DIR / "scenario").glob("*.yaml"))
 AS_SCENARIO = "as the scenario sets it"
 RENDER_INTERVAL = 3  # steps per redraw (and per click of Step): a quarter of a year at monthly steps

@@ -22,31 +22,25 @@ FOCUS_NAMES = ("teaching_learning", "leadership", "data_assessment")
 
 ACTIVE = -1  # end_reason of a partnership still running
 
+# Partnership columns: dtype, and what a new row holds before ``add`` sets its own fields.
 _COLUMNS = {
-    "kind": np.int8, "origin": np.int8, "focus": np.int8, "lead": np.int64,
-    "formed_at": np.float64, "formalised_at": np.float64, "ended_at": np.float64,
-    "end_reason": np.int8,
-    "strength": np.float64, "impact_measure": np.bool_, "n_members": np.int64,
-    "funding_gbp": np.float64, "funding_rate_gbp": np.float64, "funded_until": np.float64,
-    "spent_gbp": np.float64, "benefit": np.float64, "time_cost": np.float64,
+    "kind": (np.int8, 0), "origin": (np.int8, 0), "focus": (np.int8, 0), "lead": (np.int64, -1),
+    "formed_at": (np.float64, 0.0), "formalised_at": (np.float64, np.nan),
+    "ended_at": (np.float64, np.nan), "end_reason": (np.int8, ACTIVE),
+    "strength": (np.float64, 0.0), "impact_measure": (np.bool_, False), "n_members": (np.int64, 0),
+    "funding_gbp": (np.float64, 0.0), "funding_rate_gbp": (np.float64, 0.0),
+    "funded_until": (np.float64, np.nan), "spent_gbp": (np.float64, 0.0),
+    "benefit": (np.float64, 0.0), "time_cost": (np.float64, 0.0),
 }
-# What a new row holds before ``add`` sets its own fields (other columns start at zero).
-_NEW_ROW = {"lead": -1, "formalised_at": np.nan, "ended_at": np.nan, "end_reason": ACTIVE,
-            "funded_until": np.nan}
-
-
-def _new_rows(name: str, n: int) -> np.ndarray:
-    return np.full(n, _NEW_ROW.get(name, 0), dtype=_COLUMNS[name])
-
-
 # The member link table: one row per membership, with when it began and ended (and why).
 _LINKS = {"pid": (np.int64, 0), "school": (np.int64, 0), "active": (np.bool_, False),
           "joined": (np.float64, np.nan), "left": (np.float64, np.nan), "reason": (np.int8, ACTIVE)}
 _HISTORY = ("pid", "school", "joined", "left", "reason")  # what an ended membership keeps
 
 
-def _new_links(name: str, n: int) -> np.ndarray:
-    dtype, default = _LINKS[name]
+def _blank(spec: dict, name: str, n: int) -> np.ndarray:
+    """``n`` new entries of column ``name`` of ``spec`` (_COLUMNS or _LINKS), at their default."""
+    dtype, default = spec[name]
     return np.full(n, default, dtype=dtype)
 
 
@@ -60,12 +54,12 @@ class PartnershipTable:
     def __init__(self, n_schools: int, capacity: int = 64) -> None:
         self.n_schools = n_schools
         self.size = 0
-        self.cols = {name: _new_rows(name, capacity) for name in _COLUMNS}
+        self.cols = {name: _blank(_COLUMNS, name, capacity) for name in _COLUMNS}
         self.n_links = 0
         for name in _LINKS:  # link_pid, link_school, link_active, link_joined, link_left, ...
-            setattr(self, f"link_{name}", _new_links(name, capacity * 3))
+            setattr(self, f"link_{name}", _blank(_LINKS, name, capacity * 3))
         # Memberships that ended, moved out of the link table when it is compacted.
-        self.past_links = {name: _new_links(name, 0) for name in _HISTORY}
+        self.past_links = {name: _blank(_LINKS, name, 0) for name in _HISTORY}
         self._members: list[list[int]] = []  # per partnership: its schools (the last, once ended)
         self._link_rows: list[list[int]] = []  # per partnership: its rows in the link table
         self._pairs: dict[int, int] = {}  # pair key -> number of active partnerships sharing it
@@ -212,7 +206,7 @@ class PartnershipTable:
         for name in _HISTORY:
             self.past_links[name] = np.concatenate([self.past_links[name],
                                                     getattr(self, f"link_{name}")[ended]])
-        for pid in np.unique(self.link_pid[: self.n_links][~self.link_active[: self.n_links]]):
+        for pid in np.unique(self.link_pid[ended]):
             if self.cols["end_reason"][pid] != ACTIVE:
                 self._link_rows[pid] = []
         new_row = np.full(self.n_links, -1, dtype=np.int64)
@@ -220,7 +214,7 @@ class PartnershipTable:
         for name in _LINKS:
             column = getattr(self, f"link_{name}")
             column[: len(keep)] = column[keep]
-            column[len(keep): self.n_links] = _new_links(name, 1)[0]  # free rows hold defaults
+            column[len(keep): self.n_links] = _LINKS[name][1]  # free rows hold defaults
         self.n_links = len(keep)
         for pid in np.unique(self.link_pid[: self.n_links]):
             self._link_rows[pid] = [int(new_row[r]) for r in self._link_rows[pid] if new_row[r] >= 0]
@@ -282,7 +276,7 @@ class PartnershipTable:
             return
         new = max(needed, 2 * capacity)
         for name, col in self.cols.items():
-            grown = _new_rows(name, new)
+            grown = _blank(_COLUMNS, name, new)
             grown[:capacity] = col
             self.cols[name] = grown
 
@@ -293,7 +287,7 @@ class PartnershipTable:
         new = max(needed, 2 * capacity)
         for name in _LINKS:
             col = getattr(self, f"link_{name}")
-            grown = _new_links(name, new)
+            grown = _blank(_LINKS, name, new)
             grown[:capacity] = col
             setattr(self, f"link_{name}", grown)
 

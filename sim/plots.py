@@ -6,6 +6,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # files, not windows: runs on machines with no screen
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 LEVER_COLUMNS = {"funding_active": "funding", "distance_active": "distance",
@@ -13,19 +14,22 @@ LEVER_COLUMNS = {"funding_active": "funding", "distance_active": "distance",
                  "executive_headship_active": "executive headship"}
 
 
+def policy_periods(time_years, in_force) -> list[tuple[float, float, int]]:
+    """(start, end, last row) of each period a policy was in force. Row i says whether the step
+    ending at ``time_years[i]`` ran under it, so a period starts one row before its first flagged
+    row (row 0, time 0, stands for itself)."""
+    t = np.asarray(time_years)
+    edges = np.flatnonzero(np.diff(np.r_[0, np.asarray(in_force, dtype=int), 0]))
+    return [(float(t[max(first - 1, 0)]), float(t[last]), int(last))
+            for first, last in zip(edges[::2], edges[1::2] - 1, strict=True)]
+
+
 def shade_policy(ax, ts: pd.DataFrame) -> None:
-    """Shade the years when any policy lever differs from today's policy."""
-    active = ts[list(LEVER_COLUMNS)].any(axis=1).to_numpy()
-    t = ts.time_years.to_numpy()
-    start = None
-    for i, on in enumerate(active):
-        if on and start is None:
-            start = t[i]
-        if start is not None and (not on or i == len(active) - 1):
-            names = [name for col, name in LEVER_COLUMNS.items() if ts[col].iloc[max(i - 1, 0)]]
-            ax.axvspan(start, t[i], color="tab:orange", alpha=0.12,
-                       label="policy in force: " + ", ".join(names))
-            start = None
+    """Shade the periods when any policy lever differs from today's policy."""
+    for start, end, last in policy_periods(ts.time_years, ts[list(LEVER_COLUMNS)].any(axis=1)):
+        names = [name for col, name in LEVER_COLUMNS.items() if ts[col].iloc[last]]
+        ax.axvspan(start, end, color="tab:orange", alpha=0.12,
+                   label="policy in force: " + ", ".join(names))
 
 
 def summary_figure(ts: pd.DataFrame, title: str = "") -> plt.Figure:

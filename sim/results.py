@@ -36,6 +36,11 @@ def disadvantage_gap(pupils, fsm, outcome, gap) -> float:
     return float(mean_other - mean_dis)
 
 
+def reason_names(codes: np.ndarray) -> np.ndarray:
+    """Why partnerships or memberships ended, by name; empty for those still running."""
+    return np.where(codes == ACTIVE, "", np.array(REASON_NAMES)[np.maximum(codes, 0)])
+
+
 class Recorder:
     """Appends one time-series row per step and one school panel per whole year."""
 
@@ -150,7 +155,6 @@ class Recorder:
         school_ids = m.schools.school_id.tolist()
         # Partnerships running at time 0 or formed since (not the spin-up's ended history).
         rows = np.flatnonzero((pt.end_reason == ACTIVE) | (pt.ended_at >= 0))
-        ended = pt.end_reason[rows] != ACTIVE
         member_lists = pt.member_lists()
         self.partnerships = pd.DataFrame({
             "partnership_id": rows,
@@ -162,7 +166,7 @@ class Recorder:
             "formed_at": pt.formed_at[rows],
             "formalised_at": pt.formalised_at[rows],
             "ended_at": pt.ended_at[rows],
-            "end_reason": np.where(ended, np.array(REASON_NAMES)[np.maximum(pt.end_reason[rows], 0)], ""),
+            "end_reason": reason_names(pt.end_reason[rows]),
             "strength": pt.strength[rows],
             "impact_measure": pt.impact_measure[rows],
             "funding_gbp": pt.funding_gbp[rows],
@@ -170,11 +174,10 @@ class Recorder:
             "spent_gbp": pt.spent_gbp[rows],
         })
         spells = pt.memberships(rows)
-        left = spells["reason"] != ACTIVE
         self.memberships = pd.DataFrame({
             "partnership_id": spells["pid"],
             "school_id": m.schools.school_id[spells["school"]],
             "joined_at": spells["joined"],
             "left_at": spells["left"],
-            "left_reason": np.where(left, np.array(REASON_NAMES)[np.maximum(spells["reason"], 0)], ""),
+            "left_reason": reason_names(spells["reason"]),
         })

@@ -70,3 +70,16 @@ def test_kinds_over_time_follow_the_funding_award():
     assert kinds_at(table, 1.9, 1.5).tolist() == ["informal", "federation", "informal", "informal"]
     assert kinds_at(table, 3.0, 1.5).tolist() == ["funded", "federation", "funded", "informal"]
     assert kinds_at(table, 3.6, 1.5).tolist() == ["informal", "federation", "funded", "informal"]
+
+
+def test_policy_periods_run_from_the_start_of_the_first_step_under_the_policy():
+    """Row i flags the step ending at time i; a policy in force from year 1 to year 3 (quarterly
+    steps) shades [1, 3], and a policy in force from time 0 starts at 0."""
+    from sim.plots import policy_periods
+
+    t = np.arange(0, 5.25, 0.25)
+    in_force = (t > 1 + 1e-9) & (t < 3 + 1e-9)
+    assert policy_periods(t, in_force) == [(1.0, 3.0, 12)]
+    from_start = t < 2 + 1e-9
+    assert policy_periods(t, from_start) == [(0.0, 2.0, 8)]
+    assert policy_periods(t, np.zeros_like(t, dtype=bool)) == []
