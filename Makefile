@@ -19,7 +19,7 @@ test: $(STAMP)  ## lint, then the whole test suite
 	$(PY) -m pytest $(ARGS)
 
 dashboard: $(STAMP)  ## interactive view at http://localhost:8765; Hydra overrides in ARGS="landscape.n_schools=600"
-	SIM_DASHBOARD_OVERRIDES="$(ARGS)" $(VENV)/bin/solara run sim/app.py --production
+	SIM_DASHBOARD_OVERRIDES="$(ARGS)" $(VENV)/bin/solara run sim/views/dashboard.py --production
 
 bench: $(STAMP)  ## speed and memory figures (prints, never asserts)
 	$(PY) benchmarks/bench_model.py

@@ -34,7 +34,7 @@ def run_case(kind: str, n: int) -> dict:
                 "spinup_s": 0.0, "run_s": wall, "us_per_agent_step": wall / (n * steps) * 1e6}
 
     from sim.config import compose, validate
-    from sim.model import PartnershipModel
+    from sim.core.model import PartnershipModel
 
     settings = validate(compose([f"landscape.n_schools={n}", f"years={YEARS}",
                                  f"steps_per_year={STEPS_PER_YEAR}"]))

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sim.sweep import Execution, Experiment, plan_sweep, run_sweep
+from sim.experiments.sweep import Execution, Experiment, plan_sweep, run_sweep
 
 SCENARIOS = ["pathfinder", "rural_clusters", "cluster_lump_sums", "executive_heads",
              "partnership_accountability", "high_stakes"]

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config import check_share
-from sim.landscape import PRIMARY
+from sim.core.checks import check_share
+from sim.core.vocabulary import PRIMARY
 from sim.rules.formation import Formation
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.config import compose, validate
-from sim.run import RunResult, simulate, spin_up
+from sim.running import RunResult, simulate, spin_up
 
 
 def small() -> bool:

@@ -9,14 +9,15 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from sim.config import ConfigError, register_configs, validate
+from sim.config import register_configs, validate
+from sim.core.checks import ConfigError
 
 register_configs()
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
 def main(cfg: DictConfig) -> None:
-    from sim.run import save, simulate, summary_table
+    from sim.running import save, simulate, summary_table
 
     for noisy in ("MESA", "matplotlib"):  # Mesa logs every step at INFO under Hydra's logging
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import functools
-import importlib.util
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from sim.config import compose, validate
-from sim.model import PartnershipModel
-from sim.partnerships import ACTIVE
-from sim.run import simulate
-from sim.state import HEAD_EXECUTIVE
+from sim.core.model import PartnershipModel
+from sim.core.partnerships import ACTIVE
+from sim.core.vocabulary import HEAD_EXECUTIVE
+from sim.running import simulate
 
 # Small enough for a quick test, big enough for every process to happen.
 SMALL = ("landscape.n_schools=150", "years=4", "spinup_years=3")
@@ -33,15 +30,6 @@ def _cached_run(overrides: tuple[str, ...]):
 def run():
     """Run the model with ``SMALL`` plus overrides; results are cached across tests."""
     return lambda *overrides: _cached_run(tuple(overrides))
-
-
-def load_script(path: Path):
-    """Import a script under experiments/ as a module (they are not part of the package)."""
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
 
 
 def build(*overrides: str) -> PartnershipModel:

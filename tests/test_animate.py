@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from sim.animate import animate, difference_from_counterfactual, kinds_at, main
 from sim.config import compose, validate
-from sim.run import save, simulate
+from sim.running import save, simulate
+from sim.views.animate import animate, difference_from_counterfactual, kinds_at, main
 
 TINY = ("landscape.n_schools=80", "spinup_years=2", "years=4", "seed=5")
 
@@ -75,7 +75,7 @@ def test_kinds_over_time_follow_the_funding_award():
 def test_policy_periods_run_from_the_start_of_the_first_step_under_the_policy():
     """Row i flags the step ending at time i; a policy in force from year 1 to year 3 (quarterly
     steps) shades [1, 3], and a policy in force from time 0 starts at 0."""
-    from sim.plots import policy_periods
+    from sim.views.plots import policy_periods
 
     t = np.arange(0, 5.25, 0.25)
     in_force = (t > 1 + 1e-9) & (t < 3 + 1e-9)

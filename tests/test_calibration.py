@@ -1,25 +1,23 @@
-"""experiments/calibrate.py: a tiny calibration runs end to end, its fitted file applies, and the
+"""sim/experiments/calibration.py: a tiny calibration runs end to end, its fitted file applies, and the
 committed fitted values are the defaults every run uses."""
 
 from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
-from conftest import load_script
 from sim.config import CONF_DIR, compose, validate
-
-SCRIPT = Path(__file__).resolve().parent.parent / "experiments" / "calibrate.py"
 
 
 @pytest.fixture(scope="module")
 def calibrate():
-    return load_script(SCRIPT)
+    import sim.experiments.calibration as module
+
+    return module
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,9 @@ import pytest
 from hydra.errors import ConfigCompositionException
 from omegaconf import open_dict
 
-from sim.config import ConfigError, compose, validate
-from sim.configgen import expected_files
+from sim.config import compose, validate
+from sim.config.generate import expected_files
+from sim.core.checks import ConfigError
 
 SCENARIOS = ["baseline", "pathfinder", "rural_clusters", "executive_heads",
              "partnership_accountability", "cluster_lump_sums", "high_stakes"]
@@ -39,7 +40,7 @@ def test_every_scenario_composes_and_validates(scenario):
     ("rules.running.learn_rate_per_year=fast", "rules.running.learn_rate_per_year", "a number"),
     ("+rules.formation.speed=3", "rules.formation.speed", "a parameter of Formation"),
     ("rules.formation._target_=nowhere.Rule", "rules.formation._target_", "cannot import"),
-    ("rules.formation._target_=sim.state.SchoolState", "rules.formation._target_", "subclass of sim.rules.Rule"),
+    ("rules.formation._target_=sim.core.state.SchoolState", "rules.formation._target_", "subclass of sim.core.rule.Rule"),
     ("landscape._target_=sim.rules.running.Running", "landscape._target_", "a subclass of sim.landscape"),
 ])
 def test_a_bad_value_names_the_key_and_what_is_allowed(override, key, allowed):
@@ -82,5 +83,5 @@ def test_generated_config_files_match_the_parameter_defaults():
     """conf/rules/*/default.yaml and conf/landscape/*.yaml are generated from the Params
     dataclasses; this fails when a default changes in code but not in config."""
     for path, text in expected_files().items():
-        assert path.exists(), f"{path} missing: run python -m sim.configgen"
-        assert path.read_text() == text, f"{path} is stale: run python -m sim.configgen"
+        assert path.exists(), f"{path} missing: run python -m sim.config.generate"
+        assert path.read_text() == text, f"{path} is stale: run python -m sim.config.generate"

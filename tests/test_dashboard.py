@@ -1,4 +1,4 @@
-"""The dashboard (sim/app.py): its model pair and figures, and the page in headless Chromium."""
+"""The dashboard (sim/views/dashboard.py): its model pair and figures, and the page in headless Chromium."""
 
 from __future__ import annotations
 
@@ -158,12 +158,12 @@ def playwright_api():
 
 @pytest.fixture
 def dashboard_url(tmp_path):
-    """Start `solara run sim/app.py` on a free port with a tiny landscape; yield its URL."""
+    """Start `solara run sim/views/dashboard.py` on a free port with a tiny landscape; yield its URL."""
     port = free_port()
     log = (tmp_path / "server.log").open("w")
     env = {**os.environ, "SIM_DASHBOARD_OVERRIDES": " ".join(TINY)}
     server = subprocess.Popen(
-        [sys.executable, "-m", "solara", "run", "sim/app.py", "--production", "--no-open",
+        [sys.executable, "-m", "solara", "run", "sim/views/dashboard.py", "--production", "--no-open",
          "--host", "127.0.0.1", "--port", str(port)],
         cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

@@ -1,5 +1,5 @@
 """The model description stays true to the code: every rule parameter is in docs/ODD.md with the
-default runs use (the Params default, or the calibrated value where experiments/calibrate.py fitted
+default runs use (the Params default, or the calibrated value where sim/experiments/calibration.py fitted
 one), and calibrated parameters say so and give the assumption they replace."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hydra.utils import get_class
 
-from sim.configgen import DEFAULT_RULES, calibrated, rule_defaults
+from sim.config.generate import DEFAULT_RULES, calibrated, rule_defaults
 
 ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
 SECTION = re.compile(r"^###\s.*\(`(sim/rules/\w+\.py)`")

@@ -13,7 +13,7 @@ from omegaconf import open_dict
 
 from sim.config import compose, validate
 from sim.rules import Rule
-from sim.run import simulate
+from sim.running import simulate
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,8 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.config import ConfigError, compose, validate
-from sim.landscape import PRIMARY, SECONDARY, Gias
+from sim.config import compose, validate
+from sim.core.checks import ConfigError
+from sim.core.vocabulary import PRIMARY, SECONDARY
+from sim.landscape import Gias
 
 DATA = Path(__file__).resolve().parent / "data"
 SMALL = DATA / "gias_small.csv"
@@ -157,7 +159,7 @@ def test_utf8_file_read_with_the_right_encoding(tmp_path):
 
 
 def test_end_to_end_run_on_a_fixture():
-    from sim.run import simulate
+    from sim.running import simulate
 
     cfg = compose(["landscape=gias", f"landscape.path={SMALL}", "landscape.local_authorities=[Devon]",
                    "years=1", "spinup_years=1", "steps_per_year=4"])

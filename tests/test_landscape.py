@@ -6,8 +6,11 @@ import numpy as np
 import pytest
 from scipy.spatial import cKDTree
 
-from sim.config import ConfigError, compose, validate
-from sim.landscape import PRIMARY, SECONDARY, England, Region, SchoolTable, SyntheticRegion
+from sim.config import compose, validate
+from sim.core.checks import ConfigError
+from sim.core.school_table import SchoolTable
+from sim.core.vocabulary import PRIMARY, SECONDARY
+from sim.landscape import England, Region, SyntheticRegion
 from sim.landscape.england import PRESETS, TRUST_SIZE_BINS, region_of
 
 MILE_KM = 1.609344
@@ -168,12 +171,12 @@ def test_bad_landscape_config_is_a_clear_error(overrides, message):
 
 
 def test_landscape_yaml_lists_every_param_at_its_default():
-    from sim.configgen import CONF, LANDSCAPES, expected_files
+    from sim.config.generate import CONF, LANDSCAPES, expected_files
 
     files = expected_files()
     for name in LANDSCAPES:
         path = CONF / "landscape" / f"{name}.yaml"
-        assert path.read_text() == files[path], f"run `python -m sim.configgen` ({path.name})"
+        assert path.read_text() == files[path], f"run `python -m sim.config.generate` ({path.name})"
 
 
 def test_synthetic_region_initial_partnerships():
@@ -184,7 +187,7 @@ def test_synthetic_region_initial_partnerships():
 
 
 def test_end_to_end_run_on_a_region():
-    from sim.run import simulate
+    from sim.running import simulate
 
     cfg = compose(["landscape=region", "landscape.preset=rural", "landscape.n_schools=60",
                    "years=1", "spinup_years=1", "steps_per_year=4"])

@@ -6,7 +6,7 @@ import numpy as np
 from mesa import DataCollector
 
 from conftest import build
-from sim.agents import School
+from sim.core.agents import School
 
 
 def test_school_agents_are_thin_handles_onto_the_state_arrays():
@@ -45,7 +45,7 @@ def test_models_are_freed_once_dropped():
     import weakref
 
     from conftest import settings_for
-    from sim.run import simulate, spin_up
+    from sim.running import simulate, spin_up
 
     spun_up = spin_up(settings_for("spinup_years=1", "years=1"))
     result = simulate(settings_for("spinup_years=1", "years=1", "scenario=pathfinder"),

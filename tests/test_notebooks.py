@@ -58,7 +58,7 @@ def _fake_run(years=7):
     import numpy as np
     import pandas as pd
 
-    from sim.run import RunResult
+    from sim.running import RunResult
 
     rows = []
     for year in range(years):

@@ -6,7 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.partnerships import ACTIVE, FEDERATION, FUNDED, INFORMAL, REASON_CODES, PartnershipTable
+from sim.core.partnerships import (
+    ACTIVE,
+    FEDERATION,
+    FUNDED,
+    INFORMAL,
+    REASON_CODES,
+    PartnershipTable,
+)
 
 
 def test_add_join_and_end_keep_links_and_pairs_consistent():
@@ -86,7 +93,7 @@ def test_memberships_survive_compacting_the_link_table():
 
 def test_a_runs_memberships_agree_with_its_partnerships():
     from conftest import settings_for
-    from sim.run import simulate
+    from sim.running import simulate
 
     result = simulate(settings_for("scenario=pathfinder", "funding.start_year=0", "seed=3"))
     pt = result.partnerships.set_index("partnership_id")

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from conftest import settings_for
-from sim.run import simulate
+from sim.running import simulate
 
 DATA = Path(__file__).parent / "data"
 CASES = {

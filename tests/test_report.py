@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.report import load_results, main, write_report
-from sim.store import Store
+from sim.storage.store import Store
+from sim.views.report import load_results, main, write_report
 
 SEEDS = (0, 1, 2, 3)
 YEARS = np.arange(4)
@@ -141,7 +141,7 @@ def test_command_line(tmp_path, capsys):
 
 
 def test_benefit_from_year_on_needs_every_later_year_better():
-    from sim.report import first_years
+    from sim.views.report import first_years
 
     ci_low = [-1.0, 0.5, -0.2, 0.1, 0.3]  # better in years 1, 3 and 4; not in 2
     comparison = pd.DataFrame({

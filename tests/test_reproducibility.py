@@ -7,8 +7,8 @@ import json
 import numpy as np
 
 from conftest import build, settings_for
-from sim.model import random_stream
-from sim.run import save, simulate, spin_up
+from sim.core.model import random_stream
+from sim.running import save, simulate, spin_up
 
 TABLES = ("timeseries.parquet", "schools.parquet", "partnerships.parquet")
 

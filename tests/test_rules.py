@@ -7,7 +7,8 @@ import pytest
 from omegaconf import open_dict
 
 from conftest import SMALL, build
-from sim.config import ConfigError, compose, validate
+from sim.config import compose, validate
+from sim.core.checks import ConfigError
 from sim.rules import PHASES
 from sim.rules.staffing import Staffing
 

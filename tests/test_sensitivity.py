@@ -1,4 +1,4 @@
-"""experiments/sensitivity.py: a tiny Morris screening, and tiny Sobol indices, on the sweep store
+"""sim/experiments/sensitivity.py: a tiny Morris screening, and tiny Sobol indices, on the sweep store
 give every index."""
 
 from __future__ import annotations
@@ -10,11 +10,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import load_script
-from sim.config import ConfigError
+from sim.core.checks import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "experiments" / "sensitivity.py"
 
 TINY = {
     "name": "sensitivity_tiny",
@@ -35,7 +33,9 @@ TINY = {
 
 @pytest.fixture(scope="module")
 def sensitivity():
-    return load_script(SCRIPT)
+    import sim.experiments.sensitivity as module
+
+    return module
 
 
 @pytest.fixture(scope="module")

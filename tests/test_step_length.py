@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from conftest import settings_for
-from sim.run import simulate
+from sim.running import simulate
 
 N_SCHOOLS = 300
 SEEDS = range(4)

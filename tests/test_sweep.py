@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
-from sim.config import CONF_DIR, ConfigError
-from sim.report import load_results
-from sim.store import Store
-from sim.sweep import (
+from sim.config import CONF_DIR
+from sim.core.checks import ConfigError
+from sim.experiments.sweep import (
     Execution,
     Experiment,
     Parameters,
@@ -23,11 +23,13 @@ from sim.sweep import (
     plan_sweep,
     run_sweep,
 )
+from sim.storage.store import Store
+from sim.views.report import load_results
 
-# Experiment files run by `python -m sim.sweep`; a file with a script of the same name beside it
-# (experiments/sensitivity.yaml + sensitivity.py) is that script's input, tested with the script.
+# Experiment files run by `python -m sim.sweep`; a sensitivity design (a `morris` section) is the
+# input of `python -m sim.sensitivity`, tested with it.
 EXPERIMENTS = sorted(p for p in (Path(__file__).resolve().parent.parent / "experiments")
-                     .glob("*.yaml") if not p.with_suffix(".py").exists())
+                     .glob("*.yaml") if "morris" not in yaml.safe_load(p.read_text()))
 TINY = ["landscape.n_schools=40", "spinup_years=1", "steps_per_year=4"]
 
 
@@ -64,7 +66,7 @@ def test_baseline_against_itself_and_a_policy_that_never_starts_differ_by_exactl
     experiment = two_scenarios()
     experiment.overrides += ["funding.start_year=50", "funding.stop_year=60"]
     run_sweep(experiment, store_dir=tmp_path, progress=False, report=False)
-    from sim.report import comparison_table, paired_differences
+    from sim.views.report import comparison_table, paired_differences
 
     results = load_results(tmp_path)
     pairs = paired_differences(results, list(results.outcomes))
@@ -121,16 +123,16 @@ def test_a_killed_sweep_resumes_without_losing_or_repeating_runs(tmp_path, monke
 
 
 def test_a_failing_run_is_recorded_while_the_others_finish(tmp_path, monkeypatch):
-    import sim.sweep
+    import sim.experiments.sweep
 
-    real_simulate = sim.sweep.simulate
+    real_simulate = sim.experiments.sweep.simulate
 
     def simulate_or_fail(settings, **kwargs):
         if settings.config.name == "pathfinder" and settings.config.seed == 1:
             raise RuntimeError("boom in pathfinder seed 1")
         return real_simulate(settings, **kwargs)
 
-    monkeypatch.setattr(sim.sweep, "simulate", simulate_or_fail)
+    monkeypatch.setattr(sim.experiments.sweep, "simulate", simulate_or_fail)
     summary = run_sweep(two_scenarios(), store_dir=tmp_path, progress=False, report=True)
     assert (summary.finished, summary.failed) == (3, 1)
     store = Store(tmp_path)
@@ -297,7 +299,7 @@ def test_a_sweep_killed_by_a_signal_resumes_from_where_it_stopped(tmp_path):
 def test_yearly_table_samples_stocks_at_year_ends_and_sums_flows_over_each_year():
     import numpy as np
 
-    from sim.sweep import yearly_table
+    from sim.experiments.sweep import yearly_table
 
     steps = np.arange(9)  # 4 steps a year, 2 years; step 0's flows belong to the spin-up
     timeseries = pd.DataFrame({"step": steps, "time_years": steps / 4,
@@ -318,8 +320,8 @@ def test_yearly_recording_gives_the_yearly_table_of_recording_every_step(scenari
     """Sweeps record the time series at whole years only (output.timeseries=year): the same
     yearly table, flows summed over each year, as recording every step."""
     from conftest import settings_for
-    from sim.run import simulate
-    from sim.sweep import yearly_table
+    from sim.experiments.sweep import yearly_table
+    from sim.running import simulate
 
     args = ("landscape.n_schools=120", "years=3", "spinup_years=3", f"scenario={scenario}")
     every_step = simulate(settings_for(*args))

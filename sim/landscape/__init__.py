@@ -7,14 +7,9 @@ The landscapes: ``synthetic`` (a region set by a few knobs), ``england`` (a whol
 from a Get Information About Schools extract). See docs/landscapes.md.
 """
 
-from sim.landscape.base import (
-    INITIAL_KINDS,
-    PHASE_NAMES,
-    PRIMARY,
-    SECONDARY,
-    Landscape,
-    SchoolTable,
-)
+from sim.core.school_table import INITIAL_KINDS, SchoolTable
+from sim.core.vocabulary import PHASE_NAMES, PRIMARY, SECONDARY
+from sim.landscape.base import Landscape
 from sim.landscape.england import England, Region
 from sim.landscape.gias import Gias
 from sim.landscape.synthetic import SyntheticRegion

@@ -1,19 +1,15 @@
-"""What every landscape shares: the school table it returns, its base class, phases, and grouping
-schools into the partnerships that exist when a run starts."""
+"""What every landscape shares: its base class, pupils on roll, and grouping schools into the
+partnerships that exist when a run starts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.spatial import cKDTree
 
-from sim.config import check
-
-PRIMARY, SECONDARY = 0, 1
-PHASE_NAMES = np.array(["primary", "secondary"])
-# Initial partnership kinds a landscape may declare (the model's kinds, see sim.partnerships).
-INITIAL_KINDS = ("informal", "federation")
+from sim.core.school_table import SchoolTable
+from sim.core.vocabulary import PRIMARY
 
 # Pupils on roll: log-normal, median x exp(sigma * z). Chosen so that primaries average ~275 with
 # 12% under 100, 33% of rural and ~5% of urban primaries under 110 (RSN/CofE 2014), secondaries
@@ -22,36 +18,6 @@ PRIMARY_URBAN_MEDIAN, PRIMARY_URBAN_SIGMA = 270.0, 0.58
 PRIMARY_RURAL_MEDIAN, PRIMARY_RURAL_SIGMA = 132.0, 0.50
 SECONDARY_URBAN_MEDIAN, SECONDARY_RURAL_MEDIAN, SECONDARY_SIGMA = 1_000.0, 820.0, 0.35
 MIN_PUPILS = 15.0  # assumption: the smallest open schools have about 15 pupils
-
-
-@dataclass
-class SchoolTable:
-    """The schools at the start of a run, one entry per school in each array."""
-
-    school_id: np.ndarray  # int64, e.g. a URN
-    phase: np.ndarray  # int8: 0 primary, 1 secondary
-    x_km: np.ndarray
-    y_km: np.ndarray
-    rural: np.ndarray  # bool
-    pupils: np.ndarray  # float64, pupils on roll
-    fsm: np.ndarray  # share of pupils eligible for free school meals
-    grade: np.ndarray  # int8: last inspection grade 1 outstanding .. 4 inadequate; 0 unknown
-    initial_partnerships: list[tuple[np.ndarray, str]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        n = len(self.school_id)
-        for name in ("phase", "x_km", "y_km", "rural", "pupils", "fsm", "grade"):
-            check(f"landscape.{name}", f"{len(getattr(self, name))} values",
-                  len(getattr(self, name)) == n, f"one value per school ({n})")
-        check("landscape.n_schools", n, n >= 2, "at least 2 schools")
-        for members, kind in self.initial_partnerships:
-            check("landscape.initial_partnerships", kind, kind in INITIAL_KINDS, str(INITIAL_KINDS))
-            check("landscape.initial_partnerships", list(members), len(members) >= 2,
-                  "at least 2 member schools")
-
-    @property
-    def n(self) -> int:
-        return len(self.school_id)
 
 
 class Landscape:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
-from sim.landscape.base import PRIMARY
+from sim.core.vocabulary import PRIMARY
 from sim.landscape.england import TRUST_SIZE_BINS, England, region_of
 
 

@@ -15,20 +15,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import norm
 
-from sim.config import check, check_share
-from sim.landscape.base import (
-    PRIMARY,
-    SECONDARY,
-    Landscape,
-    SchoolTable,
-    neighbour_groups,
-    pupils_on_roll,
-)
+from sim.core.checks import check, check_share
+from sim.core.school_table import SchoolTable
+from sim.core.vocabulary import GRADE_SHARES, PRIMARY, SECONDARY
+from sim.landscape.base import Landscape, neighbour_groups, pupils_on_roll
 
 # -- national figures (../shared/evidence.md unless marked) ------------------------------------
 N_PRIMARY = 16_764  # state-funded primaries, 2023/24 (DfE, Schools, pupils and their characteristics)
 N_SECONDARY = 3_450  # state-funded secondaries (DfE, same series)
-GRADE_SHARES = (0.20, 0.65, 0.11, 0.04)  # outstanding .. inadequate (Ofsted, December 2018)
 # Multi-academy trusts with 2+ schools by size (DfE via BESA, 2019): 598 have 2-5 schools, 259 have
 # 6-11, 85 have 12-25, 29 have 26+. (The bins sum to 971 of the 1,170 trusts quoted; we use their
 # proportions.) The largest bin's upper end, 60 schools, is an assumption.

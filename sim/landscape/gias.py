@@ -21,8 +21,10 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from sim.config import ConfigError, check
-from sim.landscape.base import PRIMARY, SECONDARY, Landscape, SchoolTable
+from sim.core.checks import ConfigError, check
+from sim.core.school_table import SchoolTable
+from sim.core.vocabulary import PRIMARY, SECONDARY
+from sim.landscape.base import Landscape
 
 log = logging.getLogger(__name__)
 

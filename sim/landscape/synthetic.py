@@ -7,8 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-from sim.config import check, check_non_negative, check_positive, check_share
-from sim.landscape.base import PRIMARY, SECONDARY, Landscape, SchoolTable, pupils_on_roll
+from sim.core.checks import check, check_non_negative, check_positive, check_share
+from sim.core.school_table import SchoolTable
+from sim.core.vocabulary import PRIMARY, SECONDARY
+from sim.landscape.base import Landscape, pupils_on_roll
 
 
 class SyntheticRegion(Landscape):

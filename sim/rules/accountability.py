@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from sim.config import check_non_negative, check_positive, check_share
-from sim.partnerships import FEDERATION
+from sim.core.checks import check_non_negative, check_positive, check_share
+from sim.core.partnerships import FEDERATION
+from sim.core.vocabulary import GRADE_SHARES, HEAD_IN_POST, QUALITY_SD
 from sim.rules import Rule, relax
-from sim.state import GRADE_SHARES, HEAD_IN_POST, QUALITY_SD
 
 
 class Accountability(Rule):

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config import check_non_negative, check_share
-from sim.partnerships import ACTIVE, FEDERATION, FUNDED, INFORMAL, ORIGIN_CODES
+from sim.core.checks import check_non_negative, check_share
+from sim.core.partnerships import ACTIVE, FEDERATION, FUNDED, INFORMAL, ORIGIN_CODES
 from sim.rules import Rule, p_event
 
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config import check_share
-from sim.partnerships import FEDERATION
+from sim.core.checks import check_share
+from sim.core.partnerships import FEDERATION
+from sim.core.vocabulary import HEAD_EXECUTIVE, HEAD_IN_POST, HEAD_VACANT
 from sim.rules import Rule, p_event
-from sim.state import HEAD_EXECUTIVE, HEAD_IN_POST, HEAD_VACANT
 
 
 class ExecutiveHeadship(Rule):

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config import check, check_non_negative, check_positive, check_share
-from sim.partnerships import FEDERATION, FOCUS_NAMES, INFORMAL
+from sim.core.checks import check, check_non_negative, check_positive, check_share
+from sim.core.partnerships import FEDERATION, FOCUS_NAMES, INFORMAL
+from sim.core.vocabulary import QUALITY_SD
 from sim.rules import Rule, p_event
-from sim.state import QUALITY_SD
 
 
 def complement(s, me, other) -> np.ndarray:

@@ -8,11 +8,10 @@ from itertools import combinations
 
 import numpy as np
 
-from sim.config import check_non_negative
-from sim.landscape import SECONDARY
-from sim.partnerships import ACTIVE, FOCUS_NAMES, FUNDED, INFORMAL
+from sim.core.checks import check_non_negative
+from sim.core.partnerships import ACTIVE, FOCUS_NAMES, FUNDED, INFORMAL
+from sim.core.vocabulary import QUALITY_SD, SECONDARY
 from sim.rules import Rule
-from sim.state import QUALITY_SD
 
 
 class FundedProgramme(Rule):

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config import check_non_negative, check_positive, check_share
-from sim.landscape import PRIMARY
+from sim.core.checks import check_non_negative, check_positive, check_share
+from sim.core.vocabulary import PRIMARY
 from sim.rules import Rule, ou_noise, relax
 
 

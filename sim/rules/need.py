@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config import check_non_negative, check_positive, check_share
-from sim.partnerships import FOCUS_NAMES
+from sim.core.checks import check_non_negative, check_positive, check_share
+from sim.core.partnerships import FOCUS_NAMES
+from sim.core.vocabulary import QUALITY_SD
 from sim.rules import Rule, ou_noise, relax
-from sim.state import QUALITY_SD
 
 
 class Need(Rule):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config import check_non_negative, check_positive, check_share
+from sim.core.checks import check_non_negative, check_positive, check_share
 from sim.rules import Rule
 
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config import check_non_negative, check_positive, check_share
+from sim.core.checks import check_non_negative, check_positive, check_share
+from sim.core.vocabulary import HEAD_EXECUTIVE, HEAD_IN_POST, HEAD_VACANT, QUALITY_SD
 from sim.rules import Rule, ou_noise, p_event, relax
-from sim.state import HEAD_EXECUTIVE, HEAD_IN_POST, HEAD_VACANT, QUALITY_SD
 
 
 class Staffing(Rule):

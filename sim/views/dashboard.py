@@ -1,9 +1,9 @@
 """The interactive dashboard (Mesa's SolaraViz): a scenario and its counterfactual, side by side.
 
-    make dashboard                        # or: .venv/bin/solara run sim/app.py
+    make dashboard                        # or: .venv/bin/solara run sim/views/dashboard.py
     make dashboard ARGS="landscape.n_schools=600 seed=4"    # Hydra overrides for both runs
 
-Only the interactive view lives here; the model is ``sim.model.PartnershipModel``. The environment
+Only the interactive view lives here; the model is ``sim.core.model.PartnershipModel``. The environment
 variable ``SIM_DASHBOARD_OVERRIDES`` (what ``make dashboard ARGS=...`` sets) holds extra Hydra
 overrides, e.g. a smaller landscape for a laptop or a test. See docs/dashboard.md.
 """
@@ -24,17 +24,18 @@ from hydra.errors import HydraException
 from matplotlib.figure import Figure
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.animate import (
+from sim.config import CONF_DIR, compose, validate
+from sim.core.checks import ConfigError
+from sim.core.levers import LEVERS
+from sim.core.model import PartnershipModel
+from sim.core.vocabulary import HEAD_EXECUTIVE
+from sim.views.animate import (
     draw_school_map,
     map_legend_handles,
     model_link_groups,
     outcome_limit,
     padded_range,
 )
-from sim.config import CONF_DIR, ConfigError, compose, validate
-from sim.model import PartnershipModel
-from sim.results import LEVERS
-from sim.state import HEAD_EXECUTIVE
 
 with warnings.catch_warnings():  # Mesa's own ComponentsView trips solara's hook check: harmless
     warnings.filterwarnings("ignore", message=".*found despite early return", category=UserWarning)

@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.run import write_atomic
+from sim.storage.files import write_atomic
 
 MANIFEST_KEY = b"sim_manifest"
 

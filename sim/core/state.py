@@ -6,17 +6,16 @@ import numpy as np
 from scipy.spatial import cKDTree
 from scipy.stats import norm
 
-from sim.landscape import PRIMARY, SchoolTable
+from sim.core.school_table import SchoolTable
+from sim.core.vocabulary import (
+    GRADE_SHARES,
+    HEAD_IN_POST,
+    PRIMARY,
+    QUALITY_SD,
+    SMALL_PRIMARY_PUPILS,
+)
 
-# Initial grade mix, outstanding .. inadequate (Ofsted, December 2018).
-GRADE_SHARES = np.array([0.20, 0.65, 0.11, 0.04])
-# Spread of the latent quality scores (talent, capacity) between schools: assumption, on a 0-1 scale.
-QUALITY_SD = 0.12
-SMALL_PRIMARY_PUPILS = 110  # "small" as in RSN/CofE 2014 (33% of rural primaries are under 110)
 N_NEIGHBOURS = 24  # nearest schools each school knows of: candidates for partners and for competition
-
-HEAD_IN_POST, HEAD_VACANT, HEAD_EXECUTIVE = 0, 1, 2
-HEAD_STATUS_NAMES = ("in_post", "vacant", "executive")
 
 
 class SchoolState:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import pickle
 import zlib
@@ -12,12 +11,14 @@ from itertools import combinations
 import mesa
 import numpy as np
 
-from sim.agents import School
-from sim.config import Settings, validate
-from sim.partnerships import FEDERATION, PartnershipTable
-from sim.results import LEVERS, Recorder
-from sim.rules import PHASES
-from sim.state import HEAD_EXECUTIVE, HEAD_VACANT, SchoolState
+from sim.core.agents import School
+from sim.core.levers import LEVERS, differs_from_today, todays_policy
+from sim.core.partnerships import FEDERATION, PartnershipTable
+from sim.core.recorder import Recorder
+from sim.core.rule import PHASES
+from sim.core.settings import Settings
+from sim.core.state import SchoolState
+from sim.core.vocabulary import HEAD_EXECUTIVE, HEAD_VACANT
 
 
 def random_stream(seed: int, name: str) -> np.random.Generator:
@@ -52,9 +53,7 @@ class PartnershipModel(mesa.Model):
     step lasts ``1 / steps_per_year``.
     """
 
-    def __init__(self, settings: Settings | dict) -> None:
-        if not isinstance(settings, Settings):
-            settings = validate(settings)
+    def __init__(self, settings: Settings) -> None:
         config = settings.config
         super().__init__(rng=config.seed)
         self.settings = settings
@@ -64,7 +63,7 @@ class PartnershipModel(mesa.Model):
         self.tick = -round(config.spinup_years * config.spinup_steps_per_year)
         self.now_years = self.time_at(self.tick)
         self.flows = StepFlows()
-        self._lever_defaults = {name: type(getattr(config, name))() for name in LEVERS}
+        self._todays_policy = {name: todays_policy(name) for name in LEVERS}
         self._compare_levers()
 
         landscape_cls, landscape_params = settings.landscape
@@ -221,7 +220,7 @@ class PartnershipModel(mesa.Model):
 
     def todays_policy(self, name: str):
         """The lever's defaults: today's policy, in force whenever a scenario's lever is not."""
-        return self._lever_defaults[name]
+        return self._todays_policy[name]
 
     def policy_in_force(self, name: str, at_years: float | None = None) -> bool:
         """Whether the lever's settings (not its label) differ from today's policy and are in force
@@ -230,15 +229,10 @@ class PartnershipModel(mesa.Model):
         return self._differs_from_today[name] and getattr(self.config, name).active(at_years)
 
     def _compare_levers(self) -> None:
-        labels = ("programme", "regime")  # names for people; no rule reads them
-
-        def settings(lever) -> dict:
-            return {k: v for k, v in dataclasses.asdict(lever).items() if k not in labels}
-
-        self._differs_from_today = {name: settings(getattr(self.config, name))
-                                    != settings(self._lever_defaults[name]) for name in LEVERS}
+        self._differs_from_today = {name: differs_from_today(name, getattr(self.config, name))
+                                    for name in LEVERS}
 
     def lever(self, name: str):
         """The lever's settings while it is in force, else its defaults (today's policy)."""
         settings = getattr(self.config, name)
-        return settings if settings.active(self.now_years) else self.todays_policy(name)
+        return settings if settings.active(self.now_years) else self._todays_policy[name]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import mesa
 
-from sim.landscape import PHASE_NAMES
-from sim.state import HEAD_STATUS_NAMES
+from sim.core.vocabulary import HEAD_STATUS_NAMES, PHASE_NAMES
 
 
 def _state_property(name: str, doc: str) -> property:

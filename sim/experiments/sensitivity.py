@@ -1,7 +1,7 @@
 """Morris screening of the rule parameters, and Sobol indices of the few that matter (SALib), run
 on the sweep engine and store.
 
-    python experiments/sensitivity.py experiments/sensitivity.yaml [--method morris|sobol]
+    python -m sim.sensitivity experiments/sensitivity.yaml [--method morris|sobol]
                                       [--store DIR] [--n-jobs N] [--figures docs/figures]
 
 The experiment file is an ordinary sweep experiment (docs/sweeps.md) plus a ``morris`` section:
@@ -62,12 +62,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_DIR))
-
-from sim.config import ConfigError, compose, validate  # noqa: E402
-from sim.store import Store  # noqa: E402
-from sim.sweep import (  # noqa: E402
+from sim.config import compose, validate
+from sim.core.checks import ConfigError
+from sim.experiments.sweep import (
     Experiment,
     PlannedRun,
     SweepSummary,
@@ -78,6 +75,9 @@ from sim.sweep import (  # noqa: E402
     run_name,
     run_sweep,
 )
+from sim.storage.store import Store
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 
 MORRIS_KEYS = ("trajectories", "levels", "sampler_seed", "effect_years", "survival_years", "ranges")
 SOBOL_KEYS = ("parameters", "base_samples", "sampler_seed")
@@ -406,7 +406,7 @@ def sobol_figure(indices: pd.DataFrame, out: Path, title: str) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python experiments/sensitivity.py",
+    parser = argparse.ArgumentParser(prog="python -m sim.sensitivity",
                                      description="Morris screening or Sobol indices on the sweep "
                                                  "engine (SALib).")
     parser.add_argument("experiment", help="e.g. experiments/sensitivity.yaml")

@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sim.landscape import PHASE_NAMES
-from sim.partnerships import (
+from sim.core.partnerships import (
     ACTIVE,
     FEDERATION,
     FOCUS_NAMES,
@@ -19,10 +18,10 @@ from sim.partnerships import (
     ORIGIN_NAMES,
     REASON_NAMES,
 )
-from sim.state import HEAD_EXECUTIVE, HEAD_STATUS_NAMES, HEAD_VACANT
+from sim.core.vocabulary import HEAD_EXECUTIVE, HEAD_STATUS_NAMES, HEAD_VACANT, PHASE_NAMES
 
 if TYPE_CHECKING:
-    from sim.model import PartnershipModel
+    from sim.core.model import PartnershipModel
 
 LEVERS = ("funding", "distance", "accountability", "executive_headship")
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import platform
 import subprocess
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -15,7 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.config import Settings, validate
+from sim.config import validate
+from sim.core.settings import Settings
+from sim.storage.files import write_atomic
 
 PACKAGES = ("mesa", "numpy", "pandas", "scipy", "hydra-core", "omegaconf", "pyarrow", "matplotlib")
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -39,7 +39,7 @@ def simulate(settings: Settings | dict, progress: bool = False, start_from=None)
     forks it instead of repeating the spin-up, with identical results.
     """
 
-    from sim.model import PartnershipModel
+    from sim.core.model import PartnershipModel
 
     if not isinstance(settings, Settings):
         settings = validate(settings)
@@ -53,7 +53,7 @@ def simulate(settings: Settings | dict, progress: bool = False, start_from=None)
 
 def spin_up(settings: Settings):
     """A model built and spun up to time 0, to fork for several scenarios on the same draws."""
-    from sim.model import PartnershipModel
+    from sim.core.model import PartnershipModel
 
     return PartnershipModel(settings)
 
@@ -95,19 +95,6 @@ def git_commit() -> str | None:
         return None
 
 
-def write_atomic(path: Path, write) -> None:
-    """Write a file through a temporary name and rename it, so no reader sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
 def save(result: RunResult, out_dir: str | Path, plot: bool = True) -> Path:
     """Write timeseries/schools/partnerships/memberships Parquet files, run.json and summary.png."""
     out = Path(out_dir)
@@ -119,7 +106,7 @@ def save(result: RunResult, out_dir: str | Path, plot: bool = True) -> Path:
     write_atomic(out / "run.json",
                  lambda tmp: Path(tmp).write_text(json.dumps(result.meta, indent=2, default=str)))
     if plot:
-        from sim.plots import summary_figure
+        from sim.views.plots import summary_figure
 
         fig = summary_figure(result.timeseries, title=f"Scenario: {result.meta.get('scenario', '')}")
         write_atomic(out / "summary.png", lambda tmp: fig.savefig(tmp, dpi=120, format="png"))

@@ -1,7 +1,7 @@
 """Calibrate the free parameters of the default dynamics to the no-policy targets of evidence.md.
 
-    python experiments/calibrate.py                      # 48 evaluations, 3 seeds, 300 schools
-    python experiments/calibrate.py --evaluations 4 --seeds 1 --n-schools 40 --years 3 \
+    python -m sim.calibrate                      # 48 evaluations, 3 seeds, 300 schools
+    python -m sim.calibrate --evaluations 4 --seeds 1 --n-schools 40 --years 3 \
         --spinup-years 2 --out /tmp/cal --fitted /tmp/cal/fitted.yaml --figures /tmp/cal  # smoke
 
 What it fits (``FREE``: nine rule parameters with bounds) to what (``TARGETS``: the rows of
@@ -12,7 +12,7 @@ partnership gains), how (a two-stage Latin-hypercube search, documented below), 
 * ``<out>/summary.json``: the default and the best set, target by target;
 * ``<fitted>`` (default ``conf/calibration/fitted.yaml``): the best values. Written there, they
   become the defaults every run uses: ``conf/rules/*/default.yaml`` and ``conf/calibration/none.yaml``
-  are regenerated from them (``sim.configgen``); ``python -m sim +calibration=none`` runs the
+  are regenerated from them (``sim.config.generate``); ``python -m sim +calibration=none`` runs the
   uncalibrated assumptions (the rules' Params defaults) instead. Written elsewhere (``--fitted``),
   nothing in ``conf`` changes;
 * ``<figures>/calibration_*.png``: target vs simulated, the gain-timing event study, the search.
@@ -67,12 +67,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_DIR))
+from sim.config import compose, validate
+from sim.core.recorder import disadvantage_gap
+from sim.core.vocabulary import HEAD_IN_POST
 
-from sim.config import compose, validate  # noqa: E402
-from sim.results import disadvantage_gap  # noqa: E402
-from sim.state import HEAD_IN_POST  # noqa: E402
+PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 
 # The free parameters: config key -> (low, high, unit and why it is free).
 FREE: dict[str, tuple[float, float, str]] = {
@@ -172,7 +171,7 @@ def with_values(cfg, values: dict[str, float], seed: int):
 
 def run_seed(base_cfg, pf_cfg, values: dict[str, float], seed: int) -> dict:
     """One seed: spin up, fork for the pathfinder, step the baseline; return raw tallies."""
-    from sim.run import simulate, spin_up
+    from sim.running import simulate, spin_up
 
     base = with_values(base_cfg, values, seed)
     pathfinder = with_values(pf_cfg, values, seed)
@@ -409,11 +408,11 @@ def write_fitted(path: Path, values: dict[str, float], header: dict) -> Path:
     """Write the fitted values as a Hydra option of the ``calibration`` group (package _global_).
 
     Written to the project's ``conf/calibration/fitted.yaml`` they become the defaults: the rule
-    configs and ``conf/calibration/none.yaml`` are regenerated from them (``sim.configgen``)."""
-    from sim import configgen
+    configs and ``conf/calibration/none.yaml`` are regenerated from them (``sim.config.generate``)."""
+    from sim.config import generate as configgen
 
     lines = ["# @package _global_",
-             "# Fitted by experiments/calibrate.py. These are the defaults: python -m sim.configgen",
+             "# Fitted by sim/experiments/calibration.py. These are the defaults: python -m sim.config.generate",
              "# writes them into conf/rules/*/default.yaml; `python -m sim +calibration=none` runs",
              "# the uncalibrated assumptions instead. See docs/calibration.md.",
              *(f"# {key}: {value}" for key, value in header.items()),
@@ -556,7 +555,7 @@ def figures(results: list[dict], default: dict, best: dict, out: Path,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python experiments/calibrate.py",
+    parser = argparse.ArgumentParser(prog="python -m sim.calibrate",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--evaluations", type=int, default=48, help="parameter sets evaluated")
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0..n-1 for every candidate")
@@ -640,7 +639,7 @@ def main(argv: list[str] | None = None) -> int:
             "created": summary["created"],
             "objective": scores,
             "search": ", ".join(f"{k}={v}" for k, v in settings.items())})
-        from sim.configgen import FITTED
+        from sim.config.generate import FITTED
 
         if path.resolve() == FITTED.resolve():
             print(f"fitted values written to {path}: they are now the defaults (conf/rules/*/"

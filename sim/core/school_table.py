@@ -1,0 +1,42 @@
+"""The schools at the start of a run: what a landscape hands the model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.core.checks import check
+
+# Initial partnership kinds a landscape may declare (the model's kinds, see sim.core.partnerships).
+INITIAL_KINDS = ("informal", "federation")
+
+
+@dataclass
+class SchoolTable:
+    """The schools at the start of a run, one entry per school in each array."""
+
+    school_id: np.ndarray  # int64, e.g. a URN
+    phase: np.ndarray  # int8: 0 primary, 1 secondary
+    x_km: np.ndarray
+    y_km: np.ndarray
+    rural: np.ndarray  # bool
+    pupils: np.ndarray  # float64, pupils on roll
+    fsm: np.ndarray  # share of pupils eligible for free school meals
+    grade: np.ndarray  # int8: last inspection grade 1 outstanding .. 4 inadequate; 0 unknown
+    initial_partnerships: list[tuple[np.ndarray, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        n = len(self.school_id)
+        for name in ("phase", "x_km", "y_km", "rural", "pupils", "fsm", "grade"):
+            check(f"landscape.{name}", f"{len(getattr(self, name))} values",
+                  len(getattr(self, name)) == n, f"one value per school ({n})")
+        check("landscape.n_schools", n, n >= 2, "at least 2 schools")
+        for members, kind in self.initial_partnerships:
+            check("landscape.initial_partnerships", kind, kind in INITIAL_KINDS, str(INITIAL_KINDS))
+            check("landscape.initial_partnerships", list(members), len(members) >= 2,
+                  "at least 2 member schools")
+
+    @property
+    def n(self) -> int:
+        return len(self.school_id)

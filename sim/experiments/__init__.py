@@ -1,0 +1,2 @@
+"""Experiments: experiment files, samplers, planning, execution of sweeps, calibration and
+sensitivity analysis."""

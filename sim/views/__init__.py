@@ -1,0 +1,1 @@
+"""Views: figures, maps, the sweep report, the animation and the dashboard."""
