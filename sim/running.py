@@ -38,7 +38,6 @@ def simulate(settings: Settings | dict, progress: bool = False, start_from=None)
     ``start_from``: a model just spun up (see ``spin_up``) with the same ``spinup_key``; the run
     forks it instead of repeating the spin-up, with identical results.
     """
-
     from sim.core.model import PartnershipModel
 
     if not isinstance(settings, Settings):
@@ -56,6 +55,50 @@ def spin_up(settings: Settings):
     from sim.core.model import PartnershipModel
 
     return PartnershipModel(settings)
+
+
+@dataclass
+class RunFailure:
+    """A run of ``run_paired`` that raised (with ``keep_going``): its settings and traceback."""
+
+    settings: Settings
+    error: str
+
+
+def run_paired(settings_list, progress: bool = False, keep_going: bool = False):
+    """Runs that differ only after time 0 (the same seed, landscape, rules and spin-up): spin up
+    once, then fork the spun-up model for each, so every run shares the same random draws up to
+    time 0 and beyond (common random numbers). The one place runs are paired this way.
+
+    Yields a ``RunResult`` per settings, in order, as each finishes; each result's ``meta`` holds
+    ``spinup_s``, its share of the spin-up's wall time. With ``keep_going`` a run that raises
+    yields a ``RunFailure`` instead (a failed spin-up fails every run) and the others go on.
+    """
+    import traceback
+
+    settings_list = list(settings_list)
+    if not settings_list:
+        return
+    start = time.perf_counter()
+    try:
+        spun_up = spin_up(settings_list[0])
+    except Exception:
+        if not keep_going:
+            raise
+        error = "spin-up failed:\n" + traceback.format_exc()
+        yield from (RunFailure(settings, error) for settings in settings_list)
+        return
+    spinup_share_s = (time.perf_counter() - start) / len(settings_list)
+    for settings in settings_list:
+        try:
+            result = simulate(settings, progress=progress, start_from=spun_up)
+        except Exception:
+            if not keep_going:
+                raise
+            yield RunFailure(settings, traceback.format_exc())
+            continue
+        result.meta["spinup_s"] = round(spinup_share_s, 3)
+        yield result
 
 
 def run_metadata(settings: Settings, wall_time_s: float) -> dict:
