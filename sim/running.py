@@ -11,9 +11,11 @@ from dataclasses import asdict, dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sim.config import validate
+from sim.core.recorder import FLOW_COLUMNS
 from sim.core.settings import Settings
 from sim.storage.files import write_atomic
 
@@ -30,6 +32,38 @@ class RunResult:
     partnerships: pd.DataFrame
     meta: dict = field(default_factory=dict)
     memberships: pd.DataFrame | None = None  # who was in each partnership, from when to when
+
+    def save(self, out_dir: str | Path) -> Path:
+        """Write timeseries/schools/partnerships/memberships Parquet files and run.json."""
+        out = Path(out_dir)
+        for name in ("timeseries", "schools", "partnerships", "memberships"):
+            frame = getattr(self, name)
+            if frame is not None:
+                write_atomic(out / f"{name}.parquet",
+                             lambda tmp, frame=frame: frame.to_parquet(tmp, index=False))
+        write_atomic(out / "run.json",
+                     lambda tmp: Path(tmp).write_text(json.dumps(self.meta, indent=2, default=str)))
+        return out
+
+    def yearly(self) -> pd.DataFrame:
+        """The time series at whole years: stocks at each year's end, flows summed over the year.
+
+        Year 0 is the state at time 0 (just after the spin-up), with no flows yet (the time
+        series' first row counts the last spin-up step); ``n_pupils`` is the region's roll.
+        """
+        steps_per_year = self.meta["config"]["steps_per_year"]
+        timeseries, schools = self.timeseries, self.schools
+        step = timeseries["step"].to_numpy()
+        year_of_step = np.ceil(step / steps_per_year).astype(np.int64)  # step 12 ends year 1
+        year_of_step[step <= 0] = -1  # not part of any year of the run
+        at_year_end = timeseries[step % steps_per_year == 0].copy()
+        at_year_end.insert(0, "year", (at_year_end["step"] // steps_per_year).astype(np.int64))
+        flows = timeseries[list(FLOW_COLUMNS)].groupby(year_of_step).sum()
+        at_year_end[list(FLOW_COLUMNS)] = flows.reindex(at_year_end["year"],
+                                                        fill_value=0).to_numpy()
+        pupils = schools.groupby("year")["pupils"].sum()
+        at_year_end["n_pupils"] = pupils.reindex(at_year_end["year"]).to_numpy()
+        return at_year_end.drop(columns=["step", "time_years"]).reset_index(drop=True)
 
 
 def simulate(settings: Settings | dict, progress: bool = False, start_from=None) -> RunResult:

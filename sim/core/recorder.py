@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 LEVERS = ("funding", "distance", "accountability", "executive_headship")
 
 
+# Time-series columns that count events during a step (summed over a year, not sampled).
+FLOW_COLUMNS = ("new_formed", "new_dissolved", "new_left", "spend_gbp")
+
+
 def disadvantage_gap(pupils, fsm, outcome, gap) -> float:
     """National gap (months) between disadvantaged pupils and others, within and between schools."""
     w_dis = pupils * fsm
