@@ -19,7 +19,7 @@ import pytest
 
 pytest.importorskip("solara", reason="the dashboard needs solara (pip install -e '.[dev]')")
 
-from sim import app  # noqa: E402
+from sim.views import dashboard as app  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parent.parent
 TINY = ("landscape.n_schools=80", "spinup_years=2", "years=3")
