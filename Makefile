@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean dashboard
+.PHONY: run test test-fast lint bench clean dashboard
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -17,6 +17,10 @@ run: $(STAMP)  ## run the default scenario; pass Hydra overrides with ARGS="seed
 test: $(STAMP)  ## lint, then the whole test suite
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest $(ARGS)
+
+test-fast: $(STAMP)  ## the edit loop: lint, then every test but the slow, notebook, browser and cluster ones
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -m "not slow and not notebook and not browser and not cluster" $(ARGS)
 
 dashboard: $(STAMP)  ## interactive view at http://localhost:8765; Hydra overrides in ARGS="landscape.n_schools=600"
 	SIM_DASHBOARD_OVERRIDES="$(ARGS)" $(VENV)/bin/solara run sim/views/dashboard.py --production

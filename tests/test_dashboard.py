@@ -181,6 +181,7 @@ def dashboard_url(tmp_path):
         assert "Traceback" not in server_log, server_log
 
 
+@pytest.mark.browser
 def test_dashboard_page_renders_and_steps_in_chromium(playwright_api, dashboard_url, tmp_path):
     errors: list[str] = []
     with playwright_api.sync_playwright() as playwright:

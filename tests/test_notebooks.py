@@ -22,7 +22,7 @@ def test_there_are_notebooks():
     assert len(NOTEBOOKS) >= 2
 
 
-@pytest.mark.slow
+@pytest.mark.notebook
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs_top_to_bottom(path):
     notebook = nbformat.read(path, as_version=4)

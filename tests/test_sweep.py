@@ -160,7 +160,7 @@ def test_results_are_identical_whatever_the_number_of_workers(tmp_path):
         pd.testing.assert_frame_equal(one[run_id], two[run_id])
 
 
-@pytest.mark.slow
+@pytest.mark.cluster
 def test_a_sweep_runs_on_a_dask_cluster(tmp_path):
     distributed = pytest.importorskip("distributed")
     experiment = two_scenarios()
