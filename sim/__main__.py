@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -17,7 +18,8 @@ register_configs()
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
 def main(cfg: DictConfig) -> None:
-    from sim.running import save, simulate, summary_table
+    from sim.running import simulate, summary_table
+    from sim.views.plots import save_summary_figure
 
     for noisy in ("MESA", "matplotlib"):  # Mesa logs every step at INFO under Hydra's logging
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -30,7 +32,10 @@ def main(cfg: DictConfig) -> None:
         raise SystemExit(2) from None
     out_dir = HydraConfig.get().runtime.output_dir
     result = simulate(settings, progress=settings.config.output.progress)
-    save(result, out_dir, plot=settings.config.output.plot)
+    result.save(out_dir)
+    if settings.config.output.plot:
+        save_summary_figure(result.timeseries, Path(out_dir) / "summary.png",
+                            title=f"Scenario: {settings.config.name}")
     if settings.config.output.summary:
         print(f"\nScenario '{settings.config.name}', seed {settings.config.seed}, "
               f"{settings.config.years:g} years, {len(result.schools.school_id.unique())} schools "

@@ -32,6 +32,7 @@ class RunResult:
     partnerships: pd.DataFrame
     meta: dict = field(default_factory=dict)
     memberships: pd.DataFrame | None = None  # who was in each partnership, from when to when
+    landscape_notes: pd.DataFrame | None = None  # values a data landscape imputed, rows it skipped
 
     def save(self, out_dir: str | Path) -> Path:
         """Write timeseries/schools/partnerships/memberships Parquet files and run.json."""
@@ -41,6 +42,9 @@ class RunResult:
             if frame is not None:
                 write_atomic(out / f"{name}.parquet",
                              lambda tmp, frame=frame: frame.to_parquet(tmp, index=False))
+        if self.landscape_notes is not None and len(self.landscape_notes):
+            write_atomic(out / "landscape_notes.csv",
+                         lambda tmp: self.landscape_notes.to_csv(tmp, index=False))
         write_atomic(out / "run.json",
                      lambda tmp: Path(tmp).write_text(json.dumps(self.meta, indent=2, default=str)))
         return out
@@ -81,7 +85,8 @@ def simulate(settings: Settings | dict, progress: bool = False, start_from=None)
     model.run(progress=progress)
     rec = model.recorder
     meta = run_metadata(settings, wall_time_s=time.perf_counter() - start)
-    return RunResult(rec.timeseries, rec.schools, rec.partnerships, meta, rec.memberships)
+    return RunResult(rec.timeseries, rec.schools, rec.partnerships, meta, rec.memberships,
+                     model.landscape_notes)
 
 
 def spin_up(settings: Settings):
@@ -170,24 +175,6 @@ def git_commit() -> str | None:
         return commit + ("-dirty" if dirty.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return None
-
-
-def save(result: RunResult, out_dir: str | Path, plot: bool = True) -> Path:
-    """Write timeseries/schools/partnerships/memberships Parquet files, run.json and summary.png."""
-    out = Path(out_dir)
-    for name in ("timeseries", "schools", "partnerships", "memberships"):
-        frame = getattr(result, name)
-        if frame is None:
-            continue
-        write_atomic(out / f"{name}.parquet", lambda tmp, frame=frame: frame.to_parquet(tmp, index=False))
-    write_atomic(out / "run.json",
-                 lambda tmp: Path(tmp).write_text(json.dumps(result.meta, indent=2, default=str)))
-    if plot:
-        from sim.views.plots import summary_figure
-
-        fig = summary_figure(result.timeseries, title=f"Scenario: {result.meta.get('scenario', '')}")
-        write_atomic(out / "summary.png", lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
-    return out
 
 
 def summary_table(result: RunResult) -> pd.DataFrame:

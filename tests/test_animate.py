@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from sim.config import compose, validate
-from sim.running import save, simulate
+from sim.running import simulate
 from sim.views.animate import animate, difference_from_counterfactual, kinds_at, main
 
 TINY = ("landscape.n_schools=80", "spinup_years=2", "years=4", "seed=5")
@@ -21,7 +21,7 @@ def run_dirs(tmp_path_factory):
     dirs = {}
     for scenario in ("pathfinder", "baseline"):
         result = simulate(validate(compose([*TINY, f"scenario={scenario}"])))
-        dirs[scenario] = save(result, root / scenario, plot=False)
+        dirs[scenario] = result.save(root / scenario)
     return dirs
 
 

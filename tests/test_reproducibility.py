@@ -8,15 +8,15 @@ import numpy as np
 
 from conftest import build, settings_for
 from sim.core.model import random_stream
-from sim.running import save, simulate, spin_up
+from sim.running import simulate, spin_up
 
 TABLES = ("timeseries.parquet", "schools.parquet", "partnerships.parquet")
 
 
 def test_same_seed_gives_identical_output_files(tmp_path):
     for name in ("a", "b"):
-        save(simulate(settings_for("seed=11", "scenario=pathfinder", "funding.start_year=1")),
-             tmp_path / name, plot=False)
+        result = simulate(settings_for("seed=11", "scenario=pathfinder", "funding.start_year=1"))
+        result.save(tmp_path / name)
     for table in TABLES:
         assert (tmp_path / "a" / table).read_bytes() == (tmp_path / "b" / table).read_bytes(), table
     meta = [json.loads((tmp_path / n / "run.json").read_text()) for n in ("a", "b")]

@@ -68,6 +68,7 @@ class PartnershipModel(mesa.Model):
 
         landscape_cls, landscape_params = settings.landscape
         table = landscape_cls(landscape_params).build(random_stream(config.seed, "landscape"))
+        self.landscape_notes = table.notes  # what a data landscape imputed or skipped
         self.schools = SchoolState(table, random_stream(config.seed, "initial_state"), self.now_years)
         self.partnerships = PartnershipTable(self.schools.n)
         for members, kind in table.initial_partnerships:

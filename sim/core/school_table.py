@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.core.checks import check
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Initial partnership kinds a landscape may declare (the model's kinds, see sim.core.partnerships).
 INITIAL_KINDS = ("informal", "federation")
@@ -25,6 +29,9 @@ class SchoolTable:
     fsm: np.ndarray  # share of pupils eligible for free school meals
     grade: np.ndarray  # int8: last inspection grade 1 outstanding .. 4 inadequate; 0 unknown
     initial_partnerships: list[tuple[np.ndarray, str]] = field(default_factory=list)
+    # What a landscape read from data imputed or skipped, one row per school and field (columns
+    # school_id, line, field, action 'imputed' or 'skipped', value, reason); None for generated ones.
+    notes: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         n = len(self.school_id)

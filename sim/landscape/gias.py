@@ -3,17 +3,25 @@
 GIAS (https://get-information-schools.service.gov.uk/Downloads) publishes England's register of
 schools as ``edubasealldata<date>.csv`` (cp1252, one row per establishment, dates dd-mm-yyyy). The
 loader keeps open primary and secondary schools, optionally in some local authorities or regions,
-and turns existing trusts and federations into the run's initial (formal) partnerships. What it
-imputes, drops or rejects is listed in docs/landscapes.md; every such decision is logged with a count.
-The whole file is read and checked when the config is validated, so a bad file stops a run before
-any work, with a ``ConfigError`` naming the file, the column and the rows.
+and turns existing trusts and federations into the run's initial (formal) partnerships.
+
+Bad rows (docs/landscapes.md): the rows of the selected local authorities and regions are checked;
+a malformed one (wrong number of fields, unreadable URN, text or off-England coordinates, ...) is
+skipped and named, and the load stops with one ``ConfigError`` line only when more than
+``max_bad_row_share`` of the selected rows are bad. Rows outside the selection are not checked.
+Every imputed value and skipped school is listed in the table's ``notes`` and logged with the
+first few URNs. The whole file is read and checked when the config is validated, so a bad file
+stops a run before any work.
 """
 
 from __future__ import annotations
 
+import csv
 import difflib
 import functools
 import logging
+import operator
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +41,7 @@ REQUIRED_COLUMNS = (
     "NumberOfPupils", "PercentageFSM", "Easting", "Northing", "LA (name)", "UrbanRural (name)",
     "OfstedRating (name)", "Trusts (code)", "Federations (code)",
 )
+LA_COLUMN = "LA (name)"
 REGION_COLUMN = "GOR (name)"  # needed only to filter by region
 TYPE_GROUP_COLUMN = "EstablishmentTypeGroup (name)"  # used, when present, to drop independents
 
@@ -54,10 +63,14 @@ TYPE_GROUPS_DROPPED = {"Independent schools", "Universities", "Colleges", "Child
                        "Welsh schools", "Online provider", "Other types"}
 GRADES = {"Outstanding": 1, "Good": 2, "Requires improvement": 3, "Inadequate": 4,
           "Serious Weaknesses": 4, "Special Measures": 4}
-# British National Grid extent (metres): anything outside is a corrupt coordinate.
-EASTING_RANGE_M = (0.0, 700_000.0)
-NORTHING_RANGE_M = (0.0, 1_300_000.0)
+# England on the British National Grid (metres), a box around its extreme points with a margin:
+# Bishop Rock (Scilly) ~81 km E / ~7 km N, Lowestoft Ness ~655 km E, Marshall Meadows (by
+# Berwick) ~657 km N. A school outside it has a corrupt (e.g. truncated) coordinate.
+EASTING_RANGE_M = (60_000.0, 670_000.0)
+NORTHING_RANGE_M = (5_000.0, 670_000.0)
+URN_PATTERN = r"\d{1,18}"  # a whole number that fits the int64 school_id
 MAX_ROWS_SHOWN = 8
+NOTE_COLUMNS = ("school_id", "line", "field", "action", "value", "reason")
 
 
 class Gias(Landscape):
@@ -69,6 +82,9 @@ class Gias(Landscape):
         local_authorities: list[str] = field(default_factory=list)  # names as in 'LA (name)'; [] = all
         regions: list[str] = field(default_factory=list)  # names as in 'GOR (name)'; [] = all
         encoding: str = "cp1252"  # GIAS publishes its CSVs in Windows-1252
+        # Assumption: up to 1% of the selected rows may be malformed (each is skipped and named);
+        # more means the file is damaged or not what the loader expects, and the load stops.
+        max_bad_row_share: float = 0.01
 
         def __post_init__(self) -> None:
             check("landscape.path", self.path, bool(self.path),
@@ -79,6 +95,10 @@ class Gias(Landscape):
                 check(f"landscape.{key}", names,
                       isinstance(names, list | tuple) and all(isinstance(x, str) for x in names),
                       "a list of names, e.g. [Devon, Cornwall]")
+            share = self.max_bad_row_share
+            check("landscape.max_bad_row_share", share,
+                  isinstance(share, int | float) and not isinstance(share, bool)
+                  and 0.0 <= share <= 1.0, "a share between 0 and 1")
             # Load now, so a bad file or filter stops the run at validation, before any work.
             self.schools()
 
@@ -88,7 +108,8 @@ class Gias(Landscape):
             check("landscape.path", self.path, path.is_file(), "an existing file")
             stat = path.stat()
             return _load(str(path.resolve()), stat.st_mtime_ns, stat.st_size, self.encoding,
-                         tuple(self.local_authorities), tuple(self.regions))
+                         tuple(self.local_authorities), tuple(self.regions),
+                         float(self.max_bad_row_share))
 
     def build(self, rng: np.random.Generator) -> SchoolTable:
         table = self.p.schools()
@@ -96,73 +117,176 @@ class Gias(Landscape):
             school_id=table.school_id.copy(), phase=table.phase.copy(), x_km=table.x_km.copy(),
             y_km=table.y_km.copy(), rural=table.rural.copy(), pupils=table.pupils.copy(),
             fsm=table.fsm.copy(), grade=table.grade.copy(),
-            initial_partnerships=[(m.copy(), kind) for m, kind in table.initial_partnerships])
+            initial_partnerships=[(m.copy(), kind) for m, kind in table.initial_partnerships],
+            notes=None if table.notes is None else table.notes.copy())
 
 
 @functools.lru_cache(maxsize=4)
 def _load(path: str, mtime_ns: int, size: int, encoding: str, local_authorities: tuple[str, ...],
-          regions: tuple[str, ...]) -> SchoolTable:
+          regions: tuple[str, ...], max_bad_row_share: float = 0.01) -> SchoolTable:
     """Read, check, filter and convert a GIAS extract (cached on the file's path, time and size)."""
-    frame = read_extract(path, encoding, need_region=bool(regions))
-    return to_school_table(frame, path, local_authorities, regions)
+    extract = read_extract(path, encoding, need_region=bool(regions))
+    return to_school_table(extract, path, local_authorities, regions, max_bad_row_share)
 
 
-def read_extract(path: str, encoding: str = "cp1252", need_region: bool = False) -> pd.DataFrame:
-    """The columns the model uses, as text, with a ``row`` column: the row number a spreadsheet
-    shows (the header is row 1)."""
+@dataclass
+class Extract:
+    """A read GIAS file: the rows with as many fields as the header, and the others."""
+
+    frame: pd.DataFrame  # the used columns as stripped text, and 'line': the file line of the row
+    header: list[str]
+    # Rows whose number of fields differs from the header's: (first line, last line, fields).
+    malformed: list[tuple[int, int, list[str]]]
+
+
+def read_extract(path: str, encoding: str = "cp1252", need_region: bool = False) -> Extract:
+    """Read the columns the model uses, as text, checking every row's number of fields.
+
+    Lines are numbered as a text editor (or a spreadsheet) shows them: the header is line 1. A
+    row with more or fewer fields than the header is set aside whole (its values cannot be
+    trusted: a truncated row, or a name with an unquoted comma, shifts or loses values).
+    """
     name = Path(path).name
+    reader = None
     try:
-        header = pd.read_csv(path, encoding=encoding, nrows=0).columns
+        with open(path, encoding=encoding, newline="") as file:
+            reader = csv.reader(file)
+            header = next(reader, None)
+            if not header:
+                raise ConfigError(f"landscape.path: {name} is empty; is it an edubasealldata "
+                                  "extract?")
+            header[0] = header[0].removeprefix("\ufeff")  # a byte-order mark, if re-saved as UTF-8
+            wanted = list(REQUIRED_COLUMNS) + [REGION_COLUMN] * need_region
+            missing = [c for c in wanted if c not in header]
+            if missing:
+                raise ConfigError(f"landscape.path: {name} lacks the GIAS column(s) "
+                                  f"{', '.join(repr(c) for c in missing)}; is it an "
+                                  "edubasealldata extract?")
+            optional = [c for c in (REGION_COLUMN, TYPE_GROUP_COLUMN)
+                        if c in header and c not in wanted]
+            columns = wanted + optional
+            pick = operator.itemgetter(*(header.index(c) for c in columns))
+            n_fields = len(header)
+            rows, lines, malformed = [], [], []
+            end = reader.line_num
+            for row in reader:
+                start, end = end + 1, reader.line_num
+                if len(row) == n_fields and (end == start or not _holds_rows(row, n_fields)):
+                    rows.append(pick(row))
+                    lines.append(start)
+                elif len(row) > 1 or (row and row[0].strip()):  # not a blank line
+                    malformed.append((start, end, row))
     except UnicodeDecodeError as error:
-        raise ConfigError(f"landscape.path: {name} is not {encoding} text ({error.reason} at byte "
-                          f"{error.start}); set landscape.encoding") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise ConfigError(f"landscape.path: {name} is not a readable CSV ({error})") from None
-    wanted = list(REQUIRED_COLUMNS) + [REGION_COLUMN] * need_region
-    missing = [c for c in wanted if c not in header]
-    if missing:
-        raise ConfigError(f"landscape.path: {name} lacks the GIAS column(s) "
-                          f"{', '.join(repr(c) for c in missing)}; is it an edubasealldata extract?")
-    optional = [c for c in (REGION_COLUMN, TYPE_GROUP_COLUMN) if c in header and c not in wanted]
-    try:
-        frame = pd.read_csv(path, encoding=encoding, usecols=wanted + optional, dtype=str,
-                            keep_default_na=False)
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"landscape.path: {name} is not {encoding} text ({error.reason} at byte "
-                          f"{error.start}); set landscape.encoding") from None
-    except pd.errors.ParserError as error:
-        raise ConfigError(f"landscape.path: {name} is not a readable CSV ({error})") from None
+        line = reader.line_num + 1 if reader is not None else 1
+        raise ConfigError(f"landscape.path: {name} is not {encoding} text ({error.reason} near "
+                          f"line {line}); set landscape.encoding") from None
+    except csv.Error as error:
+        line = reader.line_num if reader is not None else 1
+        hint = "; an unclosed quote?" if "field limit" in str(error) else ""
+        raise ConfigError(f"landscape.path: {name} is not a readable CSV ({error}, line {line}"
+                          f"{hint})") from None
+    frame = pd.DataFrame(dict(zip(columns, zip(*rows, strict=True), strict=True)) if rows else
+                         {c: [] for c in columns}, columns=columns, dtype=str)
     frame = frame.apply(lambda column: column.str.strip())
-    frame["row"] = np.arange(2, len(frame) + 2)  # row 1 is the header
-    return frame
+    frame["line"] = np.array(lines, dtype=np.int64)
+    return Extract(frame, header, malformed)
 
 
-def to_school_table(frame: pd.DataFrame, path: str, local_authorities=(), regions=()) -> SchoolTable:
-    """Filter a read extract to open primary and secondary schools and convert it to a table."""
+def _holds_rows(fields: list[str], n_fields: int) -> bool:
+    """Whether a value that runs over several lines holds whole rows (a quote left open swallows
+    the lines up to the next quote; the record may even end with the right number of fields)."""
+    return any(("\n" in x or "\r" in x) and x.count(",") >= n_fields - 1 for x in fields)
+
+
+class _Notes:
+    """Per-school notes: what was imputed or skipped, and why (see ``NOTE_COLUMNS``)."""
+
+    def __init__(self) -> None:
+        self.parts: list[pd.DataFrame] = []
+
+    def add(self, school_id, line, field: str, action: str, value, reason) -> None:
+        part = pd.DataFrame({"school_id": pd.array(school_id, dtype="Int64"), "line": line,
+                             "field": field, "action": action, "value": value, "reason": reason})
+        if len(part):
+            self.parts.append(part.astype({"line": np.int64, "field": str, "action": str,
+                                           "value": str, "reason": str}))
+
+    def skip(self, rows: pd.DataFrame, field: str, value, reason) -> None:
+        """Note ``rows`` (URN column numeric or text) as skipped."""
+        urn = rows["URN"]
+        ids = urn if urn.dtype.kind in "iu" else pd.to_numeric(
+            urn.where(urn.str.fullmatch(URN_PATTERN).fillna(False).astype(bool)), errors="coerce")
+        self.add(ids.to_numpy(), rows["line"].to_numpy(), field, "skipped", value, reason)
+
+    def table(self) -> pd.DataFrame:
+        if not self.parts:
+            return pd.DataFrame({"school_id": pd.array([], dtype="Int64"),
+                                 "line": np.array([], dtype=np.int64)} |
+                                {c: pd.Series([], dtype=str) for c in NOTE_COLUMNS[2:]})
+        notes = pd.concat(self.parts, ignore_index=True)
+        return notes.sort_values(["line", "field"], kind="stable", ignore_index=True)
+
+
+def to_school_table(extract: Extract, path: str, local_authorities=(), regions=(),
+                    max_bad_row_share: float = 0.01) -> SchoolTable:
+    """Filter a read extract to open primary and secondary schools of the selected local
+    authorities and regions, skip (and note) the bad rows among them, and convert the rest."""
     name = Path(path).name
-    urn = _integers(frame, "URN", name)
-    duplicated = urn.duplicated(keep=False)
-    if duplicated.any():
-        raise ConfigError(f"landscape.path: {name}: column 'URN' repeats URNs "
-                          f"{sorted(set(urn[duplicated]))[:MAX_ROWS_SHOWN]} at "
-                          f"{_rows(frame[duplicated])}")
-    frame = frame.assign(URN=urn)
-    _check_values(frame, "EstablishmentStatus (name)", STATUS_KEPT | STATUS_DROPPED, name)
-    _check_values(frame, "PhaseOfEducation (name)", set(PHASES) | PHASES_DROPPED, name)
+    frame = extract.frame
+    notes = _Notes()
+    is_school = (frame["EstablishmentStatus (name)"].isin(STATUS_KEPT)
+                 & frame["PhaseOfEducation (name)"].isin(PHASES))
+    if TYPE_GROUP_COLUMN in frame:
+        is_school &= ~frame[TYPE_GROUP_COLUMN].isin(TYPE_GROUPS_DROPPED)
+    log.info("%s: %d establishments, %d open, %d open primary or secondary state-funded schools",
+             name, len(frame) + len(extract.malformed),
+             int(frame["EstablishmentStatus (name)"].isin(STATUS_KEPT).sum()), int(is_school.sum()))
 
-    n_read = len(frame)
-    frame = frame[frame["EstablishmentStatus (name)"].isin(STATUS_KEPT)]
-    n_open = len(frame)
-    frame = frame[frame["PhaseOfEducation (name)"].isin(PHASES)]
+    # Select first, so that the rows of other local authorities and regions are never checked.
+    selected = pd.Series(True, index=frame.index)
+    filters = []
+    for column, key, what, names in ((LA_COLUMN, "local_authorities", "local authority",
+                                      local_authorities),
+                                     (REGION_COLUMN, "regions", "region", regions)):
+        if names:
+            chosen = _chosen(frame.loc[is_school & selected, column], key, what, names, name)
+            selected &= frame[column].isin(chosen)
+            filters.append((extract.header.index(column), {c.lower() for c in chosen}))
+            log.info("%s: %d schools in %s", name, int((is_school & selected).sum()),
+                     ", ".join(sorted(chosen)))
+    malformed = [(start, end, fields) for start, end, fields in extract.malformed
+                 if _in_selection(fields, len(extract.header), filters, several_lines=end > start)]
+    if len(malformed) < len(extract.malformed):
+        log.info("%s: %d malformed row(s) outside the selected local authorities and regions "
+                 "ignored", name, len(extract.malformed) - len(malformed))
+    frame = frame[selected]
+    # A record that runs over several lines (an unclosed quote) may hide a row on each of them.
+    n_malformed = sum(end - start + 1 for start, end, _ in malformed)
+    n_selected = len(frame) + n_malformed
+
+    _note_malformed(malformed, extract.header, notes)
+    frame, n_bad = _check_rows(frame, notes)
+    frame = frame[frame["EstablishmentStatus (name)"].isin(STATUS_KEPT)
+                  & frame["PhaseOfEducation (name)"].isin(PHASES)]
     if TYPE_GROUP_COLUMN in frame:
         frame = frame[~frame[TYPE_GROUP_COLUMN].isin(TYPE_GROUPS_DROPPED)]
-    log.info("%s: %d establishments, %d open, %d open primary or secondary state-funded schools",
-             name, n_read, n_open, len(frame))
-    frame = _filter(frame, "LA (name)", "local_authorities", "local authority", local_authorities,
-                    name)
-    frame = _filter(frame, REGION_COLUMN, "regions", "region", regions, name)
+    frame, n_bad_values = _check_values(frame, notes)
+    n_bad += n_bad_values + n_malformed
+    if n_bad:
+        bad = notes.table()
+        bad = bad[(bad.action == "skipped") & (bad.field != "Easting/Northing")]
+        shown = "; ".join(_describe(bad.head(MAX_ROWS_SHOWN)))
+        more = f"; and {len(bad) - MAX_ROWS_SHOWN} more" if len(bad) > MAX_ROWS_SHOWN else ""
+        if n_bad > max_bad_row_share * n_selected:
+            raise ConfigError(
+                f"landscape.path: {name}: {n_bad} of the {n_selected} selected rows "
+                f"{'is' if n_bad == 1 else 'are'} malformed, "
+                f"more than landscape.max_bad_row_share={max_bad_row_share:g} allows: "
+                f"{shown}{more}")
+        log.warning("%s: %d malformed row(s) of %d skipped: %s%s", name, n_bad, n_selected,
+                    shown, more)
 
-    frame = _coordinates(frame, name)
+    frame = _coordinates(frame, name, notes)
     if len(frame) < 2:
         raise ConfigError(f"landscape: {name} has {len(frame)} open primary or secondary "
                           "school(s) with coordinates after filtering; a run needs at least 2")
@@ -175,11 +299,12 @@ def to_school_table(frame: pd.DataFrame, path: str, local_authorities=(), region
         phase=phase,
         x_km=x_km,
         y_km=y_km,
-        rural=_rural(frame, x_km, y_km, name),
-        pupils=_pupils(frame, phase, name),
-        fsm=_fsm(frame, phase, name),
-        grade=_grades(frame, name),
+        rural=_rural(frame, x_km, y_km, name, notes),
+        pupils=_pupils(frame, phase, name, notes),
+        fsm=_fsm(frame, phase, name, notes),
+        grade=_grades(frame, name, notes),
         initial_partnerships=_groups(frame, name),
+        notes=notes.table(),
     )
     log.info("%s: %d schools loaded (%d primary, %d secondary), %d trusts and federations",
              name, table.n, int((phase == PRIMARY).sum()), int((phase == SECONDARY).sum()),
@@ -187,36 +312,23 @@ def to_school_table(frame: pd.DataFrame, path: str, local_authorities=(), region
     return table
 
 
-def _rows(rows: pd.DataFrame) -> str:
-    """'rows 3, 7, 12 and 5 more' (the first few), for error messages."""
-    numbers = [str(x) for x in rows["row"].head(MAX_ROWS_SHOWN)]
-    more = f" and {len(rows) - len(numbers)} more" if len(rows) > len(numbers) else ""
-    return f"row{'s' if len(rows) > 1 else ''} {', '.join(numbers)}{more}"
+def _urns(urns) -> str:
+    """'URN 113004, 113018' (the first few, and how many more), for log lines."""
+    urns = [str(u) for u in urns]
+    more = f" and {len(urns) - MAX_ROWS_SHOWN} more" if len(urns) > MAX_ROWS_SHOWN else ""
+    return f"URN {', '.join(urns[:MAX_ROWS_SHOWN])}{more}"
 
 
-def _integers(frame: pd.DataFrame, column: str, name: str) -> pd.Series:
-    values = pd.to_numeric(frame[column], errors="coerce")
-    bad = values.isna() | (values != values.round())
-    if bad.any():
-        raise ConfigError(f"landscape.path: {name}: column {column!r} is missing or not a whole "
-                          f"number at {_rows(frame[bad])}")
-    return values.astype(np.int64)
+def _describe(bad: pd.DataFrame) -> list[str]:
+    """'line 5 (URN 113004): Easting 'not known' is not a number' for each skipped row."""
+    return [f"line {line}" + ("" if pd.isna(urn) else f" (URN {urn})") + f": {reason}"
+            for urn, line, reason in zip(bad.school_id, bad.line, bad.reason, strict=True)]
 
 
-def _check_values(frame: pd.DataFrame, column: str, allowed: set[str], name: str) -> None:
-    bad = ~frame[column].isin(allowed)
-    if bad.any():
-        seen = sorted(set(frame.loc[bad, column]))[:MAX_ROWS_SHOWN]
-        raise ConfigError(f"landscape.path: {name}: column {column!r} has unknown value(s) {seen} "
-                          f"at {_rows(frame[bad])}; known: {sorted(allowed)}")
-
-
-def _filter(frame: pd.DataFrame, column: str, key: str, what: str, names,
-            name: str) -> pd.DataFrame:
-    """Keep the schools whose ``column`` is one of ``names`` (case-insensitive); [] keeps all."""
-    if not names:
-        return frame
-    known = sorted(set(frame[column]) - {""})
+def _chosen(values: pd.Series, key: str, what: str, names, name: str) -> set[str]:
+    """The names in ``values`` that ``names`` pick (case-insensitive); an unknown name is an error."""
+    column = values.name
+    known = sorted(set(values) - {""})
     by_lower = {k.lower(): k for k in known}
     for wanted in names:
         if wanted.strip().lower() not in by_lower:
@@ -226,47 +338,127 @@ def _filter(frame: pd.DataFrame, column: str, key: str, what: str, names,
             raise ConfigError(f"config key 'landscape.{key}': {wanted!r} is not the {what} "
                               f"({column!r}) of any open primary or secondary school in {name}; "
                               f"{hint}")
-    chosen = {by_lower[w.strip().lower()] for w in names}
-    kept = frame[frame[column].isin(chosen)]
-    log.info("%s: %d schools in %s", name, len(kept), ", ".join(sorted(chosen)))
-    return kept
+    return {by_lower[w.strip().lower()] for w in names}
 
 
-def _coordinates(frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Blank Easting/Northing: dropped (logged). Text or off-grid values: an error naming rows."""
+def _in_selection(fields: list[str], n_fields: int, filters, several_lines: bool = False) -> bool:
+    """Whether a row with the wrong number of fields may be in the selection: its local authority
+    (region) is a chosen one, read where the header puts it or shifted by the surplus of fields
+    (the damage may lie before or after that column). A row too short to show it is outside. A
+    record over several lines is in the selection if any of its lines is."""
+    if several_lines:
+        return any(_in_selection(row, n_fields, filters)
+                   for row in csv.reader(",".join(fields).splitlines()))
+    shift = len(fields) - n_fields
+    for index, chosen in filters:
+        candidates = {fields[i].strip().lower() for i in (index, index + shift)
+                      if 0 <= i < len(fields)}
+        if not candidates & chosen:
+            return False
+    return True
+
+
+def _note_malformed(malformed, header: list[str], notes: _Notes) -> None:
+    """Note the selected rows with the wrong number of fields (or that hold other rows) as
+    skipped; the value noted is the number of fields."""
+    if not malformed:
+        return
+    urn_index = header.index("URN")
+    ids, lines, counts, reasons = [], [], [], []
+    for start, end, fields in malformed:
+        urn = fields[urn_index].strip() if urn_index < len(fields) else ""
+        ids.append(int(urn) if re.fullmatch(URN_PATTERN, urn) else None)
+        lines.append(start)
+        counts.append(str(len(fields)))
+        if len(fields) == len(header):
+            reasons.append(f"a value runs over lines {start}-{end} and holds whole rows (an "
+                           "unclosed quote?)")
+            continue
+        hint = (f"its fields run over lines {start}-{end} (an unclosed quote?)" if end > start else
+                "a comma in a value without quotes?" if len(fields) > len(header) else
+                "a truncated row?")
+        reasons.append(f"{len(fields)} fields where the header has {len(header)} ({hint})")
+    notes.add(ids, lines, "(row)", "skipped", counts, reasons)
+
+
+def _check_rows(frame: pd.DataFrame, notes: _Notes) -> tuple[pd.DataFrame, int]:
+    """Skip (and note) selected rows with an unreadable or repeated URN, or an unknown status or
+    phase; return the rest, with URN as int64, and how many were skipped."""
+    n_before = len(frame)
+    urn = frame["URN"]
+    bad = ~urn.str.fullmatch(URN_PATTERN).fillna(False).astype(bool)
+    if bad.any():
+        notes.skip(frame[bad], "URN", urn[bad],
+                   "URN " + urn[bad].map(repr) + " is not a whole number of up to 18 digits")
+        frame = frame[~bad]
+    frame = frame.assign(URN=frame["URN"].astype(np.int64))
+    repeated = frame["URN"].duplicated(keep=False)
+    if repeated.any():
+        lines = frame[repeated].groupby("URN")["line"].agg(lambda x: ", ".join(map(str, x)))
+        rows = frame[repeated]
+        notes.skip(rows, "URN", rows["URN"].astype(str),
+                   "URN repeated on lines " + rows["URN"].map(lines))
+        frame = frame[~repeated]
+    for column, allowed, what in (("EstablishmentStatus (name)", STATUS_KEPT | STATUS_DROPPED,
+                                   "status"),
+                                  ("PhaseOfEducation (name)", set(PHASES) | PHASES_DROPPED,
+                                   "phase")):
+        bad = ~frame[column].isin(allowed)
+        if bad.any():
+            notes.skip(frame[bad], column, frame.loc[bad, column],
+                       f"unknown {what} " + frame.loc[bad, column].map(repr) +
+                       f" in {column!r} (known: {', '.join(sorted(allowed))})")
+            frame = frame[~bad]
+    return frame, n_before - len(frame)
+
+
+def _check_values(frame: pd.DataFrame, notes: _Notes) -> tuple[pd.DataFrame, int]:
+    """Skip (and note) schools whose coordinates, pupils or FSM are text or out of range (blank
+    values are dealt with later); return the rest, with the coordinates as numbers."""
+    n_before = len(frame)
+    checks = (("Easting", *EASTING_RANGE_M, " m", "outside England"),
+              ("Northing", *NORTHING_RANGE_M, " m", "outside England"),
+              ("NumberOfPupils", 0, 10_000, "", "not a number of pupils"),
+              ("PercentageFSM", 0, 100, "", "not a percentage"))
+    for column, low, high, unit, meaning in checks:
+        text = frame[column]
+        blank = text == ""
+        values = pd.to_numeric(text.where(~blank, None), errors="coerce")
+        not_number = ~blank & values.isna()
+        outside = ~blank & ~not_number & ((values < low) | (values > high))
+        for bad, reason in ((not_number, " is not a number"),
+                            (outside, f" is {meaning} ({low:,.0f} to {high:,.0f}{unit})")):
+            if bad.any():
+                notes.skip(frame[bad], column, text[bad],
+                           column + " " + text[bad].map(repr) + reason)
+        frame = frame[~(not_number | outside)]
+    return frame, n_before - len(frame)
+
+
+def _coordinates(frame: pd.DataFrame, name: str, notes: _Notes) -> pd.DataFrame:
+    """Blank Easting/Northing: dropped (noted and logged); the rest as numbers (checked before)."""
     blank = (frame["Easting"] == "") | (frame["Northing"] == "")
     if blank.any():
+        rows = frame[blank]
+        notes.skip(rows, "Easting/Northing", rows["Easting"] + "/" + rows["Northing"],
+                   "no Easting/Northing")
         urns = ", ".join(str(u) for u in frame.loc[blank, "URN"].head(MAX_ROWS_SHOWN))
         log.warning("%s: %d school(s) dropped: no Easting/Northing (URN %s%s)", name,
                     int(blank.sum()), urns, ", ..." if blank.sum() > MAX_ROWS_SHOWN else "")
         frame = frame[~blank]
-    for column, (low, high) in (("Easting", EASTING_RANGE_M), ("Northing", NORTHING_RANGE_M)):
-        values = pd.to_numeric(frame[column], errors="coerce")
-        bad = values.isna() | (values < low) | (values > high)
-        if bad.any():
-            raise ConfigError(f"landscape.path: {name}: column {column!r} is not a British "
-                              f"National Grid coordinate in metres ({low:,.0f} to {high:,.0f}) at "
-                              f"{_rows(frame[bad])} (e.g. {frame.loc[bad, column].iloc[0]!r})")
-        frame = frame.assign(**{column: values})
-    return frame
+    return frame.assign(**{c: pd.to_numeric(frame[c]) for c in ("Easting", "Northing")})
 
 
-def _numbers(frame: pd.DataFrame, column: str, low: float, high: float, unit: str,
-             name: str) -> np.ndarray:
-    """A numeric column with blanks as NaN; text or out-of-range values are an error."""
+def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A numeric column (checked before) with blanks as NaN."""
     blank = frame[column] == ""
-    values = pd.to_numeric(frame[column].where(~blank, None), errors="coerce")
-    bad = ~blank & (values.isna() | (values < low) | (values > high))
-    if bad.any():
-        raise ConfigError(f"landscape.path: {name}: column {column!r} is not {unit} ({low:g} to "
-                          f"{high:g}) at {_rows(frame[bad])} "
-                          f"(e.g. {frame.loc[bad, column].iloc[0]!r})")
-    return values.to_numpy(float, copy=True)
+    return pd.to_numeric(frame[column].where(~blank, None), errors="coerce").to_numpy(
+        float, copy=True)
 
 
-def _pupils(frame: pd.DataFrame, phase: np.ndarray, name: str) -> np.ndarray:
+def _pupils(frame: pd.DataFrame, phase: np.ndarray, name: str, notes: _Notes) -> np.ndarray:
     """Pupils on roll; blank or 0 (new schools) imputed by the median of the same phase."""
-    pupils = _numbers(frame, "NumberOfPupils", 0, 10_000, "a number of pupils", name)
+    pupils = _numbers(frame, "NumberOfPupils")
     missing = np.isnan(pupils) | (pupils == 0)
     for ph in (PRIMARY, SECONDARY):
         gap = missing & (phase == ph)
@@ -274,30 +466,44 @@ def _pupils(frame: pd.DataFrame, phase: np.ndarray, name: str) -> np.ndarray:
             known = pupils[~missing & (phase == ph)]
             median = float(np.median(known)) if len(known) else (275.0, 1060.0)[ph]  # DfE means
             pupils[gap] = median
-            log.warning("%s: NumberOfPupils blank or 0 for %d %s school(s); set to the %s median, %g",
-                        name, int(gap.sum()), ("primary", "secondary")[ph],
-                        ("primary", "secondary")[ph], median)
+            what = ("primary", "secondary")[ph]
+            rows = frame[gap]
+            notes.add(rows["URN"].to_numpy(), rows["line"].to_numpy(), "NumberOfPupils", "imputed",
+                      f"{median:g}", rows["NumberOfPupils"].where(rows["NumberOfPupils"] != "",
+                                                                  "blank")
+                      + f": the median of the loaded {what} schools")
+            log.warning("%s: NumberOfPupils blank or 0 for %d %s school(s); set to the %s median, "
+                        "%g (%s)", name, int(gap.sum()), what, what, median,
+                        _urns(rows["URN"]))
     return pupils
 
 
-def _fsm(frame: pd.DataFrame, phase: np.ndarray, name: str) -> np.ndarray:
+def _fsm(frame: pd.DataFrame, phase: np.ndarray, name: str, notes: _Notes) -> np.ndarray:
     """FSM share (GIAS gives a percentage); blank imputed by the local authority's median of the
     same phase, else the phase median."""
-    fsm = _numbers(frame, "PercentageFSM", 0, 100, "a percentage", name) / 100.0
+    fsm = _numbers(frame, "PercentageFSM") / 100.0
     missing = np.isnan(fsm)
     if missing.any():
         keys = pd.DataFrame({"la": frame["LA (name)"].to_numpy(), "phase": phase, "fsm": fsm})
         by_la = keys.groupby(["la", "phase"])["fsm"].transform("median").to_numpy()
         by_phase = keys.groupby("phase")["fsm"].transform("median").to_numpy()
         fill = np.where(np.isnan(by_la), by_phase, by_la)
+        source = np.where(np.isnan(fill), "the national share (DfE 2024)",
+                          np.where(np.isnan(by_la), "the median of its phase",
+                                   "the median of its local authority and phase"))
         fill = np.where(np.isnan(fill), 0.246, fill)  # DfE 2024 national share, if all are blank
         fsm[missing] = fill[missing]
+        rows = frame[missing]
+        notes.add(rows["URN"].to_numpy(), rows["line"].to_numpy(), "PercentageFSM", "imputed",
+                  [f"{100 * x:.6g}" for x in fill[missing]],
+                  [f"blank: {x}" for x in source[missing]])
         log.warning("%s: PercentageFSM blank for %d school(s); set to the median of their local "
-                    "authority and phase", name, int(missing.sum()))
+                    "authority and phase (%s)", name, int(missing.sum()), _urns(rows["URN"]))
     return fsm
 
 
-def _rural(frame: pd.DataFrame, x_km: np.ndarray, y_km: np.ndarray, name: str) -> np.ndarray:
+def _rural(frame: pd.DataFrame, x_km: np.ndarray, y_km: np.ndarray, name: str,
+           notes: _Notes) -> np.ndarray:
     """Rural if the ONS rural-urban class says so; a blank class, or one naming neither urban nor
     rural, is taken from the nearest classified school (logged)."""
     text = frame["UrbanRural (name)"].to_numpy(str)
@@ -313,20 +519,33 @@ def _rural(frame: pd.DataFrame, x_km: np.ndarray, y_km: np.ndarray, name: str) -
             np.column_stack([x_km[unknown], y_km[unknown]]))
         is_rural[unknown] = is_rural[known[nearest]]
         values = sorted({v or "(blank)" for v in text[unknown]})[:MAX_ROWS_SHOWN]
+        rows = frame[unknown]
+        nearest_urn = frame["URN"].to_numpy()[known[nearest]]
+        notes.add(rows["URN"].to_numpy(), rows["line"].to_numpy(), "UrbanRural (name)", "imputed",
+                  np.where(is_rural[unknown], "rural", "urban"),
+                  [f"{'blank' if not v else repr(v) + ' names neither urban nor rural'}: as the "
+                   f"nearest classified school, URN {u}" for v, u in
+                   zip(text[unknown], nearest_urn, strict=True)])
         log.warning("%s: UrbanRural blank or neither urban nor rural (%s) for %d school(s); taken "
-                    "from the nearest classified school", name, ", ".join(values),
-                    int(unknown.sum()))
+                    "from the nearest classified school (%s)", name, ", ".join(values),
+                    int(unknown.sum()), _urns(rows["URN"]))
     return is_rural
 
 
-def _grades(frame: pd.DataFrame, name: str) -> np.ndarray:
+def _grades(frame: pd.DataFrame, name: str, notes: _Notes) -> np.ndarray:
     """Last Ofsted overall grade, 1-4; blank or other (e.g. no single-word grade) is 0, unknown,
     which the model draws from the national mix."""
     grade = frame["OfstedRating (name)"].map(GRADES).fillna(0).to_numpy(np.int8)
-    n_unknown = int((grade == 0).sum())
+    unknown = grade == 0
+    n_unknown = int(unknown.sum())
     if n_unknown:
+        rows = frame[unknown]
+        text = rows["OfstedRating (name)"]
+        notes.add(rows["URN"].to_numpy(), rows["line"].to_numpy(), "OfstedRating (name)",
+                  "imputed", "0", ("no grade in " + text.map(repr)).where(text != "", "blank")
+                  + ": unknown (0), the model draws the grade from the national mix")
         log.info("%s: no overall Ofsted grade for %d school(s); the model draws them from the "
-                 "national mix", name, n_unknown)
+                 "national mix (%s)", name, n_unknown, _urns(rows["URN"]))
     return grade
 
 

@@ -58,3 +58,12 @@ def summary_figure(ts: pd.DataFrame, title: str = "") -> plt.Figure:
     if title:
         fig.suptitle(title)
     return fig
+
+
+def save_summary_figure(ts: pd.DataFrame, path, title: str = "") -> None:
+    """Draw ``summary_figure`` into ``path`` (PNG, written atomically)."""
+    from sim.storage.files import write_atomic
+
+    fig = summary_figure(ts, title=title)
+    write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
+    plt.close(fig)

@@ -7,6 +7,7 @@ Torbay and Plymouth.
 """
 
 import csv
+import io
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -82,6 +83,45 @@ def write(name, records, columns=COLUMNS):
         writer.writerows(records)
 
 
+def line(record):
+    """One row as GIAS writes it (a CSV line, quoted where needed), without the line end."""
+    out = io.StringIO()
+    csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore").writerow(record)
+    return out.getvalue().rstrip("\r\n")
+
+
+def school(urn, la, name, easting, northing, **values):
+    """A good open primary school row (a record of rows()) for the damaged fixture."""
+    record = next(rows()) | {"URN": urn, "LA (code)": LA.get(la, "908"), "LA (name)": la,
+                            "EstablishmentName": name, "Trusts (code)": "", "Trusts (name)": "",
+                            "Easting": easting, "Northing": northing}
+    return record | values
+
+
+# The damaged rows of gias_damaged.csv (lines 32-37, after the 30 good rows): each is written as
+# a good row, then damaged in its text as a broken export or a hand edit would.
+DAMAGED = [
+    # Cut short after the first two digits of its Northing (71239): the Ofsted grade is lost too.
+    (line(school(113022, "Devon", "Landkey Primary School", "256400", "71239")),
+     lambda text: text[:text.index(",71239") + 3]),
+    # A comma in the name without quotes: one field too many, in the selected local authority ...
+    (line(school(113023, "Devon", "Bideford Westward Ho Primary School", "243000", "126500")),
+     lambda text: text.replace("Bideford Westward Ho", "Bideford, Westward Ho")),
+    # ... and in another one (Cornwall).
+    (line(school(113301, "Cornwall", "Truro St Mary Primary School", "182600", "44900")),
+     lambda text: text.replace("Truro St Mary", "Truro, St Mary")),
+    # A URN that a spreadsheet turned into a huge number.
+    (line(school(113024, "Devon", "Bishops Nympton Primary School", "276100", "123700")),
+     lambda text: text.replace("113024", "1e30", 1)),
+    # Text in a coordinate (letter O for zero).
+    (line(school(113025, "Devon", "Chawleigh Primary School", "271200", "112500")),
+     lambda text: text.replace("271200", "2712OO")),
+    # A Northing with a digit too many: on the British National Grid, but north of England.
+    (line(school(113026, "Devon", "Copplestone Primary School", "276800", "102900")),
+     lambda text: text.replace("102900", "1029000")),
+]
+
+
 if __name__ == "__main__":
     good = list(rows())
     write("gias_small.csv", good)
@@ -92,4 +132,9 @@ if __name__ == "__main__":
     write("gias_bad_easting.csv", bad)
     # An extract without the Northing column.
     write("gias_missing_column.csv", good, [c for c in COLUMNS if c != "Northing"])
+    # The good rows and, after them, the damaged rows above (lines 32-37).
+    write("gias_damaged.csv", good)
+    with open(HERE / "gias_damaged.csv", "a", encoding="cp1252", newline="") as out:
+        for text, damage in DAMAGED:
+            out.write(damage(text) + "\r\n")
     print("wrote", ", ".join(p.name for p in sorted(HERE.glob("gias_*.csv"))))
