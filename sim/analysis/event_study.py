@@ -25,8 +25,8 @@ AGAINST = ("similar_schools", "counterfactual")
 MEMBER_COLUMNS = ["partnership_id", "school_id", "group", "k", "effect"]
 
 
-def event_study(runs, treated, against: str = "similar_schools", counterfactuals=None,
-                pre: int = 2, post: int | None = 8, by_strength: bool = False) -> pd.DataFrame:
+def event_study(runs, treated, against: str, counterfactuals=None, pre: int = 2,
+                post: int | None = 8, by_strength: bool = False) -> pd.DataFrame:
     """Mean effect by years since forming over ``runs``, with a 95% t interval across runs.
 
     ``runs``: results of runs (anything with ``schools`` and ``partnerships`` tables, such as
