@@ -10,6 +10,10 @@ import pandas as pd
 from sim.analysis.intervals import t_interval
 from sim.analysis.results import SweepResults
 
+FIRST_YEARS_COLUMNS = ["scenario", "point", "variant", "outcome", "better_if", "first_year_benefit",
+                       "benefit_from_year_on", "first_year_harm", "last_year",
+                       "difference_last_year", "ci95_low", "ci95_high"]
+
 
 def variant_labels(plan: pd.DataFrame) -> pd.Series:
     """'scenario' or 'scenario [p3: key=value, ...]' for each run of the plan."""
@@ -101,8 +105,3 @@ def first_years(comparison: pd.DataFrame, outcomes: dict[str, str], baseline: st
                      "last_year": last.year, "difference_last_year": last.mean_difference,
                      "ci95_low": last.ci95_low, "ci95_high": last.ci95_high})
     return pd.DataFrame(rows, columns=FIRST_YEARS_COLUMNS)
-
-
-FIRST_YEARS_COLUMNS = ["scenario", "point", "variant", "outcome", "better_if", "first_year_benefit",
-                       "benefit_from_year_on", "first_year_harm", "last_year",
-                       "difference_last_year", "ci95_low", "ci95_high"]
