@@ -53,48 +53,32 @@ def _nbtools():
     return sys.modules["nbtools"]
 
 
-def _fake_run(years=7):
-    """Schools 0-1 partner at year 2.5 and then gain 1 month a year; schools 2-5 drift up 0.1."""
+def _fake_run(seed_effect: float, years=7):
+    """A run whose mean outcome is 0 for two years, then ``seed_effect``."""
     import numpy as np
     import pandas as pd
 
     from sim.running import RunResult
 
-    rows = []
-    for year in range(years):
-        for school in range(6):
-            outcome = max(0, year - 2) if school < 2 else 0.1 * year
-            rows.append({"year": year, "school_id": school, "phase": "primary", "grade": 2,
-                         "outcome": float(outcome), "talent": 0.5, "capacity": 0.5})
-    partnerships = pd.DataFrame({"partnership_id": [0], "members": [[0, 1]], "formed_at": [2.5],
-                                 "funding_gbp": [30_000.0], "origin": ["programme"]})
-    timeseries = pd.DataFrame({"time_years": np.arange(years, dtype=float),
-                               "mean_outcome": np.zeros(years)})
-    return RunResult(timeseries, pd.DataFrame(rows), partnerships)
+    time_years = np.arange(years, dtype=float)
+    timeseries = pd.DataFrame({"time_years": time_years,
+                               "mean_outcome": np.where(time_years >= 2, seed_effect, 0.0)})
+    return RunResult(timeseries, pd.DataFrame(), pd.DataFrame())
 
 
-def test_event_study_subtracts_similar_schools_change():
-    nbtools = _nbtools()
-    table = nbtools.event_study([_fake_run(), _fake_run()], treated=lambda pt: pt.funding_gbp > 0,
-                                pre=2, post=4)
-    expected = {k: max(0, k) - 0.1 * k for k in range(-2, 5)}
-    assert table.years_since_forming.tolist() == list(expected)
-    assert table.difference.round(9).tolist() == [round(v, 9) for v in expected.values()]
-    assert (table.low.round(9) == table.difference.round(9)).all()  # identical runs: no spread
-
-
-def test_paired_difference_and_first_distinguishable_year():
+def test_paired_difference_is_the_mean_difference_over_replications_with_its_interval():
     import numpy as np
 
+    from sim.analysis.intervals import mean_ci
+
     nbtools = _nbtools()
-    base = [_fake_run() for _ in range(3)]
-    policy = [_fake_run() for _ in range(3)]
-    for k, run in enumerate(policy):  # effect: 0 for two years, then 1 month, with noise
-        run.timeseries["mean_outcome"] = np.where(run.timeseries.time_years >= 2, 1.0, 0.0) \
-            + 0.01 * k * (run.timeseries.time_years >= 2)
+    base = [_fake_run(0.0) for _ in range(3)]
+    policy = [_fake_run(1.0 + 0.01 * k) for k in range(3)]
     paired = nbtools.PairedRuns(["baseline", "policy"], [0, 1, 2],
                                 {"baseline": base, "policy": policy})
     table = nbtools.paired_difference(paired, "policy", "baseline", "mean_outcome")
+    assert table.time_years.tolist() == list(range(7))
     assert np.allclose(table.difference, np.where(table.time_years >= 2, 1.01, 0.0))
-    assert nbtools.first_year_distinguishable(table) == 2.0
-    assert nbtools.first_year_distinguishable(table, sign=-1) is None
+    _, low, high = mean_ci([1.0, 1.01, 1.02])
+    assert np.allclose(table[table.time_years >= 2][["low", "high"]], [low, high])
+    assert (table[table.time_years < 2][["low", "high"]] == 0).all().all()

@@ -1,4 +1,5 @@
-"""Aggregation and report on a hand-made store with known answers (no model runs)."""
+"""The report on a hand-made store with known answers (no model runs), and on tiny sweeps with
+nothing to compare (the baseline alone, no outcomes)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from sim.analysis.results import load_results
+from sim.experiments.sweep import Execution, Experiment, run_sweep
 from sim.storage.store import Store
-from sim.views.report import load_results, main, write_report
+from sim.views.report import main, write_report
 
 SEEDS = (0, 1, 2, 3)
 YEARS = np.arange(4)
@@ -140,15 +143,31 @@ def test_command_line(tmp_path, capsys):
     assert "not a sweep store" in capsys.readouterr().err
 
 
-def test_benefit_from_year_on_needs_every_later_year_better():
-    from sim.views.report import first_years
+def tiny_sweep(store_dir, **changes) -> Store:
+    """Two replications of two years on a 40-school region, run in this process."""
+    experiment = Experiment(name="tiny", replications=2, years=2.0,
+                            overrides=["landscape.n_schools=40", "spinup_years=1",
+                                       "steps_per_year=4"],
+                            execution=Execution(backend="sequential"), **changes)
+    run_sweep(experiment, store_dir=store_dir, progress=False, report=False)
+    return Store(store_dir)
 
-    ci_low = [-1.0, 0.5, -0.2, 0.1, 0.3]  # better in years 1, 3 and 4; not in 2
-    comparison = pd.DataFrame({
-        "scenario": "policy", "point": -1, "variant": "policy", "outcome": "mean_outcome",
-        "year": range(5), "mean_difference": 1.0, "ci95_low": ci_low, "ci95_high": 2.0})
-    row = first_years(comparison, {"mean_outcome": "higher"}, "baseline").iloc[0]
-    assert (row.first_year_benefit, row.benefit_from_year_on) == (1, 3)
-    comparison.loc[4, "ci95_low"] = -0.1  # not better at the end: no sustained benefit
-    row = first_years(comparison, {"mean_outcome": "higher"}, "baseline").iloc[0]
-    assert np.isnan(row.benefit_from_year_on)
+
+def test_a_sweep_of_the_baseline_alone_reports_that_there_is_no_policy_to_compare(tmp_path):
+    tiny_sweep(tmp_path, scenarios=["baseline"])
+    html = write_report(tmp_path).read_text()
+    assert "No policy to compare" in html
+    assert "figures/fan_mean_outcome.png" in html and "difference_" not in html
+    assert pd.read_csv(tmp_path / "report" / "first_years.csv").empty
+    comparison = pd.read_csv(tmp_path / "report" / "comparison.csv")
+    assert set(comparison.scenario) == {"baseline"} and (comparison.mean_difference == 0).all()
+
+
+def test_a_sweep_without_outcomes_reports_cost_only(tmp_path):
+    tiny_sweep(tmp_path, scenarios=["baseline", "pathfinder"], outcomes={})
+    html = write_report(tmp_path).read_text()
+    assert "No outcomes to compare" in html and "No policy to compare" not in html
+    assert "figures/difference_cum_spend_gbp.png" in html and "figures/cost.png" in html
+    comparison = pd.read_csv(tmp_path / "report" / "comparison.csv")
+    assert set(comparison.outcome) == {"cum_spend_gbp"}
+    assert pd.read_csv(tmp_path / "report" / "first_years.csv").empty

@@ -67,6 +67,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.analysis.event_study import member_changes
+from sim.analysis.paired import first_year_from_which
 from sim.config import compose, validate
 from sim.core.recorder import disadvantage_gap
 from sim.core.vocabulary import HEAD_IN_POST
@@ -204,24 +206,13 @@ def run_seed(base_cfg, pf_cfg, values: dict[str, float], seed: int) -> dict:
     }
 
 
-def event_study(base_panel: pd.DataFrame, pf_panel: pd.DataFrame, partnerships: pd.DataFrame,
-                seed: int) -> pd.DataFrame:
-    """d_i(k) for members of partnerships funded in the pathfinder run (months), one row each."""
-    funded = partnerships[(partnerships.funding_gbp > 0) & (partnerships.formed_at >= 0)]
-    diff = (pf_panel.set_index(["school_id", "year"]).outcome
-            - base_panel.set_index(["school_id", "year"]).outcome)
-    last_year = int(pf_panel.year.max())
-    rows = []
-    for partnership in funded.itertuples():
-        y0 = int(math.floor(partnership.formed_at))
-        for school in partnership.members:
-            start = diff.get((school, y0))
-            if start is None:
-                continue
-            for k in range(0, last_year - y0 + 1):
-                rows.append((seed, partnership.partnership_id, school, k,
-                             float(diff[(school, y0 + k)] - start)))
-    return pd.DataFrame(rows, columns=["seed", "partnership_id", "school_id", "k", "d_months"])
+def funded_member_changes(base_panel: pd.DataFrame, pf_panel: pd.DataFrame,
+                          partnerships: pd.DataFrame) -> pd.DataFrame:
+    """d_i(k) (``effect``, months) for members of partnerships funded in the pathfinder run, one
+    row each: the event study against the same school in the baseline run on the same seed."""
+    return member_changes(pf_panel, partnerships, treated=lambda pt: pt.funding_gbp > 0,
+                          against="counterfactual", counterfactual_panel=base_panel,
+                          pre=0, post=None)
 
 
 def gain_delay(curve: pd.Series) -> float:
@@ -246,11 +237,7 @@ def programme_crossing(base_ts: list[pd.DataFrame], pf_ts: list[pd.DataFrame],
         diffs.append(d[np.isclose(d.index % 1.0, 0) | np.isclose(d.index % 1.0, 1)])
     mean = pd.concat(diffs, axis=1).mean(axis=1)
     mean = mean[mean.index > start_year]
-    positive = mean > 0
-    for t in mean.index:
-        if positive[t:].all():
-            return float(round(t - start_year, 6))
-    return float("nan")
+    return float(round(first_year_from_which(mean.index, mean > 0) - start_year, 6))
 
 
 def simulate_candidate(values: dict[str, float], seeds: list[int], base_cfg, pf_cfg) -> dict:
@@ -272,9 +259,9 @@ def simulate_candidate(values: dict[str, float], seeds: list[int], base_cfg, pf_
         gaps[phase] = float(np.mean([
             disadvantage_gap(g.pupils.to_numpy(), g.fsm.to_numpy(), g.outcome.to_numpy(),
                              g.gap.to_numpy()) for _, g in by_year]))
-    events = pd.concat([event_study(r["panel"], r["pf_panel"], r["pf_partnerships"], seed)
-                        for r, seed in zip(runs, seeds, strict=True)], ignore_index=True)
-    curve = events.groupby("k").d_months.mean() if len(events) else pd.Series(dtype=float)
+    events = pd.concat([funded_member_changes(r["panel"], r["pf_panel"], r["pf_partnerships"])
+                        for r in runs], ignore_index=True)
+    curve = events.groupby("k").effect.mean() if len(events) else pd.Series(dtype=float)
     start_year = float(pf_cfg.funding.start_year)
     return {
         "grade_outstanding": float(grades.get(1, 0.0)),

@@ -1,8 +1,9 @@
-"""Aggregating a sweep's store into tables, figures and report.html: ``python -m sim.report <store>``.
+"""A sweep's report: tables, figures and report.html, ``python -m sim.report <store>``.
 
 Every scenario is compared with the baseline run on the same seed (and parameter point): the
 *paired difference* scenario - baseline removes the noise the two share, so small effects show.
-This module reads the store's tables only; it never imports the model.
+The tables come from ``sim.analysis`` (paired differences, costs, survival); this module draws the
+figures and writes the page. It reads the store's tables only; it never imports the model.
 
 Written to ``<store>/report/``:
     runs.csv          one row per planned run: status, seed, config hash, versions, timings, error
@@ -22,7 +23,6 @@ import argparse
 import html
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -32,12 +32,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from joblib import Parallel, delayed  # noqa: E402
-from scipy import stats  # noqa: E402
 
+from sim.analysis.costs import COST, cost_table  # noqa: E402
+from sim.analysis.paired import comparison_table, first_years, paired_differences  # noqa: E402
+from sim.analysis.results import SweepResults, load_results  # noqa: E402
+from sim.analysis.survival import durations, kaplan_meier, survival_data, survival_table  # noqa: E402
 from sim.storage.store import Store  # noqa: E402
 
-COST = "cum_spend_gbp"
-HORIZONS = (5, 10, 15, 20)  # years at which costs are summarised (and the last year)
 MAX_PANELS = 12  # variants drawn in one figure
 UNITS = {
     "mean_outcome": "months vs national mean at t=0",
@@ -65,212 +66,6 @@ def unit(outcome: str) -> str:
 
 def label(outcome: str) -> str:
     return outcome.replace("_", " ").replace("gbp", "GBP").capitalize()
-
-
-# -- reading -------------------------------------------------------------------------------------
-@dataclass
-class SweepResults:
-    """A store's tables: the plan, every finished run's yearly rows and partnerships."""
-
-    plan: pd.DataFrame
-    yearly: pd.DataFrame
-    partnerships: pd.DataFrame
-    runs: pd.DataFrame  # one row per planned run with its status
-    info: dict  # sweep.json
-    outcomes: dict[str, str]  # outcome -> "higher" | "lower" (which way is better)
-    baseline: str
-
-
-def load_results(store_dir: str | Path) -> SweepResults:
-    """Read the runs listed in a store's plan (ignoring stale files of an edited experiment)."""
-    store = Store(store_dir)
-    plan = store.read_plan()
-    info = store.read_sweep_info()
-    done = store.done_run_ids()
-    failed = store.failed_run_ids()
-    finished = [r for r in plan.run_id if r in done]
-    rows = []
-    for run_id in plan.run_id:
-        row = {"run_id": run_id, "status": "pending", "error": ""}
-        if run_id in done:
-            manifest = store.read_manifest(run_id)
-            row.update(status="done", git_commit=manifest.get("git_commit"),
-                       compute_s=manifest.get("compute_s"), wall_time_s=manifest.get("wall_time_s"),
-                       python=manifest.get("python"),
-                       **{f"version:{k}": v for k, v in manifest.get("packages", {}).items()})
-        elif run_id in failed:
-            error = store.read_failure(run_id)["error"].strip().splitlines()
-            row.update(status="failed", error=error[-1] if error else "")
-        rows.append(row)
-    runs = plan.merge(pd.DataFrame(rows), on="run_id")
-    experiment = info["experiment"]
-    return SweepResults(plan=plan, yearly=store.read_runs(finished),
-                        partnerships=store.read_partnerships(finished), runs=runs, info=info,
-                        outcomes=experiment["outcomes"], baseline=experiment["baseline"])
-
-
-def variant_labels(plan: pd.DataFrame) -> pd.Series:
-    """'scenario' or 'scenario [p3: key=value, ...]' for each run of the plan."""
-    params = [c for c in plan.columns if c.startswith("param:")]
-
-    def one(row) -> str:
-        if row.point < 0:
-            return row.scenario
-        values = ", ".join(f"{c.split('.')[-1]}={_short(row[c])}" for c in params
-                           if pd.notna(row[c]))
-        return f"{row.scenario} [p{row.point}: {values}]"
-
-    return plan.apply(one, axis=1)
-
-
-def _short(value) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
-
-
-# -- statistics ----------------------------------------------------------------------------------
-def paired_differences(results: SweepResults, columns: list[str]) -> pd.DataFrame:
-    """Tidy table: one row per run, year and column with its value, its baseline pair's value and
-    the difference (run - baseline on the same seed and point). Baseline runs pair with themselves.
-    """
-    plan = results.plan.assign(variant=variant_labels(results.plan))
-    keys = ["run_id", "year"]
-    runs = results.yearly[keys + columns].melt(id_vars=keys, var_name="outcome", value_name="value")
-    runs = runs.merge(plan[["run_id", "scenario", "point", "seed", "variant", "baseline_run_id"]],
-                      on="run_id")
-    base = runs[["run_id", "year", "outcome", "value"]].rename(
-        columns={"run_id": "baseline_run_id", "value": "baseline_value"})
-    pairs = runs.merge(base, on=["baseline_run_id", "year", "outcome"], how="inner")
-    pairs["difference"] = pairs["value"] - pairs["baseline_value"]
-    return pairs
-
-
-def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and two-sided t confidence interval of the mean (NaN interval if fewer than 2)."""
-    values = np.asarray(values, dtype=float)
-    n = len(values)
-    mean = float(values.mean()) if n else np.nan
-    if n < 2:
-        return mean, np.nan, np.nan
-    half = stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / np.sqrt(n)
-    return mean, mean - half, mean + half
-
-
-def comparison_table(pairs: pd.DataFrame) -> pd.DataFrame:
-    """Per scenario, point, year and outcome: n pairs, means, mean paired difference, 95% CI."""
-    keys = ["scenario", "point", "variant", "year", "outcome"]
-    table = pairs.groupby(keys, sort=False).agg(
-        n_pairs=("difference", "size"), mean_scenario=("value", "mean"),
-        mean_baseline=("baseline_value", "mean"), mean_difference=("difference", "mean"),
-        sd_difference=("difference", "std")).reset_index()
-    n = table["n_pairs"].to_numpy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        half = stats.t.ppf(0.975, n - 1) * table["sd_difference"] / np.sqrt(n)
-    table["ci95_low"] = table["mean_difference"] - half
-    table["ci95_high"] = table["mean_difference"] + half
-    return table
-
-
-def first_years(comparison: pd.DataFrame, outcomes: dict[str, str], baseline: str
-                ) -> pd.DataFrame:
-    """Per scenario (other than the baseline) and outcome: the first year the 95% CI of the paired
-    difference lies wholly on the better side (benefit) or the worse side (harm); the year from
-    which it stays on the better side to the end; and the difference at the last year."""
-    rows = []
-    for (scenario, point, variant, outcome), g in comparison.groupby(
-            ["scenario", "point", "variant", "outcome"], sort=False):
-        if outcome not in outcomes or scenario == baseline:
-            continue
-        g = g.sort_values("year")
-        above, below = g.ci95_low > 0, g.ci95_high < 0  # distinguishable from zero
-        better, worse = (above, below) if outcomes[outcome] == "higher" else (below, above)
-        # From this year on, every year is a distinguishable benefit (NaN if the last is not).
-        not_better_years = g.year[~better]
-        sustained = g.year[g.year > not_better_years.max()] if len(not_better_years) else g.year
-        last = g.iloc[-1]
-        rows.append({"scenario": scenario, "point": point, "variant": variant, "outcome": outcome,
-                     "better_if": outcomes[outcome],
-                     "first_year_benefit": g.year[better].min() if better.any() else np.nan,
-                     "benefit_from_year_on": sustained.min() if len(sustained) else np.nan,
-                     "first_year_harm": g.year[worse].min() if worse.any() else np.nan,
-                     "last_year": last.year, "difference_last_year": last.mean_difference,
-                     "ci95_low": last.ci95_low, "ci95_high": last.ci95_high})
-    return pd.DataFrame(rows)
-
-
-def cost_table(pairs: pd.DataFrame, results: SweepResults, horizons=HORIZONS) -> pd.DataFrame:
-    """Extra cumulative cost (GBP, paired) and cost per unit of each outcome gained, at horizons.
-
-    ``gbp_per_unit_gained`` = mean extra cost / mean gain (in the better direction), given only
-    where the gain is distinguishable from zero (95% CI wholly positive); ``gbp_per_pupil_per_unit``
-    divides by the region's pupils (for per-pupil measures: GBP per pupil-month of progress).
-    """
-    last = int(pairs["year"].max())
-    years = sorted({y for y in horizons if y <= last} | {last})
-    pupils = results.yearly.groupby("year")["n_pupils"].mean()
-    cost = pairs[pairs.outcome == COST]
-    rows = []
-    for (scenario, point, variant), g in pairs[pairs.year.isin(years)].groupby(
-            ["scenario", "point", "variant"], sort=False):
-        if scenario == results.baseline:
-            continue
-        for year in years:
-            extra = cost[(cost.variant == variant) & (cost.year == year)]
-            extra_cost, cost_low, cost_high = mean_ci(extra["difference"].to_numpy())
-            for outcome, better in results.outcomes.items():
-                d = g[(g.outcome == outcome) & (g.year == year)]["difference"].to_numpy()
-                gain, low, high = mean_ci(d if better == "higher" else -d)
-                per_unit = extra_cost / gain if low > 0 else np.nan
-                rows.append({"scenario": scenario, "point": point, "variant": variant,
-                             "year": year, "extra_cost_gbp": extra_cost,
-                             "extra_cost_ci95_low": cost_low, "extra_cost_ci95_high": cost_high,
-                             "outcome": outcome, "gain": gain, "gain_ci95_low": low,
-                             "gain_ci95_high": high, "gbp_per_unit_gained": per_unit,
-                             "gbp_per_pupil_per_unit": per_unit / pupils.get(year, np.nan)})
-    return pd.DataFrame(rows)
-
-
-def survival_table(results: SweepResults, at_years=(1, 2, 5)) -> pd.DataFrame:
-    """Kaplan-Meier survival of partnerships formed during the run (formed_at >= 0), pooled over
-    replications, by variant, kind (final kind) and funding status; still-active ones are censored
-    at the end of the run. Median and survival probabilities in years."""
-    pt = results.partnerships
-    if pt.empty:
-        return pd.DataFrame()
-    plan = results.plan.assign(variant=variant_labels(results.plan))
-    pt = pt[pt.formed_at >= 0].merge(plan[["run_id", "variant", "years"]], on="run_id")
-    pt = pt.assign(funding=np.where(pt.funding_gbp > 0, "funded", "unfunded"),
-                   ended=pt.ended_at.notna(),
-                   duration=pt.ended_at.fillna(pt.years) - pt.formed_at)
-    rows = []
-    for (variant, kind, funding), g in pt.groupby(["variant", "kind", "funding"], sort=False):
-        sf = kaplan_meier(g.duration.to_numpy(), g.ended.to_numpy())
-        row = {"variant": variant, "kind": kind, "funding": funding, "n_partnerships": len(g),
-               "n_ended": int(g.ended.sum()), "median_years": median_survival(sf)}
-        for t in at_years:
-            row[f"surviving_{t}y"] = float(survival_at(sf, t))
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def kaplan_meier(duration: np.ndarray, ended: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(times, survival probabilities) of the Kaplan-Meier estimate (scipy.stats.ecdf)."""
-    if not ended.any():  # nothing ended: survival stays 1 over what was observed
-        return np.array([0.0]), np.array([1.0])
-    data = stats.CensoredData(uncensored=duration[ended], right=duration[~ended])
-    sf = stats.ecdf(data).sf
-    return np.concatenate([[0.0], sf.quantiles]), np.concatenate([[1.0], sf.probabilities])
-
-
-def survival_at(sf: tuple[np.ndarray, np.ndarray], t: float) -> float:
-    times, probs = sf
-    return probs[np.searchsorted(times, t, side="right") - 1]
-
-
-def median_survival(sf: tuple[np.ndarray, np.ndarray]) -> float:
-    """First time survival falls to 0.5 or below (NaN if it never does within the run)."""
-    times, probs = sf
-    below = np.nonzero(probs <= 0.5)[0]
-    return float(times[below[0]]) if len(below) else np.nan
 
 
 # -- figures -------------------------------------------------------------------------------------
@@ -327,15 +122,6 @@ def cost_chart(comparison: pd.DataFrame, baseline: str) -> plt.Figure:
     return fig
 
 
-def survival_data(results: SweepResults) -> tuple[pd.DataFrame, list[str]]:
-    """Partnerships formed during the runs, with their run's variant and length; the variants."""
-    plan = results.plan.assign(variant=variant_labels(results.plan))
-    pt = results.partnerships
-    columns = ["run_id", "kind", "formed_at", "ended_at", "funding_gbp"]
-    pt = pt.loc[pt.formed_at >= 0, columns].merge(plan[["run_id", "variant", "years"]], on="run_id")
-    return pt, list(dict.fromkeys(plan.variant))
-
-
 def survival_chart(data: tuple[pd.DataFrame, list[str]]) -> plt.Figure:
     """Kaplan-Meier curves of partnerships formed during the run, per kind; line per variant and
     funding status (``data`` from ``survival_data``)."""
@@ -350,8 +136,7 @@ def survival_chart(data: tuple[pd.DataFrame, list[str]]) -> plt.Figure:
                 g = pt[(pt.kind == kind) & (pt.variant == variant) & ((pt.funding_gbp > 0) == funded)]
                 if len(g) < 5:  # too few to draw a curve
                     continue
-                times, probs = kaplan_meier((g.ended_at.fillna(g.years) - g.formed_at).to_numpy(),
-                                            g.ended_at.notna().to_numpy())
+                times, probs = kaplan_meier(*durations(g))
                 ax.step(times, probs, where="post", ls=style, color=f"C{i % 10}",
                         label=f"{variant} ({'funded' if funded else 'unfunded'})")
         ax.set_title(f"{kind} partnerships")
@@ -431,7 +216,7 @@ def write_report(store_dir: str | Path) -> Path:
     figures.mkdir(parents=True, exist_ok=True)
     results.runs.to_csv(out / "runs.csv", index=False)
     if results.yearly.empty:
-        return _write_html(out, results, {}, [])
+        return _write_html(out, results, {}, [], has_policies=False)
     results.yearly.to_parquet(out / "all_runs.parquet", index=False)
     outcomes = list(results.outcomes)
     pairs = paired_differences(results, list(dict.fromkeys([*outcomes, COST])))
@@ -445,7 +230,7 @@ def write_report(store_dir: str | Path) -> Path:
 
     # Each figure is a job (make, its arguments, file name, caption), drawn on every core.
     jobs = []
-    has_policies = (pairs.scenario != results.baseline).any()
+    has_policies = bool((pairs.scenario != results.baseline).any())  # paired with a finished baseline
     for outcome in [*outcomes, COST]:
         jobs.append((fan_chart, (pairs[pairs.outcome == outcome], outcome, results.baseline),
                      f"fan_{outcome}.png",
@@ -468,10 +253,11 @@ def write_report(store_dir: str | Path) -> Path:
     Parallel(n_jobs=min(len(jobs), os.cpu_count() or 1))(
         delayed(_draw)(make, args, figures / name) for make, args, name, _ in jobs)
     drawn = [(f"figures/{name}", caption) for _, _, name, caption in jobs]
-    return _write_html(out, results, tables, drawn)
+    return _write_html(out, results, tables, drawn, has_policies)
 
 
-def _write_html(out: Path, results: SweepResults, tables: dict, figures: list) -> Path:
+def _write_html(out: Path, results: SweepResults, tables: dict, figures: list,
+                has_policies: bool) -> Path:
     experiment = results.info["experiment"]
     status = results.runs.status.value_counts().to_dict()
     parts = [
@@ -488,22 +274,34 @@ def _write_html(out: Path, results: SweepResults, tables: dict, figures: list) -
     if status.get("failed"):
         failed = results.runs[results.runs.status == "failed"][["run_id", "error"]]
         parts += ["<h2>Failed runs</h2>", failed.to_html(index=False)]
-    if "first_years" in tables:
+    if tables and not has_policies:
+        parts += ["<h2>No policy to compare</h2>",
+                  f"<p>No run of a scenario other than the baseline "
+                  f"('{html.escape(results.baseline)}') has finished with its baseline pair, so "
+                  "there is no paired "
+                  "difference, benefit or cost to report; the figures show the baseline's runs."
+                  "</p>"]
+    elif tables and not results.outcomes:
+        parts += ["<h2>No outcomes to compare</h2>",
+                  "<p>The experiment names no <code>outcomes</code>: only the extra spend over "
+                  "the baseline is compared (comparison.csv, cost figure).</p>"]
+    elif tables:
         costs = tables["costs"]
-        headline_costs = costs[costs.outcome == next(iter(results.outcomes))] if len(costs) else costs
+        headline_costs = costs[costs.outcome == next(iter(results.outcomes))]
         parts += ["<h2>When benefits become distinguishable from zero</h2>",
                   "<p>First year the 95% interval of the paired difference lies wholly on the "
                   "better side (benefit) or the worse side (harm); the year from which it stays "
-                  "on the better side to the end; difference at the last year.</p>", _html_table(tables["first_years"].drop(columns=["scenario", "point"]))]
+                  "on the better side to the end; difference at the last year.</p>",
+                  _html_table(tables["first_years"].drop(columns=["scenario", "point"]))]
         parts += ["<h2>Cost</h2>",
                   "<p>Extra cumulative spend over the baseline and cost per unit gained (only "
                   "where the gain is distinguishable from zero). See costs.csv for every outcome."
                   "</p>", _html_table(headline_costs.drop(columns=["scenario", "point"]))]
-        if not tables["survival"].empty:
-            parts += ["<h2>Partnership survival</h2>",
-                      "<p>Partnerships formed during the run, by final kind and whether they "
-                      "were funded (Kaplan-Meier; active ones censored at the end).</p>",
-                      _html_table(tables["survival"])]
+    if tables and not tables["survival"].empty:
+        parts += ["<h2>Partnership survival</h2>",
+                  "<p>Partnerships formed during the run, by final kind and whether they "
+                  "were funded (Kaplan-Meier; active ones censored at the end).</p>",
+                  _html_table(tables["survival"])]
     for path, caption in figures:
         parts.append(f'<figure><img src="{path}" style="max-width:100%"><figcaption>'
                      f"{html.escape(caption)}</figcaption></figure>")
