@@ -98,6 +98,6 @@ def run_experiment(experiment, store: str | Path | None = None, progress: bool =
 def load_results(store: str | Path):
     """A results store's tables: the plan, every finished run's yearly rows (``yearly``), the
     partnerships, each run's status, the experiment (``sim.analysis`` results)."""
-    from sim.views.report import load_results as load
+    from sim.analysis.results import load_results as load
 
     return load(store)
