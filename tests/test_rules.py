@@ -159,3 +159,14 @@ def test_the_landscapes_trusts_are_kept_whole_through_the_spin_up():
     assert np.all(pt.end_reason[initial] == -1)
     model.run()
     assert model.recorder.timeseries.new_left.sum() > 0  # after time 0 they evolve like any other
+
+
+def test_the_model_clears_per_step_events_even_without_staffing():
+    """``head_left_now`` is reset at each step's start, not by Staffing: with Staffing off, a
+    head's departure still lasts one step (so Dissolution does not see it again and again)."""
+    model = build("~rules/staffing", "~rules/executive_headship", "spinup_years=0")
+    s = model.schools
+    assert "head_left_now" in s.PER_STEP
+    s.head_left_now[:10] = True
+    model.step()
+    assert not s.head_left_now.any()

@@ -127,6 +127,7 @@ class PartnershipModel(mesa.Model):
 
     def _advance(self) -> None:
         self.flows = StepFlows()
+        self.schools.clear_per_step()
         for rule in self.rules:
             rule.step(self)
         self.tick += 1

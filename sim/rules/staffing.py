@@ -54,7 +54,7 @@ class Staffing(Rule):
         # Heads leave (an executive head's departure leaves the schools it covered vacant too).
         rate = p.head_turnover_per_year * np.where(struggling, p.rel_head_turnover_struggling, 1.0)
         leaving = (self.rng.random(n) < p_event(rate, dt)) & (s.head == HEAD_IN_POST)
-        s.head_left_now = leaving.copy()
+        s.head_left_now[leaving] = True  # (cleared by the model as the step started)
         s.head[leaving] = HEAD_VACANT
         orphaned = np.flatnonzero((s.head == HEAD_EXECUTIVE) & leaving[np.maximum(s.executive_lead, 0)])
         model.release_executive(orphaned)
