@@ -15,7 +15,7 @@ from sim.core.agents import School
 from sim.core.levers import LEVERS, differs_from_today, todays_policy
 from sim.core.partnerships import FEDERATION, PartnershipTable
 from sim.core.recorder import Recorder
-from sim.core.rule import PHASES
+from sim.core.rule import PHASES, Rule
 from sim.core.settings import Settings
 from sim.core.state import SchoolState
 from sim.core.vocabulary import HEAD_EXECUTIVE, HEAD_VACANT
@@ -113,10 +113,10 @@ class PartnershipModel(mesa.Model):
         steps = self.config.steps_per_year if tick >= 0 else self.config.spinup_steps_per_year
         return tick / steps
 
-    def rule(self, name_or_class) -> object | None:
-        """The first rule of the given class (or class name), if it is switched on."""
+    def provider(self, service: str) -> Rule | None:
+        """The switched-on rule that provides ``service`` (see ``Rule.provides``), if any."""
         for rule in self.rules:
-            if rule.__class__ is name_or_class or rule.__class__.__name__ == name_or_class:
+            if service in rule.provides:
                 return rule
         return None
 

@@ -1,8 +1,9 @@
 """The rule interface: the phases of a step, the base class of every rule and its helpers.
 
-A rule declares its ``phase`` and a ``Params`` dataclass (one line per parameter, with unit and
-source, or marked as an assumption); the model builds it from config (``rules.<name>._target_``)
-and never imports a particular rule. Each rule draws only from its own random stream ``self.rng``.
+A rule declares its ``phase``, the services it ``provides`` to other rules and a ``Params``
+dataclass (one line per parameter, with unit and source, or marked as an assumption); the model
+builds it from config (``rules.<name>._target_``) and never imports a particular rule, and rules
+never look each other up by class. Each rule draws only from its own random stream ``self.rng``.
 Where the calibration (``sim.experiments.calibration``) fitted a parameter, the fitted value is
 the default runs use, and the Params default is the assumption it replaced.
 """
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
+
+from sim.core.checks import check
 
 if TYPE_CHECKING:
     from sim.core.model import PartnershipModel
@@ -34,6 +37,11 @@ class Rule:
     """Base class of every rule."""
 
     phase: ClassVar[str] = ""
+    # Services this rule offers other rules, by name. A rule that needs one asks the model for it
+    # by that name (``model.provider(name)``), never by class, so a subclass swapped in through
+    # config keeps serving it. The service names in use:
+    #   "funding_programme": ``eligible(model, funding)``, the schools the programme would fund.
+    provides: ClassVar[tuple[str, ...]] = ()
 
     @dataclass
     class Params:
@@ -55,6 +63,16 @@ class Rule:
     def report(self, model: PartnershipModel) -> dict[str, float]:
         """Extra time-series columns this rule adds to every recorded step (none by default)."""
         return {}
+
+
+def check_services(rules: list[tuple[str, type, object]]) -> None:
+    """Refuse two switched-on rules (config name, class, params) providing the same service."""
+    served = {}
+    for name, cls, _ in rules:
+        for service in cls.provides:
+            check(f"rules.{name}._target_", cls.__name__, service not in served,
+                  f"a rule not providing {service!r}, which rules.{served.get(service)} provides")
+            served[service] = name
 
 
 def p_event(rate_per_year, dt_years: float):

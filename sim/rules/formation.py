@@ -86,7 +86,7 @@ class Formation(Rule):
     def step(self, model) -> None:
         p, s, n = self.p, model.schools, model.schools.n
         funding = model.lever("funding")
-        programme = model.rule("FundedProgramme")
+        programme = model.provider("funding_programme")
         on_offer = funding.budget_gbp_per_year_per_1000_schools > 0 and programme is not None
         draws = self.rng.random((n, 5))  # seek, accept, join, impact measure, focus: fixed size (CRN)
 

@@ -23,6 +23,7 @@ class FundedProgramme(Rule):
     ``duration_years`` and are drawn down evenly (see Running)."""
 
     phase = "formation"
+    provides = ("funding_programme",)
 
     @dataclass
     class Params:
