@@ -74,7 +74,7 @@ class PartnershipModel(mesa.Model):
             kind_code = FEDERATION if kind == "federation" else 0
             pid = self.partnerships.add(members, kind_code, self.now_years, "initial",
                                         impact_measure=True)
-            self.partnerships.cols["strength"][pid] = 0.8  # assumption: established relationships
+            self.partnerships.update(pid, strength=0.8)  # assumption: established relationships
             self.schools.n_past_partnerships[members] += 1
         self.schools.n_partnerships = self.partnerships.count_per_school()
 
@@ -162,15 +162,16 @@ class PartnershipModel(mesa.Model):
             return
         s, pt = self.schools, self.partnerships
         member_lists = pt.member_lists()
-        strength = pt.cols["strength"]
+        strength = pt.strength
         pairs = [(a, b, strength[pid]) for pid in pids.tolist()
                  for a, b in combinations(member_lists[pid], 2)]
         if pairs:
             a, b, tie = (np.array(column) for column in zip(*pairs, strict=True))
             s.record_ties(a, b, tie)
-        for pid in pids[pt.cols["lead"][pids] >= 0].tolist():
+        lead = pt.lead
+        for pid in pids[lead[pids] >= 0].tolist():
             members = pt.members(pid)
-            self.release_executive(members[s.executive_lead[members] == pt.cols["lead"][pid]])
+            self.release_executive(members[s.executive_lead[members] == lead[pid]])
         pt.end(pids, reason, self.now_years)
         self.flows.dissolved += len(pids)
 

@@ -61,7 +61,7 @@ class Dissolution(Rule):
         # Funding runs out: end, or carry on as an informal partnership.
         expired = (pt.kind[ids] == FUNDED) & (pt.funded_until[ids] <= now)
         funding_ends = expired & (draws[:, 0] < p.end_when_funding_stops * (1 - strength))
-        pt.cols["kind"][ids[expired & ~funding_ends]] = INFORMAL
+        pt.update(ids[expired & ~funding_ends], kind=INFORMAL)
 
         # A member's head left this step.
         pid, school = pt.links()

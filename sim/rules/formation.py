@@ -175,5 +175,4 @@ class Formation(Rule):
                  & (model.now_years - pt.formed_at[ids] >= self.p.formalise_min_age_years))
         draw = self.rng.random(len(ids))
         chosen = ids[ready & (draw < p_event(self.p.formalise_rate_per_year, model.dt))]
-        pt.cols["kind"][chosen] = FEDERATION
-        pt.cols["formalised_at"][chosen] = model.now_years
+        pt.update(chosen, kind=FEDERATION, formalised_at=model.now_years)

@@ -103,7 +103,7 @@ class Running(Rule):
         meeting = intensity / (1 + travel_km / 2 / p.trust_distance_km)
         build = np.bincount(row, meeting, minlength=m) / size_of
         strength = 1 - (1 - pt.strength[ids]) * np.exp(-p.trust_build_per_year * build * dt)
-        pt.cols["strength"][ids] = strength
+        pt.update(ids, strength=strength)
 
         # Learning from stronger partners, in proportion to trust and intensity.
         others = np.maximum(n_members - 1, 1)
@@ -122,11 +122,11 @@ class Running(Rule):
         s.head_ability = np.minimum(1.0, s.head_ability + np.bincount(school, ability_gain, minlength=s.n) * dt)
 
         # What members see: yearly gain and time cost, averaged over members (read by Dissolution).
-        pt.cols["benefit"][ids] = np.bincount(row, talent_gain + ability_gain, minlength=m) / size_of
-        pt.cols["time_cost"][ids] = np.bincount(row, time_cost, minlength=m) / size_of
+        pt.update(ids, benefit=np.bincount(row, talent_gain + ability_gain, minlength=m) / size_of,
+                  time_cost=np.bincount(row, time_cost, minlength=m) / size_of)
 
         # Money drawn down evenly, never beyond the award.
         rate = np.where(pt.funded_until[ids] > now, pt.funding_rate_gbp[ids], 0.0)
         spend = np.minimum(rate * dt, pt.funding_gbp[ids] - pt.spent_gbp[ids])
-        pt.cols["spent_gbp"][ids] += spend
+        pt.update(ids, spent_gbp=pt.spent_gbp[ids] + spend)
         model.flows.spend_gbp += float(spend.sum())
