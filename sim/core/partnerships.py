@@ -32,6 +32,8 @@ _COLUMNS = {
     "funded_until": (np.float64, np.nan), "spent_gbp": (np.float64, 0.0),
     "benefit": (np.float64, 0.0), "time_cost": (np.float64, 0.0),
 }
+COLUMNS = tuple(_COLUMNS)
+
 # Columns a rule may change on existing rows (``update``). The others change only with a row's
 # life: ``add``, ``join``, ``leave``, ``end`` and ``fund``.
 UPDATABLE = ("kind", "formalised_at", "focus", "strength", "impact_measure", "benefit", "time_cost",

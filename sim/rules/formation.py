@@ -10,7 +10,7 @@ import numpy as np
 from sim.core.checks import check, check_non_negative, check_positive, check_share
 from sim.core.partnerships import FEDERATION, FOCUS_NAMES, INFORMAL
 from sim.core.vocabulary import QUALITY_SD
-from sim.rules import Rule, p_event
+from sim.rules import FORM_PARTNERSHIP_WRITES, Rule, p_event
 
 
 def complement(s, me, other) -> np.ndarray:
@@ -30,6 +30,21 @@ class Formation(Rule):
     (S2 LA lesson 2, S1 theme 5)."""
 
     phase = "formation"
+    summary = (
+        "Schools seek partners (rate raised by need, history and funding on offer, lowered by "
+        "inwardness), score their neighbours, ask one; the candidate accepts on its own view; "
+        "the seeker may join the candidate's informal cluster instead; mature, strong informal "
+        "partnerships formalise into federations.")
+    reads = (
+        "schools.need", "schools.n_past_partnerships", "schools.inward", "schools.n_partnerships",
+        "schools.talent", "schools.capacity", "schools.ties", "schools.ethos", "schools.fsm",
+        "schools.phase", "schools.neighbours", "schools.neighbour_km", "partnerships.members",
+        "partnerships.kind", "partnerships.n_members", "partnerships.strength",
+        "partnerships.formed_at", "levers.funding", "levers.distance",
+        "service.funding_programme")
+    writes = (
+        "schools.n_partnerships", "partnerships.members", "partnerships.n_members",
+        "partnerships.kind", "partnerships.formalised_at", *FORM_PARTNERSHIP_WRITES)
 
     @dataclass
     class Params:

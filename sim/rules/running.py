@@ -27,6 +27,20 @@ class Running(Rule):
     """
 
     phase = "running"
+    summary = (
+        "Joint work: time away (with travel; relieved by funded cover and transport), trust "
+        "building, learning from stronger partners split between teaching and leadership by "
+        "focus, drawing down awards.")
+    reads = (
+        "schools.x_km", "schools.y_km", "schools.talent", "schools.head_ability",
+        "schools.executive_time", "partnerships.members", "partnerships.n_members",
+        "partnerships.kind", "partnerships.focus", "partnerships.strength",
+        "partnerships.funding_gbp", "partnerships.funding_rate_gbp", "partnerships.funded_until",
+        "partnerships.spent_gbp", "levers.funding", "levers.distance")
+    writes = (
+        "schools.time_away", "schools.talent", "schools.head_ability", "partnerships.strength",
+        "partnerships.benefit", "partnerships.time_cost", "partnerships.spent_gbp",
+        "flows.spend_gbp")
 
     @dataclass
     class Params:

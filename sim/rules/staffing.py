@@ -8,7 +8,7 @@ import numpy as np
 
 from sim.core.checks import check_non_negative, check_positive, check_share
 from sim.core.vocabulary import HEAD_EXECUTIVE, HEAD_IN_POST, HEAD_VACANT, QUALITY_SD
-from sim.rules import Rule, ou_noise, p_event, relax
+from sim.rules import RELEASE_EXECUTIVE_WRITES, Rule, ou_noise, p_event, relax
 
 
 class Staffing(Rule):
@@ -17,6 +17,19 @@ class Staffing(Rule):
     school can attract; capacity follows the leadership the school has, with a lag."""
 
     phase = "staffing"
+    summary = (
+        "Heads leave (more in struggling schools) and vacancies are filled, slower and with "
+        "weaker recruits in small, rural and struggling schools (S2 LA 3); capacity relaxes "
+        "toward the leadership in place (head, interim, or executive head); teaching quality "
+        "relaxes toward the quality of recruits with turnover, plus in-house development and "
+        "noise.")
+    reads = (
+        "schools.phase", "schools.pupils", "schools.rural", "schools.grade", "schools.head",
+        "schools.head_left_now", "schools.executive_lead", "schools.head_ability",
+        "schools.capacity", "schools.talent")
+    writes = (
+        "schools.head", "schools.head_left_now", "schools.head_ability", "schools.capacity",
+        "schools.talent", *RELEASE_EXECUTIVE_WRITES)
 
     @dataclass
     class Params:
