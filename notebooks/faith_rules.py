@@ -22,6 +22,10 @@ class FaithFormation(Formation):
     ``weight_same_faith`` points for a candidate of the same character (both with one, or both
     without). A negative weight stands for faith bodies brokering cross-character partnerships."""
 
+    # Besides what the default rule reads and writes: the character it gives every school.
+    reads = (*Formation.reads, "schools.faith")
+    writes = (*Formation.writes, "schools.faith")
+
     @dataclass
     class Params(Formation.Params):
         weight_same_faith: float = 1.0  # assumption: points for a partner of the same character

@@ -24,6 +24,8 @@ RULE = textwrap.dedent('''
     class ExtraTurnover(Rule):
         """Teachers in high-FSM schools leave more (an example)."""
         phase = "staffing"
+        reads = ("schools.fsm", "schools.talent")
+        writes = ("schools.talent",)
 
         @dataclass
         class Params:
@@ -46,6 +48,7 @@ def run(tmp_path: Path, out: str, *args: str) -> pd.DataFrame:
 
 
 def test_a_new_rule_is_a_module_plus_a_line_of_config(tmp_path):
+    assert RULE.strip() in (ROOT / "README.md").read_text(), "README's example differs from RULE"
     (tmp_path / "my_rules.py").write_text(RULE)
     config = tmp_path / "my_conf" / "rules" / "extra_turnover"
     config.mkdir(parents=True)

@@ -118,3 +118,30 @@ def test_a_runs_memberships_agree_with_its_partnerships():
         left_early += int((spells.left_at < row.ended_at).sum()) if row.ended_at == row.ended_at \
             else int(spells.left_at.notna().sum())
     assert left_early > 0  # schools left trusts that carried on: their spells are there too
+
+
+def test_columns_are_read_only_and_change_through_methods():
+    """Outsiders read columns as views that refuse writes (also after the table grows and after
+    a pickle round trip, as a fork makes); ``update`` changes the updatable ones."""
+    import pickle
+
+    table = PartnershipTable(n_schools=6, capacity=1)
+    a = table.add([0, 1], INFORMAL, 0.0, "organic")
+    b = table.add([2, 3], INFORMAL, 0.0, "organic")  # grows the columns
+    for copy in (table, pickle.loads(pickle.dumps(table))):
+        with pytest.raises(ValueError, match="read-only"):
+            copy.strength[a] = 0.5
+        with pytest.raises(ValueError, match="read-only"):
+            copy.kind[[a, b]] = FEDERATION
+        copy.update([a, b], strength=np.array([0.25, 0.5]), kind=FEDERATION)
+        assert copy.strength.tolist() == [0.25, 0.5] and (copy.kind == FEDERATION).all()
+    assert table.strength.tolist() == [0.25, 0.5]
+
+
+def test_update_refuses_columns_that_change_with_a_partnerships_life():
+    table = PartnershipTable(n_schools=4)
+    pid = table.add([0, 1], INFORMAL, 0.0, "organic")
+    for column in ("end_reason", "n_members", "funding_gbp"):
+        with pytest.raises(ValueError, match=f"'{column}' cannot be updated"):
+            table.update(pid, **{column: 1})
+    assert table.end_reason[pid] == ACTIVE and table.n_members[pid] == 2

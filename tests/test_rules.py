@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from omegaconf import open_dict
 
@@ -10,6 +11,7 @@ from conftest import SMALL, build
 from sim.config import compose, validate
 from sim.core.checks import ConfigError
 from sim.rules import PHASES
+from sim.rules.funding import FundedProgramme
 from sim.rules.staffing import Staffing
 
 
@@ -25,7 +27,7 @@ def test_rules_run_in_the_documented_phase_order():
 @pytest.mark.parametrize("switch_off", ["~rules/staffing", "rules.staffing=null"])
 def test_a_rule_can_be_switched_off_from_config(switch_off):
     model = build(switch_off)
-    assert model.rule("Staffing") is None
+    assert not any(isinstance(rule, Staffing) for rule in model.rules)
     assert len(model.rules) == 8
 
 
@@ -159,3 +161,37 @@ def test_the_landscapes_trusts_are_kept_whole_through_the_spin_up():
     assert np.all(pt.end_reason[initial] == -1)
     model.run()
     assert model.recorder.timeseries.new_left.sum() > 0  # after time 0 they evolve like any other
+
+
+def test_the_model_clears_per_step_events_even_without_staffing():
+    """``head_left_now`` is reset at each step's start, not by Staffing: with Staffing off, a
+    head's departure still lasts one step (so Dissolution does not see it again and again)."""
+    model = build("~rules/staffing", "~rules/executive_headship", "spinup_years=0")
+    s = model.schools
+    assert "head_left_now" in s.PER_STEP
+    s.head_left_now[:10] = True
+    model.step()
+    assert not s.head_left_now.any()
+
+
+class MyFunding(FundedProgramme):
+    """The built-in funding rule under another class name (as a researcher's subclass would be)."""
+
+
+def test_a_subclass_of_the_funding_rule_gives_the_built_in_results(run):
+    """Formation finds the programme by the service it provides, not by class name, so a
+    subclass swapped in through config keeps funding-driven seeking switched on."""
+    pathfinder = ("scenario=pathfinder", "funding.start_year=0")
+    built_in = run(*pathfinder)
+    subclass = run(*pathfinder, f"rules.funding._target_={__name__}.MyFunding")
+    assert (built_in.partnerships.funding_gbp > 0).any()
+    for table in ("timeseries", "schools", "partnerships"):
+        pd.testing.assert_frame_equal(getattr(subclass, table), getattr(built_in, table))
+
+
+def test_two_rules_providing_one_service_are_refused_before_the_run():
+    cfg = compose(list(SMALL))
+    with open_dict(cfg):
+        cfg.rules.second_funding = {"_target_": f"{__name__}.MyFunding"}
+    with pytest.raises(ConfigError, match="second_funding.*funding_programme"):
+        validate(cfg)

@@ -18,7 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.core.checks import ConfigError, check
-from sim.core.rule import PHASES, Rule
+from sim.core.rule import PHASES, Rule, check_services
 from sim.core.settings import Config, Settings
 from sim.landscape import Landscape
 
@@ -109,6 +109,7 @@ def validate(cfg: DictConfig | Config | dict) -> Settings:
               f"a rule whose phase is one of {PHASES}")
         rules.append((name, cls, params))
     check("rules", sorted(config.rules), bool(rules), "at least one rule switched on")
+    check_services(rules)
     return Settings(config=config, landscape=landscape, rules=rules)
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from sim.config.process_overview import ODD, odd_text
+
 CONF = Path(__file__).resolve().parent.parent.parent / "conf"
 FITTED = CONF / "calibration" / "fitted.yaml"
 
@@ -102,6 +104,7 @@ def expected_files() -> dict[Path, str]:
         files[CONF / "landscape" / f"{name}.yaml"] = header + yaml.safe_dump(
             config_node(target), sort_keys=False)
     files[CONF / "calibration" / "none.yaml"] = uncalibrated_file()
+    files[ODD] = odd_text(DEFAULT_RULES)  # section 3.2, from the rules' declarations
     return files
 
 

@@ -15,7 +15,7 @@ from sim.core.agents import School
 from sim.core.levers import LEVERS, differs_from_today, todays_policy
 from sim.core.partnerships import FEDERATION, PartnershipTable
 from sim.core.recorder import Recorder
-from sim.core.rule import PHASES
+from sim.core.rule import PHASES, Rule
 from sim.core.settings import Settings
 from sim.core.state import SchoolState
 from sim.core.vocabulary import HEAD_EXECUTIVE, HEAD_VACANT
@@ -75,7 +75,7 @@ class PartnershipModel(mesa.Model):
             kind_code = FEDERATION if kind == "federation" else 0
             pid = self.partnerships.add(members, kind_code, self.now_years, "initial",
                                         impact_measure=True)
-            self.partnerships.cols["strength"][pid] = 0.8  # assumption: established relationships
+            self.partnerships.update(pid, strength=0.8)  # assumption: established relationships
             self.schools.n_past_partnerships[members] += 1
         self.schools.n_partnerships = self.partnerships.count_per_school()
 
@@ -114,10 +114,10 @@ class PartnershipModel(mesa.Model):
         steps = self.config.steps_per_year if tick >= 0 else self.config.spinup_steps_per_year
         return tick / steps
 
-    def rule(self, name_or_class) -> object | None:
-        """The first rule of the given class (or class name), if it is switched on."""
+    def provider(self, service: str) -> Rule | None:
+        """The switched-on rule that provides ``service`` (see ``Rule.provides``), if any."""
         for rule in self.rules:
-            if rule.__class__ is name_or_class or rule.__class__.__name__ == name_or_class:
+            if service in rule.provides:
                 return rule
         return None
 
@@ -128,6 +128,7 @@ class PartnershipModel(mesa.Model):
 
     def _advance(self) -> None:
         self.flows = StepFlows()
+        self.schools.clear_per_step()
         for rule in self.rules:
             rule.step(self)
         self.tick += 1
@@ -162,15 +163,16 @@ class PartnershipModel(mesa.Model):
             return
         s, pt = self.schools, self.partnerships
         member_lists = pt.member_lists()
-        strength = pt.cols["strength"]
+        strength = pt.strength
         pairs = [(a, b, strength[pid]) for pid in pids.tolist()
                  for a, b in combinations(member_lists[pid], 2)]
         if pairs:
             a, b, tie = (np.array(column) for column in zip(*pairs, strict=True))
             s.record_ties(a, b, tie)
-        for pid in pids[pt.cols["lead"][pids] >= 0].tolist():
+        lead = pt.lead
+        for pid in pids[lead[pids] >= 0].tolist():
             members = pt.members(pid)
-            self.release_executive(members[s.executive_lead[members] == pt.cols["lead"][pid]])
+            self.release_executive(members[s.executive_lead[members] == lead[pid]])
         pt.end(pids, reason, self.now_years)
         self.flows.dissolved += len(pids)
 

@@ -32,6 +32,12 @@ _COLUMNS = {
     "funded_until": (np.float64, np.nan), "spent_gbp": (np.float64, 0.0),
     "benefit": (np.float64, 0.0), "time_cost": (np.float64, 0.0),
 }
+COLUMNS = tuple(_COLUMNS)
+
+# Columns a rule may change on existing rows (``update``). The others change only with a row's
+# life: ``add``, ``join``, ``leave``, ``end`` and ``fund``.
+UPDATABLE = ("kind", "formalised_at", "focus", "strength", "impact_measure", "benefit", "time_cost",
+             "spent_gbp")
 # The member link table: one row per membership, with when it began and ended (and why).
 _LINKS = {"pid": (np.int64, 0), "school": (np.int64, 0), "active": (np.bool_, False),
           "joined": (np.float64, np.nan), "left": (np.float64, np.nan), "reason": (np.int8, ACTIVE)}
@@ -44,17 +50,28 @@ def _blank(spec: dict, name: str, n: int) -> np.ndarray:
     return np.full(n, default, dtype=dtype)
 
 
+def _read_only(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """A view of each column that refuses writes."""
+    views = {name: column.view() for name, column in columns.items()}
+    for view in views.values():
+        view.flags.writeable = False
+    return views
+
+
 class PartnershipTable:
     """Partnerships as columns of numpy arrays (grown by doubling) plus a member link table.
 
-    ``add`` and ``end`` are the only ways rows change state, so membership stays consistent:
-    a link is active exactly while its partnership is.
+    Rows change only through the methods: ``add``, ``join``, ``leave`` and ``end`` for membership
+    and a partnership's life (so a link is active exactly while its partnership is), ``fund`` for
+    awards and ``update`` for the columns in ``UPDATABLE``. The columns outsiders see
+    (``table.kind``, ``table.strength``, ...) are read-only views.
     """
 
     def __init__(self, n_schools: int, capacity: int = 64) -> None:
         self.n_schools = n_schools
         self.size = 0
-        self.cols = {name: _blank(_COLUMNS, name, capacity) for name in _COLUMNS}
+        self._cols = {name: _blank(_COLUMNS, name, capacity) for name in _COLUMNS}
+        self._views = _read_only(self._cols)
         self.n_links = 0
         for name in _LINKS:  # link_pid, link_school, link_active, link_joined, link_left, ...
             setattr(self, f"link_{name}", _blank(_LINKS, name, capacity * 3))
@@ -75,7 +92,7 @@ class PartnershipTable:
             raise ValueError("a partnership needs at least two member schools")
         pid = self.size
         self._grow_rows(pid + 1)
-        cols = self.cols
+        cols = self._cols
         cols["kind"][pid] = kind
         cols["origin"][pid] = ORIGIN_CODES[origin]
         cols["focus"][pid] = focus
@@ -116,17 +133,26 @@ class PartnershipTable:
         self.link_active[self.n_links] = True
         self.link_joined[self.n_links] = t_years
         self.n_links += 1
-        self.cols["n_members"][pid] += 1
+        self._cols["n_members"][pid] += 1
         self._links_cache = None
         self._active_cache = None
 
     def fund(self, pid: int, amount_gbp: float, duration_years: float, t_years: float) -> None:
         """Award ``amount_gbp`` to partnership ``pid``, drawn down evenly over ``duration_years``."""
-        self.cols["kind"][pid] = FUNDED
-        self.cols["funding_gbp"][pid] += amount_gbp
-        self.cols["funding_rate_gbp"][pid] = amount_gbp / duration_years
-        self.cols["funded_until"][pid] = t_years + duration_years
-        self.cols["impact_measure"][pid] = True  # programmes insist on measures (S2 LA lesson 4)
+        self._cols["kind"][pid] = FUNDED
+        self._cols["funding_gbp"][pid] += amount_gbp
+        self._cols["funding_rate_gbp"][pid] = amount_gbp / duration_years
+        self._cols["funded_until"][pid] = t_years + duration_years
+        self._cols["impact_measure"][pid] = True  # programmes insist on measures (S2 LA lesson 4)
+
+    def update(self, pids, **columns) -> None:
+        """Set columns (names from ``UPDATABLE``) of partnerships ``pids``, e.g.
+        ``update(ids, strength=new_strength)``."""
+        for name, values in columns.items():
+            if name not in UPDATABLE:
+                raise ValueError(f"partnership column {name!r} cannot be updated: it changes only "
+                                 f"through add, join, leave, end or fund; updatable: {UPDATABLE}")
+            self._cols[name][pids] = values
 
     def leave(self, pid: int, school: int, reason: str, t_years: float) -> None:
         """Take ``school`` out of the active partnership ``pid`` (which keeps its other members)
@@ -143,7 +169,7 @@ class PartnershipTable:
         self.link_active[row] = False
         self.link_left[row] = t_years
         self.link_reason[row] = REASON_CODES[reason]
-        self.cols["n_members"][pid] -= 1
+        self._cols["n_members"][pid] -= 1
         self._links_cache = None
         self._active_cache = None
 
@@ -153,11 +179,11 @@ class PartnershipTable:
         pids = np.atleast_1d(np.asarray(pids, dtype=np.int64))
         if len(pids) == 0:
             return
-        assert np.all(self.cols["end_reason"][pids] == ACTIVE), "ending an ended partnership"
+        assert np.all(self._cols["end_reason"][pids] == ACTIVE), "ending an ended partnership"
         codes = (np.full(len(pids), REASON_CODES[reason]) if isinstance(reason, str)
                  else np.array([REASON_CODES[r] for r in reason]))
-        self.cols["ended_at"][pids] = t_years
-        self.cols["end_reason"][pids] = codes
+        self._cols["ended_at"][pids] = t_years
+        self._cols["end_reason"][pids] = codes
         pairs, rows, n_rows = self._pairs, [], []
         for pid in pids.tolist():
             members = self._members[pid]
@@ -207,7 +233,7 @@ class PartnershipTable:
             self.past_links[name] = np.concatenate([self.past_links[name],
                                                     getattr(self, f"link_{name}")[ended]])
         for pid in np.unique(self.link_pid[ended]):
-            if self.cols["end_reason"][pid] != ACTIVE:
+            if self._cols["end_reason"][pid] != ACTIVE:
                 self._link_rows[pid] = []
         new_row = np.full(self.n_links, -1, dtype=np.int64)
         new_row[keep] = np.arange(len(keep))
@@ -271,14 +297,24 @@ class PartnershipTable:
 
     # -- storage -----------------------------------------------------------------------------
     def _grow_rows(self, needed: int) -> None:
-        capacity = len(self.cols["kind"])
+        capacity = len(self._cols["kind"])
         if needed <= capacity:
             return
         new = max(needed, 2 * capacity)
-        for name, col in self.cols.items():
+        for name, col in self._cols.items():
             grown = _blank(_COLUMNS, name, new)
             grown[:capacity] = col
-            self.cols[name] = grown
+            self._cols[name] = grown
+        self._views = _read_only(self._cols)
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        del state["_views"]  # pickled views would be copies: rebuilt over the columns instead
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._views = _read_only(self._cols)
 
     def _grow_links(self, needed: int) -> None:
         capacity = len(self.link_pid)
@@ -293,10 +329,10 @@ class PartnershipTable:
 
 
 def _column(name: str) -> property:
-    return property(lambda self: self.cols[name][: self.size],
-                    doc=f"Column ``{name}`` over every partnership formed so far (a view).")
+    return property(lambda self: self._views[name][: self.size],
+                    doc=f"Column ``{name}`` over every partnership formed so far (a read-only view).")
 
 
-# One read-only view per column (``table.kind``, ``table.strength``, ...); writes go to ``cols``.
+# One read-only view per column (``table.kind``, ``table.strength``, ...); writes go through methods.
 for _name in _COLUMNS:
     setattr(PartnershipTable, _name, _column(_name))

@@ -25,6 +25,10 @@ class SchoolState:
     the start); ``talent``, ``capacity`` and ``head_ability`` on a 0-1 scale; times in years.
     """
 
+    # Events of the current step only: the model clears them at the start of every step, so they
+    # never outlive their step whichever rules are switched on.
+    PER_STEP = ("head_left_now",)
+
     def __init__(self, table: SchoolTable, rng: np.random.Generator, t_start: float = 0.0) -> None:
         n = table.n
         self.n = n
@@ -60,7 +64,7 @@ class SchoolState:
 
         self.t_inspected = t_start - rng.random(n) * 4.0  # last inspection, spread over a cycle
         self.head = np.full(n, HEAD_IN_POST, dtype=np.int8)
-        self.head_left_now = np.zeros(n, dtype=bool)  # set by staffing each step
+        self.head_left_now = np.zeros(n, dtype=bool)  # the head left during this step (PER_STEP)
         self.executive_lead = np.full(n, -1, dtype=np.int64)  # school whose head covers this one
         self.n_led = np.zeros(n, dtype=np.int64)  # other schools this school's head leads
 
@@ -82,6 +86,11 @@ class SchoolState:
         self.neighbours = np.take_along_axis(idx, others, axis=1).astype(np.int64)
         self.neighbour_km = np.take_along_axis(dist, others, axis=1)
         self.ties = np.zeros((n, k))  # strength of past joint work with each neighbour, 0-1
+
+    def clear_per_step(self) -> None:
+        """Reset the ``PER_STEP`` events (called by the model as each step starts)."""
+        for name in self.PER_STEP:
+            getattr(self, name).fill(0)
 
     @property
     def small(self) -> np.ndarray:

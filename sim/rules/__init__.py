@@ -5,6 +5,19 @@ model never imports a particular rule. Where sim.experiments.calibration fitted 
 fitted value (conf/calibration/fitted.yaml, generated into conf/rules/<name>/default.yaml) is the
 default runs use, and the Params default is the assumption it replaced."""
 
-from sim.core.rule import PHASES, Rule, ou_noise, p_event, relax
+from sim.core.rule import (
+    END_PARTNERSHIPS_WRITES,
+    FORM_PARTNERSHIP_WRITES,
+    FUND_WRITES,
+    LEAVE_PARTNERSHIP_WRITES,
+    PHASES,
+    RELEASE_EXECUTIVE_WRITES,
+    Rule,
+    ou_noise,
+    p_event,
+    relax,
+)
 
-__all__ = ["PHASES", "Rule", "ou_noise", "p_event", "relax"]
+__all__ = ["END_PARTNERSHIPS_WRITES", "FORM_PARTNERSHIP_WRITES", "FUND_WRITES",
+           "LEAVE_PARTNERSHIP_WRITES", "PHASES", "RELEASE_EXECUTIVE_WRITES", "Rule", "ou_noise",
+           "p_event", "relax"]

@@ -11,7 +11,7 @@ from scipy.sparse import csr_matrix
 from sim.core.checks import check_non_negative, check_positive, check_share
 from sim.core.partnerships import FEDERATION
 from sim.core.vocabulary import GRADE_SHARES, HEAD_IN_POST, QUALITY_SD
-from sim.rules import Rule, relax
+from sim.rules import FORM_PARTNERSHIP_WRITES, Rule, relax
 
 
 class Accountability(Rule):
@@ -23,6 +23,22 @@ class Accountability(Rule):
     and competition for pupils turn schools inward, away from partnership."""
 
     phase = "accountability"
+    summary = (
+        "Schools due for inspection are graded from outcomes and capacity plus noise, credit "
+        "for evidenced partnership work and a penalty for a recent dip (as the regime sets), a "
+        "school not already outstanding needing a higher score to become outstanding; pressure "
+        "and inwardness follow from stakes, competition and credit; schools under a low grade "
+        "are supported (their capacity rises with pressure); pupils drift from worse- to "
+        "better-graded rivals; an inadequate school may get a sponsor (a brokered federation).")
+    reads = (
+        "schools.phase", "schools.neighbours", "schools.neighbour_km", "schools.outcome",
+        "schools.outcome_at_inspection", "schools.capacity", "schools.grade",
+        "schools.t_inspected", "schools.head", "schools.pupils", "partnerships.members",
+        "partnerships.impact_measure", "partnerships.kind", "levers.accountability")
+    writes = (
+        "schools.grade", "schools.t_inspected", "schools.outcome_at_inspection",
+        "schools.pressure", "schools.capacity", "schools.inward", "schools.pupils",
+        *FORM_PARTNERSHIP_WRITES)
 
     @dataclass
     class Params:

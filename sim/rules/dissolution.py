@@ -8,7 +8,7 @@ import numpy as np
 
 from sim.core.checks import check_non_negative, check_share
 from sim.core.partnerships import ACTIVE, FEDERATION, FUNDED, INFORMAL, ORIGIN_CODES
-from sim.rules import Rule, p_event
+from sim.rules import LEAVE_PARTNERSHIP_WRITES, Rule, p_event
 
 
 class Dissolution(Rule):
@@ -28,6 +28,19 @@ class Dissolution(Rule):
     """
 
     phase = "dissolution"
+    summary = (
+        "Funded partnerships whose award ended end or revert to informal; a head's departure "
+        "may end a non-federation partnership; informal and funded partnerships end at "
+        "competing hazards (not worth it, competition, drift); a federation or trust never "
+        "breaks up as a whole — its schools leave one at a time at a much lower rate, and it "
+        "ends when fewer than two remain.")
+    reads = (
+        "schools.head_left_now", "schools.inward", "partnerships.members",
+        "partnerships.n_members", "partnerships.kind", "partnerships.origin",
+        "partnerships.strength", "partnerships.formed_at", "partnerships.funded_until",
+        "partnerships.benefit", "partnerships.time_cost", "partnerships.impact_measure",
+        "partnerships.end_reason")
+    writes = ("partnerships.kind", *LEAVE_PARTNERSHIP_WRITES)
 
     @dataclass
     class Params:
@@ -61,7 +74,7 @@ class Dissolution(Rule):
         # Funding runs out: end, or carry on as an informal partnership.
         expired = (pt.kind[ids] == FUNDED) & (pt.funded_until[ids] <= now)
         funding_ends = expired & (draws[:, 0] < p.end_when_funding_stops * (1 - strength))
-        pt.cols["kind"][ids[expired & ~funding_ends]] = INFORMAL
+        pt.update(ids[expired & ~funding_ends], kind=INFORMAL)
 
         # A member's head left this step.
         pid, school = pt.links()

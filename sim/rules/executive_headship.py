@@ -10,7 +10,7 @@ import numpy as np
 from sim.core.checks import check_share
 from sim.core.partnerships import FEDERATION
 from sim.core.vocabulary import HEAD_EXECUTIVE, HEAD_IN_POST, HEAD_VACANT
-from sim.rules import Rule, p_event
+from sim.rules import FORM_PARTNERSHIP_WRITES, Rule, p_event
 
 
 class ExecutiveHeadship(Rule):
@@ -20,6 +20,17 @@ class ExecutiveHeadship(Rule):
     divided: each extra school takes a share of it away from the home school."""
 
     phase = "executive_headship"
+    summary = (
+        "Schools meeting the lever's triggers (vacancy, failing, small) may get the head of a "
+        "strong nearby same-phase school as executive head, within a cap on their number; the "
+        "two federate; each extra school takes a share of the executive head's time.")
+    reads = (
+        "schools.head", "schools.head_left_now", "schools.grade", "schools.phase",
+        "schools.pupils", "schools.n_led", "schools.head_ability", "schools.neighbours",
+        "schools.neighbour_km", "levers.executive_headship")
+    writes = (
+        "schools.head", "schools.head_left_now", "schools.executive_lead", "schools.n_led",
+        "schools.executive_time", *FORM_PARTNERSHIP_WRITES)
 
     @dataclass
     class Params:

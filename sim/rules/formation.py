@@ -10,7 +10,7 @@ import numpy as np
 from sim.core.checks import check, check_non_negative, check_positive, check_share
 from sim.core.partnerships import FEDERATION, FOCUS_NAMES, INFORMAL
 from sim.core.vocabulary import QUALITY_SD
-from sim.rules import Rule, p_event
+from sim.rules import FORM_PARTNERSHIP_WRITES, Rule, p_event
 
 
 def complement(s, me, other) -> np.ndarray:
@@ -30,6 +30,21 @@ class Formation(Rule):
     (S2 LA lesson 2, S1 theme 5)."""
 
     phase = "formation"
+    summary = (
+        "Schools seek partners (rate raised by need, history and funding on offer, lowered by "
+        "inwardness), score their neighbours, ask one; the candidate accepts on its own view; "
+        "the seeker may join the candidate's informal cluster instead; mature, strong informal "
+        "partnerships formalise into federations.")
+    reads = (
+        "schools.need", "schools.n_past_partnerships", "schools.inward", "schools.n_partnerships",
+        "schools.talent", "schools.capacity", "schools.ties", "schools.ethos", "schools.fsm",
+        "schools.phase", "schools.neighbours", "schools.neighbour_km", "partnerships.members",
+        "partnerships.kind", "partnerships.n_members", "partnerships.strength",
+        "partnerships.formed_at", "levers.funding", "levers.distance",
+        "service.funding_programme")
+    writes = (
+        "schools.n_partnerships", "partnerships.members", "partnerships.n_members",
+        "partnerships.kind", "partnerships.formalised_at", *FORM_PARTNERSHIP_WRITES)
 
     @dataclass
     class Params:
@@ -86,7 +101,7 @@ class Formation(Rule):
     def step(self, model) -> None:
         p, s, n = self.p, model.schools, model.schools.n
         funding = model.lever("funding")
-        programme = model.rule("FundedProgramme")
+        programme = model.provider("funding_programme")
         on_offer = funding.budget_gbp_per_year_per_1000_schools > 0 and programme is not None
         draws = self.rng.random((n, 5))  # seek, accept, join, impact measure, focus: fixed size (CRN)
 
@@ -175,5 +190,4 @@ class Formation(Rule):
                  & (model.now_years - pt.formed_at[ids] >= self.p.formalise_min_age_years))
         draw = self.rng.random(len(ids))
         chosen = ids[ready & (draw < p_event(self.p.formalise_rate_per_year, model.dt))]
-        pt.cols["kind"][chosen] = FEDERATION
-        pt.cols["formalised_at"][chosen] = model.now_years
+        pt.update(chosen, kind=FEDERATION, formalised_at=model.now_years)

@@ -11,7 +11,7 @@ import numpy as np
 from sim.core.checks import check_non_negative
 from sim.core.partnerships import ACTIVE, FOCUS_NAMES, FUNDED, INFORMAL
 from sim.core.vocabulary import QUALITY_SD, SECONDARY
-from sim.rules import Rule
+from sim.rules import FORM_PARTNERSHIP_WRITES, FUND_WRITES, Rule
 
 
 class FundedProgramme(Rule):
@@ -23,6 +23,17 @@ class FundedProgramme(Rule):
     ``duration_years`` and are drawn down evenly (see Running)."""
 
     phase = "formation"
+    provides = ("funding_programme",)
+    summary = (
+        "While the funding lever is in force a budget accrues; it funds this step's new "
+        "partnerships whose members are all eligible, then brokers lead + emerging pairs (S3) "
+        "or lump sums to clusters (S2 PL 7).")
+    reads = (
+        "schools.phase", "schools.pupils", "schools.rural", "schools.grade", "schools.need",
+        "schools.talent", "schools.capacity", "schools.neighbours", "schools.neighbour_km",
+        "partnerships.members", "partnerships.formed_at", "partnerships.end_reason",
+        "partnerships.kind", "partnerships.funding_gbp", "levers.funding", "levers.distance")
+    writes = (*FUND_WRITES, *FORM_PARTNERSHIP_WRITES)
 
     @dataclass
     class Params:

@@ -22,6 +22,16 @@ class Improvement(Rule):
     Cohort-to-cohort noise is larger in small schools."""
 
     phase = "improvement"
+    summary = (
+        "Outcomes and the within-school gap relax, with a lag, toward targets set by effective "
+        "teaching and leadership (lowered by time away) and by disadvantage, plus cohort noise "
+        "larger in small schools.")
+    reads = (
+        "schools.talent", "schools.capacity", "schools.time_away", "schools.phase", "schools.fsm",
+        "schools.pupils", "schools.outcome", "schools.gap")
+    writes = (
+        "schools.outcome", "schools.gap", "schools.outcome_at_inspection",
+        "schools.perceived_outcome")
 
     @dataclass
     class Params:

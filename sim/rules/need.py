@@ -18,6 +18,13 @@ class Need(Rule):
     leadership capacity is, and the accountability pressure on it. Need is a 0-1 score."""
 
     phase = "need"
+    summary = (
+        "Each school perceives its outcome with error and judges its need from shortfall, weak "
+        "capacity and pressure.")
+    reads = (
+        "schools.outcome", "schools.pupils", "schools.capacity", "schools.pressure",
+        "partnerships.members", "partnerships.focus")
+    writes = ("schools.perceived_outcome", "schools.need")
 
     @dataclass
     class Params:

@@ -27,6 +27,20 @@ class Running(Rule):
     """
 
     phase = "running"
+    summary = (
+        "Joint work: time away (with travel; relieved by funded cover and transport), trust "
+        "building, learning from stronger partners split between teaching and leadership by "
+        "focus, drawing down awards.")
+    reads = (
+        "schools.x_km", "schools.y_km", "schools.talent", "schools.head_ability",
+        "schools.executive_time", "partnerships.members", "partnerships.n_members",
+        "partnerships.kind", "partnerships.focus", "partnerships.strength",
+        "partnerships.funding_gbp", "partnerships.funding_rate_gbp", "partnerships.funded_until",
+        "partnerships.spent_gbp", "levers.funding", "levers.distance")
+    writes = (
+        "schools.time_away", "schools.talent", "schools.head_ability", "partnerships.strength",
+        "partnerships.benefit", "partnerships.time_cost", "partnerships.spent_gbp",
+        "flows.spend_gbp")
 
     @dataclass
     class Params:
@@ -103,7 +117,7 @@ class Running(Rule):
         meeting = intensity / (1 + travel_km / 2 / p.trust_distance_km)
         build = np.bincount(row, meeting, minlength=m) / size_of
         strength = 1 - (1 - pt.strength[ids]) * np.exp(-p.trust_build_per_year * build * dt)
-        pt.cols["strength"][ids] = strength
+        pt.update(ids, strength=strength)
 
         # Learning from stronger partners, in proportion to trust and intensity.
         others = np.maximum(n_members - 1, 1)
@@ -122,11 +136,11 @@ class Running(Rule):
         s.head_ability = np.minimum(1.0, s.head_ability + np.bincount(school, ability_gain, minlength=s.n) * dt)
 
         # What members see: yearly gain and time cost, averaged over members (read by Dissolution).
-        pt.cols["benefit"][ids] = np.bincount(row, talent_gain + ability_gain, minlength=m) / size_of
-        pt.cols["time_cost"][ids] = np.bincount(row, time_cost, minlength=m) / size_of
+        pt.update(ids, benefit=np.bincount(row, talent_gain + ability_gain, minlength=m) / size_of,
+                  time_cost=np.bincount(row, time_cost, minlength=m) / size_of)
 
         # Money drawn down evenly, never beyond the award.
         rate = np.where(pt.funded_until[ids] > now, pt.funding_rate_gbp[ids], 0.0)
         spend = np.minimum(rate * dt, pt.funding_gbp[ids] - pt.spent_gbp[ids])
-        pt.cols["spent_gbp"][ids] += spend
+        pt.update(ids, spent_gbp=pt.spent_gbp[ids] + spend)
         model.flows.spend_gbp += float(spend.sum())

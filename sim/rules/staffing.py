@@ -8,7 +8,7 @@ import numpy as np
 
 from sim.core.checks import check_non_negative, check_positive, check_share
 from sim.core.vocabulary import HEAD_EXECUTIVE, HEAD_IN_POST, HEAD_VACANT, QUALITY_SD
-from sim.rules import Rule, ou_noise, p_event, relax
+from sim.rules import RELEASE_EXECUTIVE_WRITES, Rule, ou_noise, p_event, relax
 
 
 class Staffing(Rule):
@@ -17,6 +17,19 @@ class Staffing(Rule):
     school can attract; capacity follows the leadership the school has, with a lag."""
 
     phase = "staffing"
+    summary = (
+        "Heads leave (more in struggling schools) and vacancies are filled, slower and with "
+        "weaker recruits in small, rural and struggling schools (S2 LA 3); capacity relaxes "
+        "toward the leadership in place (head, interim, or executive head); teaching quality "
+        "relaxes toward the quality of recruits with turnover, plus in-house development and "
+        "noise.")
+    reads = (
+        "schools.phase", "schools.pupils", "schools.rural", "schools.grade", "schools.head",
+        "schools.head_left_now", "schools.executive_lead", "schools.head_ability",
+        "schools.capacity", "schools.talent")
+    writes = (
+        "schools.head", "schools.head_left_now", "schools.head_ability", "schools.capacity",
+        "schools.talent", *RELEASE_EXECUTIVE_WRITES)
 
     @dataclass
     class Params:
@@ -54,7 +67,7 @@ class Staffing(Rule):
         # Heads leave (an executive head's departure leaves the schools it covered vacant too).
         rate = p.head_turnover_per_year * np.where(struggling, p.rel_head_turnover_struggling, 1.0)
         leaving = (self.rng.random(n) < p_event(rate, dt)) & (s.head == HEAD_IN_POST)
-        s.head_left_now = leaving.copy()
+        s.head_left_now[leaving] = True  # (cleared by the model as the step started)
         s.head[leaving] = HEAD_VACANT
         orphaned = np.flatnonzero((s.head == HEAD_EXECUTIVE) & leaving[np.maximum(s.executive_lead, 0)])
         model.release_executive(orphaned)

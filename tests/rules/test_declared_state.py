@@ -1,0 +1,91 @@
+"""Every rule changes exactly the state it declares (``Rule.writes``): nothing undeclared, and
+nothing declared that it never changes; and it declares only names of real state (the naming
+scheme of ``sim.core.rule``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import build, settings_for
+from sim.core.levers import LEVERS
+from sim.core.model import PartnershipModel
+from sim.core.rule import changed_state, state_snapshot
+from sim.rules.need import Need
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+
+# Scenarios that between them make every process happen (funding of pairs and clusters,
+# executive heads, interventions), plus the notebook's example rule swapped in for Formation.
+CASES = {
+    "pathfinder": ("scenario=pathfinder", "funding.start_year=0"),
+    "cluster_lump_sums": ("scenario=cluster_lump_sums", "funding.start_year=0"),
+    "executive_heads": ("scenario=executive_heads", "executive_headship.start_year=0"),
+    "high_stakes": ("scenario=high_stakes", "accountability.start_year=0"),
+    "faith_formation": ("rules.formation._target_=faith_rules.FaithFormation",),
+}
+
+
+def changes_by_rule(monkeypatch, overrides, years: int = 2) -> dict[type, set[str]]:
+    """Build and run a model, snapshotting all state around every rule's setup, start and step;
+    return, by rule class, the names of the state it changed."""
+    monkeypatch.syspath_prepend(str(NOTEBOOKS))
+    settings = settings_for(*overrides, f"years={years}")
+    changed: dict[type, set[str]] = {cls: set() for _, cls, _ in settings.rules}
+    with monkeypatch.context() as patch:  # undone on return, before another case patches
+        for cls in changed:
+            for hook in ("setup", "start", "step"):
+                patch.setattr(cls, hook, _recording(getattr(cls, hook), changed))
+        PartnershipModel(settings).run()
+    return changed
+
+
+def _recording(hook, changed: dict[type, set[str]]):
+    """``hook`` (a rule's setup, start or step), adding what it changes to ``changed``."""
+    def recorded(rule, model):
+        before = state_snapshot(model)
+        hook(rule, model)
+        changed[type(rule)] |= changed_state(before, state_snapshot(model))
+    return recorded
+
+
+def test_every_rule_writes_exactly_the_state_it_declares(monkeypatch):
+    seen: dict[type, set[str]] = {}
+    for overrides in CASES.values():
+        for cls, names in changes_by_rule(monkeypatch, overrides).items():
+            undeclared = names - set(cls.writes)
+            assert not undeclared, f"{cls.__name__} writes {sorted(undeclared)} undeclared"
+            seen.setdefault(cls, set()).update(names)
+    for cls, names in seen.items():
+        if not cls.__module__.startswith("sim.rules."):
+            continue  # the notebook's rule runs in one short case only
+        never = set(cls.writes) - names
+        assert not never, f"{cls.__name__} declares {sorted(never)} but never wrote them here"
+
+
+class QuietNeed(Need):
+    """Need that also halves pressure, without declaring it."""
+
+    def step(self, model):
+        super().step(model)
+        model.schools.pressure = model.schools.pressure * 0.5
+
+
+def test_a_rule_writing_undeclared_state_is_caught(monkeypatch):
+    changed = changes_by_rule(monkeypatch, (f"rules.need._target_={__name__}.QuietNeed",), years=1)
+    assert changed[QuietNeed] - set(QuietNeed.writes) == {"schools.pressure"}
+
+
+@pytest.mark.parametrize("case", ["pathfinder", "faith_formation"])
+def test_declared_names_are_state_of_the_model(monkeypatch, case):
+    """A typo in a declaration (``schools.talnet``) fails here rather than passing unnoticed."""
+    monkeypatch.syspath_prepend(str(NOTEBOOKS))
+    model = build(*CASES[case], "spinup_years=0")
+    known = set(state_snapshot(model)) | {f"levers.{lever}" for lever in LEVERS}
+    known |= {f"service.{service}" for rule in model.rules for service in rule.provides}
+    for rule in model.rules:
+        unknown = set(rule.reads + rule.writes) - known
+        assert not unknown, f"{type(rule).__name__} declares {sorted(unknown)}"
+        read_only = {name for name in rule.writes if name.split(".")[0] in ("levers", "service")}
+        assert not read_only, f"{type(rule).__name__} cannot write {sorted(read_only)}"
