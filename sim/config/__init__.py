@@ -29,8 +29,9 @@ from sim.landscape import Landscape
 CONF_DIR = Path(__file__).resolve().parent.parent.parent / "conf"
 
 
-def compose(overrides: list[str] | tuple[str, ...] = ()) -> DictConfig:
-    """The run config that ``python -m sim <overrides>`` would use, for use from Python."""
+def compose(overrides: list[str] | tuple[str, ...] = (), hydra_config: bool = False) -> DictConfig:
+    """The run config that ``python -m sim <overrides>`` would use, for use from Python (with
+    Hydra's own settings under ``hydra`` if ``hydra_config``)."""
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
@@ -38,7 +39,7 @@ def compose(overrides: list[str] | tuple[str, ...] = ()) -> DictConfig:
     register_configs()
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        return hydra_compose("config", overrides=list(overrides))
+        return hydra_compose("config", overrides=list(overrides), return_hydra_config=hydra_config)
 
 
 def register_configs() -> None:
@@ -147,10 +148,19 @@ def _check_known_keys(node: Any, schema: type, prefix: str = "") -> None:
         return
     types = typing.get_type_hints(schema)
     for key, value in node.items():
-        check(f"{prefix}{key}", value, key in types,
-              f"a key of {prefix.rstrip('.') or 'the run config'}: one of {', '.join(types)}")
+        check(f"{prefix}{key}", value, key in types, known_keys(prefix.rstrip(".")))
         if dataclasses.is_dataclass(types[key]):
             _check_known_keys(value, types[key], f"{prefix}{key}.")
+
+
+def known_keys(parent: str) -> str:
+    """What may stand under ``parent`` (a dotted key; "" for the top), in words for a message."""
+    schema: Any = Config
+    for part in filter(None, parent.split(".")):
+        schema = typing.get_type_hints(schema).get(part) if dataclasses.is_dataclass(schema) else None
+    if not dataclasses.is_dataclass(schema):
+        return "a parameter of the rule or landscape's Params (see `python -m sim --cfg job`)"
+    return f"a key of {parent or 'the run config'}: one of {', '.join(typing.get_type_hints(schema))}"
 
 
 def _check_levers_have_their_rules(config: Config, rules: list[tuple[str, type, Any]]) -> None:
