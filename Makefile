@@ -22,8 +22,8 @@ test-fast: $(STAMP)  ## the edit loop: lint, then every test but the slow, noteb
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -m "not slow and not notebook and not browser and not cluster" $(ARGS)
 
-dashboard: $(STAMP)  ## interactive view at http://localhost:8765; Hydra overrides in ARGS="landscape.n_schools=600"
-	SIM_DASHBOARD_OVERRIDES="$(ARGS)" $(VENV)/bin/solara run sim/views/dashboard.py --production
+dashboard: $(STAMP)  ## interactive view at http://127.0.0.1:8765 (SIM_DASHBOARD_HOST=0.0.0.0 to share it: docs/security.md); Hydra overrides in ARGS="landscape.n_schools=600"
+	SIM_DASHBOARD_OVERRIDES="$(ARGS)" $(VENV)/bin/solara run sim/views/dashboard.py --production --host "$${SIM_DASHBOARD_HOST:-127.0.0.1}"
 
 bench: $(STAMP)  ## speed and memory figures (prints, never asserts)
 	$(PY) benchmarks/bench_model.py

@@ -7,17 +7,26 @@ import sys
 from pathlib import Path
 
 import hydra
+from hydra._internal.utils import get_args_parser
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from sim.config import register_configs, validate
+from sim.config.command_line import check_command_line
 from sim.core.checks import ConfigError
+from sim.core.guards import NonFiniteError
 
 register_configs()
 
 
+def refuse(error: Exception, code: int) -> None:
+    """A user's mistake or a run gone wrong: one line, no traceback."""
+    print(f"{'Configuration error' if code == 2 else 'Run stopped'}: {error}", file=sys.stderr)
+    raise SystemExit(code) from None
+
+
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
-def main(cfg: DictConfig) -> None:
+def run(cfg: DictConfig) -> None:
     from sim.running import simulate, summary_table
     from sim.views.plots import save_summary_figure
 
@@ -25,13 +34,14 @@ def main(cfg: DictConfig) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
     try:
-        settings = validate(cfg)
+        settings = validate(cfg)  # checked already by main(); kept for --config-dir and the like
     except ConfigError as error:
-        # A user's mistake: one clear line, no traceback, before any work starts.
-        print(f"Configuration error: {error}", file=sys.stderr)
-        raise SystemExit(2) from None
+        refuse(error, 2)
     out_dir = HydraConfig.get().runtime.output_dir
-    result = simulate(settings, progress=settings.config.output.progress)
+    try:
+        result = simulate(settings, progress=settings.config.output.progress)
+    except NonFiniteError as error:
+        refuse(error, 1)
     result.save(out_dir)
     if settings.config.output.plot:
         save_summary_figure(result.timeseries, Path(out_dir) / "summary.png",
@@ -43,6 +53,20 @@ def main(cfg: DictConfig) -> None:
         print(summary_table(result).to_string(index=False, na_rep="",
                                               float_format=lambda x: f"{x:,.2f}"))
         print(f"\nResults written to {out_dir}")
+
+
+def main() -> None:
+    """Check the whole command line (every run of a --multirun) before Hydra creates any folder."""
+    args = get_args_parser().parse_args(sys.argv[1:])
+    asks_for_information = (args.help or args.hydra_help or args.info or args.shell_completion
+                            or args.experimental_rerun)
+    uses_another_config = args.config_path or args.config_name or args.config_dir
+    if not (asks_for_information or uses_another_config):
+        try:
+            check_command_line(args.overrides, multirun=args.multirun)
+        except ConfigError as error:
+            refuse(error, 2)
+    run()
 
 
 if __name__ == "__main__":

@@ -45,12 +45,18 @@ def test_a_run_writes_tables_metadata_and_figure(tmp_path):
 @pytest.mark.parametrize(("args", "expected"), [
     (["accountability.stakes=1.5"], "'accountability.stakes' = 1.5 is not allowed: a share between 0 and 1"),
     (["landscape.n_schools=0"], "'landscape.n_schools' = 0 is not allowed"),
-    (["colour=blue"], "Could not override 'colour'"),
-    (["seed=abc"], "could not be converted to Integer"),
+    (["colour=blue"], "config key 'colour' = 'blue' is not allowed: a key of the run config"),
+    (["seed=abc"], "config key 'seed' = 'abc' is not allowed: an integer"),
 ])
 def test_a_mistake_gets_a_clear_message_and_no_traceback(tmp_path, args, expected):
     done = run_cli(*args, f"hydra.run.dir={tmp_path}")
-    assert done.returncode != 0
-    assert expected in done.stderr
+    assert done.returncode == 2
+    assert expected in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "timeseries.parquet").exists()
+
+
+def test_hydra_information_flags_still_work():
+    done = run_cli("--cfg", "job", "scenario=pathfinder")
+    assert done.returncode == 0 and "name: pathfinder" in done.stdout, done.stderr
+    assert run_cli("--help").returncode == 0

@@ -40,7 +40,9 @@ def test_every_scenario_composes_and_validates(scenario):
     ("rules.running.learn_rate_per_year=fast", "rules.running.learn_rate_per_year", "a number"),
     ("+rules.formation.speed=3", "rules.formation.speed", "a parameter of Formation"),
     ("rules.formation._target_=nowhere.Rule", "rules.formation._target_", "cannot import"),
-    ("rules.formation._target_=sim.core.state.SchoolState", "rules.formation._target_", "subclass of sim.core.rule.Rule"),
+    ("rules.formation._target_=sim.core.state.SchoolState", "rules.formation._target_", "not in 'sim.core.state'"),
+    ("rules.formation._target_=os.system", "rules.formation._target_", "not in 'os'"),
+    ("rules.formation._target_=sim.landscape.SyntheticRegion", "rules.formation._target_", "subclass of sim.core.rule.Rule"),
     ("landscape._target_=sim.rules.running.Running", "landscape._target_", "a subclass of sim.landscape"),
 ])
 def test_a_bad_value_names_the_key_and_what_is_allowed(override, key, allowed):
@@ -85,3 +87,18 @@ def test_generated_config_files_match_the_parameter_defaults():
     for path, text in expected_files().items():
         assert path.exists(), f"{path} missing: run python -m sim.config.generate"
         assert path.read_text() == text, f"{path} is stale: run python -m sim.config.generate"
+
+
+@pytest.mark.parametrize(("group", "label", "allowed"), [
+    ("funding", "programme", "FUNDING_PROGRAMMES"),
+    ("accountability", "regime", "ACCOUNTABILITY_REGIMES"),
+    ("executive_headship", "programme", "EXECUTIVE_PROGRAMMES"),
+])
+def test_every_option_file_uses_an_allowed_label(group, label, allowed):
+    import yaml
+
+    from sim.config import CONF_DIR
+    from sim.core import levers
+
+    labels = {yaml.safe_load(path.read_text())[label] for path in (CONF_DIR / group).glob("*.yaml")}
+    assert labels == set(getattr(levers, allowed))

@@ -7,10 +7,33 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from sim.core.checks import check, check_non_negative, check_positive, check_share
+from sim.core.checks import (
+    check,
+    check_fields_finite,
+    check_non_negative,
+    check_positive,
+    check_share,
+)
 
 LEVERS = ("funding", "distance", "accountability", "executive_headship")
 LABELS = ("programme", "regime")  # names for people; no rule reads them
+# The labels the option files of conf/funding, conf/accountability and conf/executive_headship use
+# (a test keeps them in step); a new option adds its label here.
+FUNDING_PROGRAMMES = ("none", "pathfinder", "rural_clusters", "cluster_lump_sums")
+ACCOUNTABILITY_REGIMES = ("current", "high_stakes", "partnership_credit")
+EXECUTIVE_PROGRAMMES = ("none", "expansion")
+
+# The rules a lever needs when it differs from today's policy: config name under ``rules`` and the
+# class that rule must be (or subclass). Without them a policy would be "in force" yet do nothing.
+NEEDS_RULES = {
+    "funding": {"funding": "sim.rules.funding.FundedProgramme",  # awards the money
+                "need": "sim.rules.need.Need",  # who is eligible as an emerging school
+                "running": "sim.rules.running.Running"},  # spends it
+    "distance": {"formation": "sim.rules.formation.Formation",  # the cap on partners' distance
+                 "running": "sim.rules.running.Running"},  # the transport subsidy
+    "accountability": {"accountability": "sim.rules.accountability.Accountability"},
+    "executive_headship": {"executive_headship": "sim.rules.executive_headship.ExecutiveHeadship"},
+}
 
 
 @dataclass
@@ -24,7 +47,9 @@ class Lever:
         """Whether the lever is in force at time ``t_years`` (years since the run started)."""
         return t_years >= self.start_year and (self.stop_year is None or t_years < self.stop_year)
 
-    def _check_timing(self, group: str) -> None:
+    def _check_common(self, group: str) -> None:
+        """Checks every lever shares: finite numbers, then its timing."""
+        check_fields_finite(f"{group}.", self)
         check_non_negative(f"{group}.start_year", self.start_year)
         if self.stop_year is not None:
             check(f"{group}.stop_year", self.stop_year, self.stop_year > self.start_year,
@@ -48,7 +73,9 @@ class FundingConfig(Lever):
     share_transport: float = 0.1
 
     def __post_init__(self) -> None:
-        self._check_timing("funding")
+        self._check_common("funding")
+        check("funding.programme", self.programme, self.programme in FUNDING_PROGRAMMES,
+              f"one of {', '.join(FUNDING_PROGRAMMES)}")
         check_non_negative("funding.budget_gbp_per_year_per_1000_schools",
                            self.budget_gbp_per_year_per_1000_schools)
         check_positive("funding.amount_primary_gbp", self.amount_primary_gbp)
@@ -77,7 +104,7 @@ class DistanceConfig(Lever):
     transport_subsidy_share: float = 0.0  # share of partnership travel cost paid centrally
 
     def __post_init__(self) -> None:
-        self._check_timing("distance")
+        self._check_common("distance")
         if self.max_partner_km is not None:
             check_positive("distance.max_partner_km", self.max_partner_km)
         check_share("distance.transport_subsidy_share", self.transport_subsidy_share)
@@ -96,7 +123,9 @@ class AccountabilityConfig(Lever):
     intervention: str = "support_partnership"  # on an inadequate grade: "support_partnership"|"none"
 
     def __post_init__(self) -> None:
-        self._check_timing("accountability")
+        self._check_common("accountability")
+        check("accountability.regime", self.regime, self.regime in ACCOUNTABILITY_REGIMES,
+              f"one of {', '.join(ACCOUNTABILITY_REGIMES)}")
         check_positive("accountability.inspection_frequency", self.inspection_frequency)
         for name in ("stakes", "competition", "partnership_credit", "dip_penalty"):
             check_share(f"accountability.{name}", getattr(self, name))
@@ -117,7 +146,9 @@ class ExecutiveHeadshipConfig(Lever):
     search_radius_km: float = 15.0  # how far away the lead school may be
 
     def __post_init__(self) -> None:
-        self._check_timing("executive_headship")
+        self._check_common("executive_headship")
+        check("executive_headship.programme", self.programme,
+              self.programme in EXECUTIVE_PROGRAMMES, f"one of {', '.join(EXECUTIVE_PROGRAMMES)}")
         check_share("executive_headship.max_share_of_heads", self.max_share_of_heads)
         check("executive_headship.max_schools_per_head", self.max_schools_per_head,
               2 <= self.max_schools_per_head <= 10, "an integer from 2 to 10")

@@ -12,6 +12,7 @@ import mesa
 import numpy as np
 
 from sim.core.agents import School
+from sim.core.guards import check_finite_state
 from sim.core.levers import LEVERS, differs_from_today, todays_policy
 from sim.core.partnerships import FEDERATION, PartnershipTable
 from sim.core.recorder import Recorder
@@ -134,6 +135,7 @@ class PartnershipModel(mesa.Model):
         self.tick += 1
         self.now_years = self.time_at(self.tick)
         self.schools.n_partnerships = self.partnerships.count_per_school()
+        check_finite_state(self)  # sim.core.guards: results are never silently NaN
 
     def run(self, progress: bool = False) -> None:
         """Run every step of the configured horizon."""

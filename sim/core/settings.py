@@ -3,16 +3,19 @@ landscape and rules to build (``sim.config.validate`` makes a ``Settings``)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim.core.checks import check
+from sim.core.checks import check, check_fields_finite
 from sim.core.levers import (
     AccountabilityConfig,
     DistanceConfig,
     ExecutiveHeadshipConfig,
     FundingConfig,
 )
+
+NAME = re.compile(r"[A-Za-z0-9_-]+")  # a run's name: it becomes a folder name
 
 
 @dataclass
@@ -48,10 +51,15 @@ class Config:
     output: OutputConfig = field(default_factory=OutputConfig)
 
     def __post_init__(self) -> None:
+        check_fields_finite("", self)
+        check("name", self.name, NAME.fullmatch(self.name) is not None,
+              "letters, digits, '_' and '-' (it names the output folder)")
         check("seed", self.seed, self.seed >= 0, "an integer >= 0")
         check("years", self.years, 0 < self.years <= 200, "a number of years in (0, 200]")
         check("steps_per_year", self.steps_per_year, 1 <= self.steps_per_year <= 365,
               "an integer from 1 to 365")
+        check("years", self.years, round(self.years * self.steps_per_year) >= 1,
+              f"at least one step: years * steps_per_year >= 0.5 (steps_per_year = {self.steps_per_year})")
         check("spinup_years", self.spinup_years, 0 <= self.spinup_years <= 200,
               "a number of years in [0, 200]")
         check("spinup_steps_per_year", self.spinup_steps_per_year,

@@ -40,7 +40,8 @@ class SyntheticRegion(Landscape):
             check_share("landscape.share_secondary", self.share_secondary)
             check_share("landscape.share_rural", self.share_rural)
             check_positive("landscape.area_km2_per_school", self.area_km2_per_school)
-            check_positive("landscape.schools_per_town", self.schools_per_town)
+            check("landscape.schools_per_town", self.schools_per_town, self.schools_per_town >= 1,
+                  "a number >= 1 (a town has at least one school)")
             check_non_negative("landscape.town_spread_km", self.town_spread_km)
             for name in ("fsm_mean", "fsm_rural_mean"):
                 value = getattr(self, name)

@@ -14,6 +14,7 @@ import functools
 import html
 import os
 import shlex
+import sys
 import warnings
 from dataclasses import asdict
 
@@ -41,6 +42,13 @@ with warnings.catch_warnings():  # Mesa's own ComponentsView trips solara's hook
     warnings.filterwarnings("ignore", message=".*found despite early return", category=UserWarning)
     from mesa.visualization import Slider, SolaraViz
     from mesa.visualization.utils import update_counter
+
+# Where the dashboard listens (`make dashboard` passes it to solara's --host). Only this machine by
+# default: whoever reaches the dashboard can run the model at any size (docs/security.md).
+HOST = os.environ.get("SIM_DASHBOARD_HOST", "127.0.0.1")
+if HOST not in ("127.0.0.1", "localhost", "::1"):
+    print(f"Warning: the dashboard listens on {HOST} (SIM_DASHBOARD_HOST): anyone who can reach "
+          "this address can run the model; see docs/security.md", file=sys.stderr)
 
 SCENARIOS = sorted(path.stem for path in (CONF_DIR / "scenario").glob("*.yaml"))
 AS_SCENARIO = "as the scenario sets it"

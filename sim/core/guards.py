@@ -1,0 +1,40 @@
+"""A run never writes NaN or infinite results: after each step the model checks its float state
+and stops at the first quantity that went non-finite (a mistake in a rule or a parameter)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.core.partnerships import _COLUMNS
+
+if TYPE_CHECKING:
+    from sim.core.model import PartnershipModel
+
+
+class NonFiniteError(RuntimeError):
+    """A quantity of the model became NaN or infinite during a step."""
+
+
+def check_finite_state(model: PartnershipModel) -> None:
+    """Raise ``NonFiniteError`` naming the first school attribute or partnership column that holds
+    a NaN or an infinity (columns whose blank is NaN, such as ``ended_at``, may hold NaN)."""
+    for name, values in vars(model.schools).items():
+        if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+            _check(model, f"school attribute '{name}'", ~np.isfinite(values), values)
+    size = model.partnerships.size
+    for name, column in model.partnerships.cols.items():
+        if column.dtype.kind == "f":
+            values = column[:size]
+            may_be_nan = np.isnan(_COLUMNS[name][1])  # NaN there means "not yet" (e.g. ended_at)
+            _check(model, f"partnership column '{name}'",
+                   np.isinf(values) if may_be_nan else ~np.isfinite(values), values)
+
+
+def _check(model: PartnershipModel, what: str, bad: np.ndarray, values: np.ndarray) -> None:
+    if bad.any():
+        raise NonFiniteError(
+            f"{what} became {values[bad].ravel()[0]} in the step to year {model.now_years:g} "
+            f"(step {model.tick}); the run stopped before writing results: check the rules' "
+            "parameters")
