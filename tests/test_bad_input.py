@@ -95,13 +95,13 @@ def test_a_run_that_goes_non_finite_stops_in_one_line(tmp_path):
 
 def test_the_guard_names_the_first_non_finite_quantity():
     model = build("landscape.n_schools=40", "years=1", "spinup_years=1")
-    check_finite_state(model)  # a healthy model passes
-    model.partnerships.cols["ended_at"][: model.partnerships.size] = np.nan  # NaN means "not yet"
+    check_finite_state(model)  # a healthy model passes; below, corruption is injected directly
+    model.partnerships._cols["ended_at"][: model.partnerships.size] = np.nan  # NaN means "not yet"
     check_finite_state(model)
-    model.partnerships.cols["spent_gbp"][0] = np.inf
+    model.partnerships._cols["spent_gbp"][0] = np.inf
     with pytest.raises(NonFiniteError, match="partnership column 'spent_gbp' became inf"):
         check_finite_state(model)
-    model.partnerships.cols["spent_gbp"][0] = 0.0
+    model.partnerships._cols["spent_gbp"][0] = 0.0
     model.schools.ties[3, 2] = np.nan
     with pytest.raises(NonFiniteError, match="school attribute 'ties' became nan"):
         check_finite_state(model)

@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.core.partnerships import _COLUMNS
-
 if TYPE_CHECKING:
     from sim.core.model import PartnershipModel
 
@@ -23,13 +21,9 @@ def check_finite_state(model: PartnershipModel) -> None:
     for name, values in vars(model.schools).items():
         if isinstance(values, np.ndarray) and values.dtype.kind == "f":
             _check(model, f"school attribute '{name}'", ~np.isfinite(values), values)
-    size = model.partnerships.size
-    for name, column in model.partnerships.cols.items():
-        if column.dtype.kind == "f":
-            values = column[:size]
-            may_be_nan = np.isnan(_COLUMNS[name][1])  # NaN there means "not yet" (e.g. ended_at)
-            _check(model, f"partnership column '{name}'",
-                   np.isinf(values) if may_be_nan else ~np.isfinite(values), values)
+    for name, values, blank_is_nan in model.partnerships.float_columns():
+        _check(model, f"partnership column '{name}'",
+               np.isinf(values) if blank_is_nan else ~np.isfinite(values), values)
 
 
 def _check(model: PartnershipModel, what: str, bad: np.ndarray, values: np.ndarray) -> None:

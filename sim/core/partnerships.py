@@ -145,6 +145,12 @@ class PartnershipTable:
         self._cols["funded_until"][pid] = t_years + duration_years
         self._cols["impact_measure"][pid] = True  # programmes insist on measures (S2 LA lesson 4)
 
+    def float_columns(self) -> list[tuple[str, np.ndarray, bool]]:
+        """Each float column over the rows in use, read-only, with whether NaN is its blank
+        (``ended_at`` is NaN until a partnership ends): what the non-finite check looks at."""
+        return [(name, view[: self.size], bool(np.isnan(_COLUMNS[name][1])))
+                for name, view in self._views.items() if view.dtype.kind == "f"]
+
     def update(self, pids, **columns) -> None:
         """Set columns (names from ``UPDATABLE``) of partnerships ``pids``, e.g.
         ``update(ids, strength=new_strength)``."""
