@@ -17,7 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from sim.experiments.sweep import Execution, Experiment, plan_sweep, run_sweep
+from sim.experiments.design import Execution, Experiment
+from sim.experiments.execution import run_sweep
+from sim.experiments.planning import plan_sweep
 
 SCENARIOS = ["pathfinder", "rural_clusters", "cluster_lump_sums", "executive_heads",
              "partnership_accountability", "high_stakes"]

@@ -1,8 +1,8 @@
-"""``python -m sim.sweep``: the command line of ``sim.experiments.sweep`` (see its docstring and ``--help``)."""
+"""``python -m sim.sweep``: the command line of ``sim.experiments.cli`` (see ``--help``)."""
 
 import sys
 
-from sim.experiments.sweep import main
+from sim.experiments.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

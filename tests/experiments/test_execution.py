@@ -1,63 +1,26 @@
-"""Sweeps: paired design, resume after a kill, failures recorded, worker-count invariance, bad
-input, every experiment file, and the Dask cluster path. Tiny regions keep these quick."""
+"""sim/experiments/execution.py (and the sweep CLI): paired design, resume after a kill, failures
+recorded, worker-count invariance, every experiment file, the Dask path, and faults: a lost
+worker, a stopped driver, a store or cluster that cannot be used. Tiny regions keep these quick."""
 
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import pandas as pd
 import pytest
-import yaml
+from tiny_sweeps import EXPERIMENTS, experiment_file, run_frames, tiny, two_scenarios
 
-from sim.config import CONF_DIR
-from sim.core.checks import ConfigError
-from sim.experiments.sweep import (
-    Execution,
-    Experiment,
-    Parameters,
-    experiment_from_dict,
-    load_experiment,
-    main,
-    parameter_points,
-    plan_sweep,
-    run_sweep,
-)
+import sim.experiments.execution as execution
+from sim.experiments.cli import main
+from sim.experiments.design import Execution, load_experiment
+from sim.experiments.execution import run_sweep, yearly_table
 from sim.storage.store import Store
 from sim.views.report import load_results
-
-# Experiment files run by `python -m sim.sweep`; a sensitivity design (a `morris` section) is the
-# input of `python -m sim.sensitivity`, tested with it.
-EXPERIMENTS = sorted(p for p in (Path(__file__).resolve().parent.parent / "experiments")
-                     .glob("*.yaml") if "morris" not in yaml.safe_load(p.read_text()))
-TINY = ["landscape.n_schools=40", "spinup_years=1", "steps_per_year=4"]
-
-
-def tiny(experiment: Experiment, replications: int = 2, years: float = 2.0,
-         backend: str = "sequential") -> Experiment:
-    """The same experiment on a tiny region, few replications and years."""
-    keys = {o.split("=")[0] for o in TINY}
-    overrides = [o for o in experiment.overrides if o.split("=")[0] not in keys] + TINY
-    parameters = experiment.parameters
-    if parameters is not None:
-        ranges = parameters.ranges if parameters.method != "grid" else {
-            key: values[:2] for key, values in parameters.ranges.items()}
-        parameters = dataclasses.replace(parameters, samples=2, ranges=ranges)
-    return dataclasses.replace(experiment, replications=replications, years=years,
-                               overrides=overrides, parameters=parameters,
-                               execution=Execution(backend=backend))
-
-
-def two_scenarios(**changes) -> Experiment:
-    """Baseline and pathfinder, 2 replications of 2 years on a tiny region (unless changed)."""
-    experiment = tiny(Experiment(name="pair", scenarios=["baseline", "pathfinder"]))
-    return dataclasses.replace(experiment, **changes)
-
-
-def run_frames(store_dir: Path) -> dict[str, pd.DataFrame]:
-    """Every finished run's yearly table, by run id."""
-    store = Store(store_dir)
-    return {run_id: store.read_runs([run_id]) for run_id in sorted(store.done_run_ids())}
 
 
 def test_baseline_against_itself_and_a_policy_that_never_starts_differ_by_exactly_zero(tmp_path):
@@ -75,17 +38,6 @@ def test_baseline_against_itself_and_a_policy_that_never_starts_differ_by_exactl
     assert (pairs["difference"] == 0).all()
     table = comparison_table(pairs)
     assert (table[["mean_difference", "ci95_low", "ci95_high"]] == 0).all().all()
-
-
-def test_replication_k_of_every_scenario_uses_seed_k_and_pairs_with_the_baseline():
-    runs = plan_sweep(two_scenarios(replications=3, first_seed=5))
-    by_id = {r.run_id: r for r in runs}
-    assert sorted({r.seed for r in runs}) == [5, 6, 7]
-    for run in runs:
-        assert run.settings.config.seed == run.seed
-        baseline = by_id[run.baseline_run_id]
-        assert baseline.scenario == "baseline" and baseline.seed == run.seed
-    assert len({r.config_hash for r in runs}) == len(runs)
 
 
 def test_a_killed_sweep_resumes_without_losing_or_repeating_runs(tmp_path, monkeypatch):
@@ -122,17 +74,34 @@ def test_a_killed_sweep_resumes_without_losing_or_repeating_runs(tmp_path, monke
     assert (again.skipped, again.finished) == (6, 0)
 
 
-def test_a_failing_run_is_recorded_while_the_others_finish(tmp_path, monkeypatch):
-    import sim.experiments.sweep
+def test_an_empty_or_truncated_run_file_is_run_again(tmp_path):
+    experiment = two_scenarios(replications=1)
+    run_sweep(experiment, store_dir=tmp_path, progress=False, report=False)
+    store = Store(tmp_path)
+    baseline_id, pathfinder_id = sorted(store.done_run_ids())
+    table = store.read_runs([baseline_id])
+    good = (store.runs / f"{baseline_id}.parquet").read_bytes()
+    (store.runs / f"{baseline_id}.parquet").write_bytes(b"")  # e.g. a crash before the data landed
+    (store.runs / f"{pathfinder_id}.parquet").write_bytes(good[: len(good) // 2])
+    assert store.done_run_ids() == set()
 
-    real_simulate = sim.experiments.sweep.simulate
+    summary = run_sweep(experiment, store_dir=tmp_path, progress=False, report=False)
+    assert (summary.skipped, summary.finished, summary.failed) == (0, 2, 0)
+    pd.testing.assert_frame_equal(store.read_runs([baseline_id]), table)
+    assert store.done_run_ids() == {baseline_id, pathfinder_id}
+
+
+def test_a_failing_run_is_recorded_while_the_others_finish(tmp_path, monkeypatch):
+    import sim.running
+
+    real_simulate = sim.running.simulate
 
     def simulate_or_fail(settings, **kwargs):
         if settings.config.name == "pathfinder" and settings.config.seed == 1:
             raise RuntimeError("boom in pathfinder seed 1")
         return real_simulate(settings, **kwargs)
 
-    monkeypatch.setattr(sim.experiments.sweep, "simulate", simulate_or_fail)
+    monkeypatch.setattr(sim.running, "simulate", simulate_or_fail)
     summary = run_sweep(two_scenarios(), store_dir=tmp_path, progress=False, report=True)
     assert (summary.finished, summary.failed) == (3, 1)
     store = Store(tmp_path)
@@ -160,6 +129,91 @@ def test_results_are_identical_whatever_the_number_of_workers(tmp_path):
         pd.testing.assert_frame_equal(one[run_id], two[run_id])
 
 
+def crash_on_seed_1(runs):
+    """A worker killed while running seed 1 (as by the out-of-memory killer): no clean-up."""
+    if any(settings.config.seed == 1 for _, settings in runs):
+        os._exit(9)
+    return execution_run_group(runs)
+
+
+execution_run_group = execution.run_group
+
+
+def test_a_lost_worker_fails_its_runs_and_the_sweep_goes_on(tmp_path, monkeypatch):
+    monkeypatch.setattr(execution, "run_group", crash_on_seed_1)
+    experiment = two_scenarios(replications=3, execution=Execution(backend="loky", n_jobs=2))
+    summary = run_sweep(experiment, store_dir=tmp_path, progress=False, report=False)
+    assert (summary.finished, summary.failed) == (4, 2)
+    store = Store(tmp_path)
+    assert {run_id.split("-")[1] for run_id in store.failed_run_ids()} == {"s0001"}
+    assert {run_id.split("-")[1] for run_id in store.done_run_ids()} == {"s0000", "s0002"}
+    for run_id in store.failed_run_ids():
+        assert "worker lost" in store.read_failure(run_id)["error"]
+
+
+def test_a_sweep_stopped_by_sigterm_stops_its_workers_and_keeps_finished_runs(tmp_path):
+    import psutil
+
+    path = experiment_file(tmp_path, "stopme", replications=12, backend="loky")
+    store = tmp_path / "store"
+    process = subprocess.Popen([sys.executable, "-m", "sim.sweep", str(path), "--store", str(store),
+                                "--quiet", "--no-report", "--n-jobs", "2"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        while not any(store.glob("runs/*.parquet")) and process.poll() is None:
+            time.sleep(0.05)
+        children = psutil.Process(process.pid).children(recursive=True)
+        assert children, "the sweep should be running its workers"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 130
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert "Interrupted" in process.stderr.read()
+    _, alive = psutil.wait_procs(children, timeout=15)
+    assert alive == []
+    done = Store(store).done_run_ids()
+    assert 1 <= len(done) < 24
+
+
+def test_a_store_that_is_a_file_is_one_line_and_exit_2(tmp_path, capsys):
+    in_the_way = tmp_path / "results"
+    in_the_way.write_text("not a directory")
+    path = experiment_file(tmp_path, "blocked", replications=1)
+    assert main([str(path), "--store", str(in_the_way), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Error: cannot write the results store") and err.count("\n") == 1
+
+
+def test_a_read_only_store_is_one_line_and_exit_2(tmp_path, capsys):
+    store = tmp_path / "read_only"
+    store.mkdir()
+    store.chmod(0o500)
+    try:
+        if os.access(store, os.W_OK):
+            pytest.skip("running as root: permissions do not stop writes")
+        path = experiment_file(tmp_path, "readonly", replications=1)
+        assert main([str(path), "--store", str(store / "sweep"), "--quiet"]) == 2
+    finally:
+        store.chmod(0o700)
+    err = capsys.readouterr().err
+    assert err.startswith("Error: cannot write the results store") and "Permission denied" in err
+    assert err.count("\n") == 1
+
+
+def test_an_unreachable_dask_scheduler_is_one_line_and_exit_2(tmp_path, capsys):
+    pytest.importorskip("distributed")  # its config defaults loaded before they are changed
+    import dask
+    path = experiment_file(tmp_path, "nowhere", replications=1)
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        code = main([str(path), "--store", str(tmp_path / "store"), "--quiet", "--backend", "dask",
+                     "--address", "tcp://127.0.0.1:9"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("Error: cannot reach the Dask scheduler at tcp://127.0.0.1:9")
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
 @pytest.mark.slow
 def test_a_sweep_runs_on_a_dask_cluster(tmp_path):
     distributed = pytest.importorskip("distributed")
@@ -177,12 +231,6 @@ def test_a_sweep_runs_on_a_dask_cluster(tmp_path):
         pd.testing.assert_frame_equal(local[run_id], remote[run_id])
 
 
-def test_smoke_experiment_covers_every_scenario():
-    scenarios = {p.stem for p in (CONF_DIR / "scenario").glob("*.yaml")}
-    smoke = load_experiment(Path(__file__).resolve().parent.parent / "experiments" / "smoke.yaml")
-    assert set(smoke.all_scenarios) == scenarios
-
-
 @pytest.mark.parametrize("path", EXPERIMENTS, ids=[p.stem for p in EXPERIMENTS])
 def test_every_experiment_file_composes_and_smoke_runs(path, tmp_path):
     # Every scenario, override and parameter of the file composes and runs (on a tiny region);
@@ -192,92 +240,12 @@ def test_every_experiment_file_composes_and_smoke_runs(path, tmp_path):
     assert summary.failed == 0 and summary.finished == summary.planned > 0
 
 
-def write_experiment(tmp_path: Path, text: str) -> str:
-    path = tmp_path / "experiment.yaml"
-    path.write_text(text)
-    return str(path)
-
-
-GOOD = "name: bad\nscenarios: [pathfinder]\nreplications: 1\nyears: 1\n"
-
-
-@pytest.mark.parametrize(("text", "named"), [
-    (GOOD + "replicatoins: 3\n", "'replicatoins' is unknown"),
-    ("name: bad\nscenarios: [pathfindr]\n", "'pathfindr'"),
-    (GOOD.replace("years: 1", "years: ten"), "'years' = 'ten'"),
-    (GOOD + "execution: {backend: spark}\n", "'execution.backend' = 'spark'"),
-    (GOOD + "outcomes: {happiness: higher}\n", "'outcomes.happiness'"),
-    (GOOD + "overrides: [seed=3]\n", "'overrides' = 'seed=3'"),
-    (GOOD + "overrides: [landscape.n_schoolz=3]\n", "landscape.n_schoolz"),
-    (GOOD + "overrides: [funding.duration_years=-1]\n", "funding.duration_years"),
-    (GOOD + "parameters: {method: lhs, ranges: {funding.duration_years: [3, 1]}}\n",
-     "'parameters.ranges.funding.duration_years'"),
-    (GOOD + "parameters: {method: grid, ranges: {rules.running.learn_ratez: [1, 2]}}\n",
-     "rules.running.learn_ratez"),
-])
-def test_bad_experiment_is_refused_before_any_run_with_a_clear_message(
-        tmp_path, capsys, text, named):
-    store = tmp_path / "store"
-    code = main([write_experiment(tmp_path, text), "--store", str(store), "--quiet"])
-    err = capsys.readouterr().err
-    assert code == 2
-    assert err.startswith("Experiment error:") and named in err
-    assert "Traceback" not in err
-    assert not (store / "runs").exists()
-
-
-def test_missing_experiment_file_is_a_clear_error(tmp_path, capsys):
-    assert main([str(tmp_path / "nope.yaml")]) == 2
-    assert "not found" in capsys.readouterr().err
-
-
-def test_parameter_points_grid_lhs_and_sobol():
-    grid = Parameters(method="grid", ranges={"a": [1, 2], "b": ["x", "y", "z"]})
-    assert len(parameter_points(grid)) == 6
-    assert {"a": 2, "b": "z"} in parameter_points(grid)
-    for method in ("lhs", "sobol"):
-        p = Parameters(method=method, samples=8, ranges={"a": [0.5, 2.0], "n": [2, 6]})
-        points = parameter_points(p)
-        assert len(points) == 8
-        assert all(0.5 <= q["a"] <= 2.0 and isinstance(q["n"], int) and 2 <= q["n"] <= 6
-                   for q in points)
-        assert points == parameter_points(p)  # the sampler is seeded
-
-
-def test_varied_policy_scenario_pairs_with_the_one_unvaried_baseline():
-    experiment = tiny(experiment_from_dict({
-        "name": "budget", "scenarios": ["pathfinder"],
-        "parameters": {"method": "grid", "scenarios": ["pathfinder"],
-                       "ranges": {"funding.budget_gbp_per_year_per_1000_schools": [1e5, 1e6]}}}))
-    runs = plan_sweep(experiment)
-    baseline = [r for r in runs if r.scenario == "baseline"]
-    policy = [r for r in runs if r.scenario == "pathfinder"]
-    assert len(baseline) == 2 and len(policy) == 4  # 2 seeds; 2 points x 2 seeds
-    assert {r.point for r in baseline} == {-1}
-    assert {r.settings.config.funding.budget_gbp_per_year_per_1000_schools for r in policy} \
-        == {1e5, 1e6}
-    ids = {r.run_id: r for r in runs}
-    assert all(ids[r.baseline_run_id].seed == r.seed for r in policy)
-    with pytest.raises(ConfigError, match="parameters.scenarios"):
-        experiment_from_dict({"name": "x", "scenarios": ["pathfinder"],
-                              "parameters": {"scenarios": ["baseline"],
-                                             "ranges": {"seedling": [1]}}})
-
-
 @pytest.mark.slow
 def test_a_sweep_killed_by_a_signal_resumes_from_where_it_stopped(tmp_path):
     # A real kill (SIGKILL, no clean-up) of `python -m sim.sweep` once a few runs are saved.
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    experiment = tmp_path / "killme.yaml"
-    experiment.write_text(
-        "name: killme\nscenarios: [baseline, pathfinder]\nreplications: 3\nyears: 2\n"
-        f"overrides: [{', '.join(TINY)}]\nexecution: {{backend: sequential}}\n")
+    path = experiment_file(tmp_path, "killme", replications=3)
     store = tmp_path / "store"
-    command = [sys.executable, "-m", "sim.sweep", str(experiment), "--store", str(store),
+    command = [sys.executable, "-m", "sim.sweep", str(path), "--store", str(store),
                "--quiet", "--no-report"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -299,12 +267,10 @@ def test_a_sweep_killed_by_a_signal_resumes_from_where_it_stopped(tmp_path):
 def test_yearly_table_samples_stocks_at_year_ends_and_sums_flows_over_each_year():
     import numpy as np
 
-    from sim.experiments.sweep import yearly_table
-
     steps = np.arange(9)  # 4 steps a year, 2 years; step 0's flows belong to the spin-up
     timeseries = pd.DataFrame({"step": steps, "time_years": steps / 4,
-                               "new_formed": [5, 1, 1, 1, 1, 2, 2, 2, 2], "new_dissolved": 0, "new_left": 1,
-                               "spend_gbp": 10.0, "mean_outcome": steps * 0.5})
+                               "new_formed": [5, 1, 1, 1, 1, 2, 2, 2, 2], "new_dissolved": 0,
+                               "new_left": 1, "spend_gbp": 10.0, "mean_outcome": steps * 0.5})
     schools = pd.DataFrame({"year": [0, 0, 1, 1, 2, 2], "pupils": [10, 20, 11, 20, 12, 20]})
     table = yearly_table(timeseries, schools, steps_per_year=4)
     assert table.year.tolist() == [0, 1, 2]
@@ -320,7 +286,6 @@ def test_yearly_recording_gives_the_yearly_table_of_recording_every_step(scenari
     """Sweeps record the time series at whole years only (output.timeseries=year): the same
     yearly table, flows summed over each year, as recording every step."""
     from conftest import settings_for
-    from sim.experiments.sweep import yearly_table
     from sim.running import simulate
 
     args = ("landscape.n_schools=120", "years=3", "spinup_years=3", f"scenario={scenario}")
@@ -332,5 +297,3 @@ def test_yearly_recording_gives_the_yearly_table_of_recording_every_step(scenari
                                   check_exact=False, rtol=1e-12)
     assert yearly.timeseries.new_formed.sum() > 0  # flows were there to sum
     pd.testing.assert_frame_equal(yearly.schools, every_step.schools)
-    assert plan_sweep(tiny(load_experiment(EXPERIMENTS[0]), replications=1))[0] \
-        .settings.config.output.timeseries == "year"
