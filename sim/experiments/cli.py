@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from sim.core.checks import ConfigError
@@ -13,10 +14,18 @@ from sim.experiments.execution import EngineError, describe, run_sweep
 from sim.storage.store import StoreError
 
 
-def interrupt(signum, frame):
-    """SIGTERM (a scheduler or ``kill`` stopping the sweep) acts as Ctrl-C: the engine then kills
-    its workers and the finished runs stay in the store."""
-    raise KeyboardInterrupt
+@contextmanager
+def sigterm_as_interrupt():
+    """SIGTERM (a scheduler or ``kill`` stopping a sweep) acts as Ctrl-C while inside: the engine
+    then kills its workers and the finished runs stay in the store."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,7 +41,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-report", action="store_true", help="skip the report at the end")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
-    previous = signal.signal(signal.SIGTERM, interrupt)
     try:
         experiment = load_experiment(args.experiment)
         execution = experiment.execution
@@ -43,8 +51,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.n_jobs is not None:
             execution.n_jobs = args.n_jobs
         check_experiment(experiment)
-        summary = run_sweep(experiment, Path(args.experiment).read_text(), store_dir=args.store,
-                            progress=not args.quiet, report=not args.no_report)
+        with sigterm_as_interrupt():
+            summary = run_sweep(experiment, Path(args.experiment).read_text(),
+                                store_dir=args.store, progress=not args.quiet,
+                                report=not args.no_report)
     except ConfigError as error:
         print(f"Experiment error: {error}", file=sys.stderr)
         return 2
@@ -55,7 +65,5 @@ def main(argv: list[str] | None = None) -> int:
         print("\nInterrupted. Finished runs are saved; run the same command to resume.",
               file=sys.stderr)
         return 130
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     print(describe(summary))
     return 1 if summary.failed else 0

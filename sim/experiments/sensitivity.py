@@ -66,6 +66,7 @@ from omegaconf import MISSING
 
 from sim.core.checks import ConfigError
 from sim.experiments import samplers
+from sim.experiments.cli import sigterm_as_interrupt
 from sim.experiments.design import (
     MAX_RUNS,
     Experiment,
@@ -387,11 +388,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.method.capitalize()}: {len(keys)} parameters, {len(points)} points, "
           f"{len(runs)} runs", file=sys.stderr)
     try:
-        summary = run_sweep(experiment, text, store_dir, progress=not args.quiet, report=False,
-                            runs=runs)
+        with sigterm_as_interrupt():
+            summary = run_sweep(experiment, text, store_dir, progress=not args.quiet,
+                                report=False, runs=runs)
     except (StoreError, EngineError) as error:
         print(f"Error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("\nInterrupted. Finished runs are saved; run the same command to resume.",
+              file=sys.stderr)
+        return 130
     print(describe(summary))
     if summary.failed:
         return 1
