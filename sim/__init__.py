@@ -81,13 +81,14 @@ def run_experiment(experiment, store: str | Path | None = None, progress: bool =
     """Run a sweep (an experiment file's path, or a ``sim.experiments`` ``Experiment``) into its
     results store, resuming what is already done; write the report unless ``report=False``.
     Returns the sweep's summary (counts, timings, the store's path)."""
-    from sim.experiments.sweep import load_experiment, run_sweep
+    from sim.experiments.design import load_experiment
+    from sim.experiments.execution import run_sweep
 
     text = ""
     if not hasattr(experiment, "scenarios"):
         text = Path(experiment).read_text()
         experiment = load_experiment(experiment)
-    summary = run_sweep(experiment, text, store_dir=store, progress=progress, report=False)
+    summary = run_sweep(experiment, text, store_dir=store, progress=progress)
     if report:
         from sim.views.report import write_report
 

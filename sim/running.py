@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import platform
 import subprocess
 import time
@@ -170,8 +171,10 @@ def git_commit() -> str | None:
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_DIR, capture_output=True,
                                 text=True, timeout=5, check=True).stdout.strip()
+        # No optional index lock: a worker killed mid-call (a stopped sweep) must not leave one.
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=PROJECT_DIR, capture_output=True, text=True, timeout=5).stdout
+                               cwd=PROJECT_DIR, capture_output=True, text=True, timeout=5,
+                               env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"}).stdout
         return commit + ("-dirty" if dirty.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return None

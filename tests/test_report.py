@@ -9,7 +9,8 @@ import pytest
 from scipy import stats
 
 from sim.analysis.results import load_results
-from sim.experiments.sweep import Execution, Experiment, run_sweep
+from sim.experiments.design import Execution, Experiment
+from sim.experiments.execution import run_sweep
 from sim.storage.store import Store
 from sim.views.report import main, write_report
 
@@ -149,7 +150,7 @@ def tiny_sweep(store_dir, **changes) -> Store:
                             overrides=["landscape.n_schools=40", "spinup_years=1",
                                        "steps_per_year=4"],
                             execution=Execution(backend="sequential"), **changes)
-    run_sweep(experiment, store_dir=store_dir, progress=False, report=False)
+    run_sweep(experiment, store_dir=store_dir, progress=False)
     return Store(store_dir)
 
 

@@ -139,3 +139,34 @@ def test_noise_floor_is_the_mu_star_of_pure_seed_noise(sensitivity):
     assert floor == pytest.approx(np.sqrt(2 / np.pi) * 1.5, rel=0.1)
     one_seed = per_seed.xs(0, level="seed", drop_level=False)
     assert np.isnan(sensitivity.noise_floor(one_seed, levels=4)["y"])
+
+
+@pytest.mark.parametrize(("change", "named"), [
+    ({"morris": None}, "'morris'"),
+    ({"morris": dict(TINY["morris"], trajectoires=3)}, "'morris.trajectoires' is unknown"),
+    ({"morris": dict(TINY["morris"], levels="four")}, "'morris.levels' = 'four'"),
+    ({"morris": dict(TINY["morris"], levels=1)}, "'morris.levels' = 1"),
+    ({"morris": dict(TINY["morris"], effect_years=[1, 30])}, "'morris.effect_years'"),
+    ({"morris": dict(TINY["morris"], trajectories=10**9)}, "'morris.trajectories'"),
+    ({"sobol": dict(TINY["sobol"], base_samples=6)}, "'sobol.base_samples' = 6"),
+    ({"parameters": {"ranges": {"rules.running.learn_rate_per_year": [1, 2]}}}, "'parameters'"),
+])
+def test_sensitivity_sections_are_checked_like_every_experiment_key(
+        sensitivity, tmp_path, change, named):
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump({key: value for key, value in dict(TINY, **change).items()
+                                    if value is not None}))
+    with pytest.raises(ConfigError, match=named) as error:
+        sensitivity.load(path)
+    assert str(error.value).startswith("experiment key '") and "\n" not in str(error.value)
+
+
+def test_sensitivity_runs_are_planned_by_the_sweep_planner_and_record_yearly(sensitivity, tmp_path):
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(TINY))
+    experiment, morris, _, _ = sensitivity.load(path)
+    runs = sensitivity.plan(experiment, list(morris.ranges), sensitivity.design(morris))
+    assert all(r.settings.config.output.timeseries == "year" for r in runs)
+    first = runs[0]
+    assert first.settings.config.rules["running"]["learn_rate_per_year"] \
+        == first.parameters["rules.running.learn_rate_per_year"]

@@ -72,6 +72,7 @@ from sim.analysis.paired import first_year_from_which
 from sim.config import compose, validate
 from sim.core.recorder import disadvantage_gap
 from sim.core.vocabulary import HEAD_IN_POST
+from sim.experiments.samplers import latin_hypercube
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -314,14 +315,6 @@ def default_values(base_cfg) -> dict[str, float]:
     return {key: float(OmegaConf.select(base_cfg, key)) for key in FREE}
 
 
-def lhs(n: int, low: np.ndarray, high: np.ndarray, seed: int) -> np.ndarray:
-    from scipy.stats import qmc
-
-    if n <= 0:
-        return np.empty((0, len(low)))
-    return qmc.scale(qmc.LatinHypercube(d=len(low), seed=seed).random(n), low, high)
-
-
 def search(evaluations: int, seeds: list[int], base_cfg, pf_cfg, sampler_seed: int = 0,
            n_jobs: int = 1, log=print) -> list[dict]:
     """Two-stage Latin-hypercube search (module docstring); returns every evaluation in order."""
@@ -345,14 +338,14 @@ def search(evaluations: int, seeds: list[int], base_cfg, pf_cfg, sampler_seed: i
     n1 = max(0, round((evaluations - 1) * 2 / 3))
     n2 = max(0, evaluations - 1 - n1)
     stage1 = [default_values(base_cfg)] + [
-        dict(zip(keys, map(float, row), strict=True)) for row in lhs(n1, low, high, sampler_seed)]
+        dict(zip(keys, map(float, row), strict=True)) for row in latin_hypercube(n1, low, high, sampler_seed)]
     done = run(stage1, "stage 1")
     best = min(done, key=lambda r: r["objective"])["values"]
     centre = np.array([best[k] for k in keys])
     half = 0.2 * (high - low)
     box_low, box_high = np.maximum(low, centre - half), np.minimum(high, centre + half)
     stage2 = [dict(zip(keys, map(float, row), strict=True))
-              for row in lhs(n2, box_low, box_high, sampler_seed + 1)]
+              for row in latin_hypercube(n2, box_low, box_high, sampler_seed + 1)]
     done += run(stage2, "stage 2")
     return done
 

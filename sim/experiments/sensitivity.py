@@ -16,8 +16,9 @@ The experiment file is an ordinary sweep experiment (docs/sweeps.md) plus a ``mo
 
 Every Morris point is a set of overrides applied to every scenario *and* the baseline (rule
 parameters change the world the baseline lives in), each on seeds ``first_seed ..``; the runs are
-planned, executed and stored by ``sim.sweep`` (``run_group``, ``parallel_engine``, ``Store``), so a
-killed screening resumes where it stopped. Outcomes per point (means over seeds; months unless
+planned by the sweep's planner (``sim.experiments.planning``), executed and stored by its engine
+(``sim.experiments.execution``, ``sim.storage.store``), so a killed screening resumes where it
+stopped; runs record yearly, like a sweep's. Outcomes per point (means over seeds; months unless
 stated), for the first scenario listed (the policy) against the baseline on the same seed:
 
 * ``effect_y<k>``: policy - baseline, pupil-weighted mean outcome at year k (months);
@@ -54,173 +55,118 @@ for paired policy effects it is closer. It writes ``sobol_points.csv``,
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
+from omegaconf import MISSING
 
-from sim.config import compose, validate
 from sim.core.checks import ConfigError
-from sim.experiments.sweep import (
+from sim.experiments import samplers
+from sim.experiments.design import (
+    MAX_RUNS,
     Experiment,
-    PlannedRun,
-    SweepSummary,
-    config_hash,
-    describe,
+    check,
+    check_run_count,
     experiment_from_dict,
-    override_value,
-    run_name,
-    run_sweep,
+    read_yaml,
 )
-from sim.storage.store import Store
+from sim.experiments.execution import EngineError, describe, run_sweep, sigterm_as_interrupt
+from sim.experiments.planning import PlannedRun, plan_runs
+from sim.storage.store import Store, StoreError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 
-MORRIS_KEYS = ("trajectories", "levels", "sampler_seed", "effect_years", "survival_years", "ranges")
-SOBOL_KEYS = ("parameters", "base_samples", "sampler_seed")
 
-
-@dataclasses.dataclass
+@dataclass
 class Morris:
     """The ``morris`` section of the file."""
 
-    ranges: dict[str, list[float]]
+    ranges: dict[str, Any] = MISSING  # behavioural parameter: [low, high] (checked by load)
     trajectories: int = 10
     levels: int = 4
     sampler_seed: int = 0
-    effect_years: list[float] = dataclasses.field(default_factory=lambda: [5, 10])
+    effect_years: list[float] = field(default_factory=lambda: [5.0, 10.0])
     survival_years: float = 2.0
 
     def problem(self, names: list[str] | None = None) -> dict:
         """The SALib problem definition (of all the ranges, or of the ``names`` among them)."""
         names = list(self.ranges) if names is None else names
-        return {"num_vars": len(names), "names": names,
-                "bounds": [list(map(float, self.ranges[name])) for name in names]}
+        return samplers.problem({name: self.ranges[name] for name in names})
 
 
-@dataclasses.dataclass
+@dataclass
 class Sobol:
     """The ``sobol`` section of the file: Sobol indices of a few of the screened parameters."""
 
-    parameters: list[str]
+    parameters: list[str] = MISSING
     base_samples: int = 64
     sampler_seed: int = 0
 
 
-def load(path: str | Path) -> tuple[Experiment, Morris, Sobol | None, str]:
-    """Read the file: the sweep part checked by ``sim.sweep``, the Morris and Sobol parts here."""
-    text = Path(path).read_text()
-    data = yaml.safe_load(text) or {}
-    section = data.pop("morris", None)
-    sobol_section = data.pop("sobol", None)
-    if not isinstance(section, dict):
-        raise ConfigError("experiment key 'morris' is required: a mapping with 'ranges'")
-    _check_keys("morris", section, MORRIS_KEYS)
-    if data.get("parameters") is not None:
-        raise ConfigError("experiment key 'parameters' cannot be used with 'morris'")
-    experiment = experiment_from_dict(data)
-    morris = Morris(**section)
+@dataclass
+class SensitivityExperiment(Experiment):
+    """A sweep experiment with a Morris design (and optionally a Sobol one) instead of
+    ``parameters``: the schema of ``experiments/sensitivity.yaml``."""
+
+    morris: Morris = MISSING
+    sobol: Sobol | None = None
+
+
+def load(path: str | Path) -> tuple[SensitivityExperiment, Morris, Sobol | None, str]:
+    """Read and check the file through the sweep's experiment schema extended by its sections."""
+    data, text = read_yaml(path)
+    experiment = experiment_from_dict(data if data is not None else {}, SensitivityExperiment)
+    check("parameters", experiment.parameters, experiment.parameters is None,
+          "not used with 'morris' (its ranges are the parameters)")
+    morris, sobol = experiment.morris, experiment.sobol
     for key, bounds in morris.ranges.items():
-        ok = (isinstance(bounds, list) and len(bounds) == 2 and bounds[0] < bounds[1]
-              and key.startswith(("rules.", "landscape.")))
-        if not ok:
-            raise ConfigError(f"experiment key 'morris.ranges.{key}' = {bounds!r} is not allowed: "
-                              "a behavioural parameter (rules.* or landscape.*) with [low, high]")
-    if morris.trajectories < 1 or morris.levels < 2:
-        raise ConfigError("morris.trajectories must be >= 1 and morris.levels >= 2")
-    if experiment.years < max(morris.effect_years):
-        raise ConfigError(f"morris.effect_years {morris.effect_years} must be within years "
-                          f"({experiment.years:g})")
-    return experiment, morris, _load_sobol(sobol_section, morris), text
-
-
-def _check_keys(name: str, section: dict, allowed: tuple[str, ...]) -> None:
-    for key in section:
-        if key not in allowed:
-            raise ConfigError(f"experiment key '{name}.{key}' is unknown; allowed: "
-                              f"{', '.join(allowed)}")
-
-
-def _load_sobol(section, morris: Morris) -> Sobol | None:
-    if section is None:
-        return None
-    if not isinstance(section, dict):
-        raise ConfigError("experiment key 'sobol' must be a mapping with 'parameters'")
-    _check_keys("sobol", section, SOBOL_KEYS)
-    sobol = Sobol(**section)
-    unknown = [name for name in sobol.parameters if name not in morris.ranges]
-    if not sobol.parameters or unknown:
-        raise ConfigError(f"experiment key 'sobol.parameters' = {sobol.parameters!r} is not allowed: "
-                          "a non-empty list of keys of morris.ranges")
-    n = sobol.base_samples
-    if n < 2 or n & (n - 1):
-        raise ConfigError(f"experiment key 'sobol.base_samples' = {n!r} is not allowed: "
-                          "a power of 2, at least 2")
-    return sobol
+        numbers = isinstance(bounds, list) and len(bounds) == 2 and all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in bounds)
+        check(f"morris.ranges.{key}", bounds, numbers and bounds[0] < bounds[1]
+              and key.startswith(("rules.", "landscape.")),
+              "a behavioural parameter (rules.* or landscape.*) with [low, high]")
+    check("morris.ranges", dict(morris.ranges), len(morris.ranges) > 0, "at least one parameter")
+    check("morris.trajectories", morris.trajectories, 1 <= morris.trajectories <= MAX_RUNS,
+          f"an integer from 1 to {MAX_RUNS:,}")
+    check("morris.levels", morris.levels, morris.levels >= 2, "an integer >= 2")
+    check("morris.effect_years", list(morris.effect_years), len(morris.effect_years) > 0
+          and all(0 < year <= experiment.years for year in morris.effect_years),
+          f"years within the run's years ({experiment.years:g})")
+    n_points = morris.trajectories * (len(morris.ranges) + 1)
+    if sobol is not None:
+        unknown = [name for name in sobol.parameters if name not in morris.ranges]
+        check("sobol.parameters", list(sobol.parameters), bool(sobol.parameters) and not unknown,
+              "a non-empty list of keys of morris.ranges")
+        n = sobol.base_samples
+        check("sobol.base_samples", n, 2 <= n <= MAX_RUNS and not n & (n - 1),
+              "a power of 2, at least 2")
+        n_points = max(n_points, n * (len(sobol.parameters) + 2))
+    check_run_count(experiment, n_points, len(experiment.all_scenarios))
+    return experiment, morris, sobol, text
 
 
 def design(morris: Morris) -> np.ndarray:
     """The Morris design: trajectories x (k + 1) points, in parameter units."""
-    from SALib.sample import morris as morris_sample
-
-    return morris_sample.sample(morris.problem(), N=morris.trajectories,
-                                num_levels=morris.levels, seed=morris.sampler_seed)
+    return samplers.morris(dict(morris.ranges), morris.trajectories, morris.levels,
+                           morris.sampler_seed)
 
 
 def sobol_design(morris: Morris, sobol: Sobol) -> np.ndarray:
     """Saltelli's design for first-order and total indices: N (k + 2) points, parameter units."""
-    from SALib.sample import sobol as sobol_sample
-
-    return sobol_sample.sample(morris.problem(sobol.parameters), sobol.base_samples,
-                               calc_second_order=False, seed=sobol.sampler_seed)
+    return samplers.saltelli({name: morris.ranges[name] for name in sobol.parameters},
+                             sobol.base_samples, sobol.sampler_seed)
 
 
 def plan(experiment: Experiment, keys: list[str], points: np.ndarray) -> list[PlannedRun]:
-    """Every run: each point (values of ``keys``) x (baseline + scenarios) x seed, composed and
-    validated.
-
-    Each scenario is composed once; a point's values are set on that config (as the override
-    ``key=value`` would) and the result validated, which is much faster than composing each run.
-    """
-    from omegaconf import OmegaConf
-
-    common = [f"landscape={experiment.landscape}", f"years={experiment.years!r}",
-              *experiment.overrides]
-    seeds = range(experiment.first_seed, experiment.first_seed + experiment.replications)
-    runs, ids = [], {}
-    for scenario in experiment.all_scenarios:
-        try:
-            cfg = compose([f"scenario={scenario}", *common])
-        except Exception as error:  # Hydra's errors: report in one line
-            raise ConfigError(f"scenario '{scenario}': {str(error).splitlines()[0]}") from None
-        for point, row in enumerate(points):
-            values = {key: float(value) for key, value in zip(keys, row, strict=True)}
-            point_cfg = cfg.copy()
-            for key, value in values.items():
-                OmegaConf.update(point_cfg, key, value, merge=False)
-            overrides = [f"scenario={scenario}", *common,
-                         *(f"{k}={override_value(v)}" for k, v in values.items())]
-            point_settings = validate(point_cfg)
-            for seed in seeds:  # only the seed differs: no need to validate again
-                settings = dataclasses.replace(
-                    point_settings, config=dataclasses.replace(point_settings.config, seed=seed))
-                digest = config_hash(settings)
-                run_id = run_name(scenario, point, seed, digest)
-                ids[(scenario, point, seed)] = run_id
-                runs.append(PlannedRun(run_id=run_id, scenario=scenario, point=point, seed=seed,
-                                       parameters=values, overrides=overrides, config_hash=digest,
-                                       baseline_run_id=ids[(experiment.baseline, point, seed)],
-                                       settings=settings))
-    return runs
-
-
-def run(experiment: Experiment, runs: list[PlannedRun], text: str, store_dir: Path,
-        progress: bool = True) -> SweepSummary:
-    """Run what is not in the store yet, on the sweep engine (same workers and store)."""
-    return run_sweep(experiment, text, store_dir, progress=progress, report=False, runs=runs)
+    """Every run: each point (values of ``keys``) x (baseline + scenarios) x seed, planned by the
+    sweep's planner; every scenario is varied (the parameters change the baseline's world too)."""
+    point_values = [{key: float(value) for key, value in zip(keys, row, strict=True)}
+                    for row in points]
+    return plan_runs(experiment, point_values, set(experiment.all_scenarios))
 
 
 def outcomes(experiment: Experiment, morris: Morris, runs: list[PlannedRun], store_dir: Path
@@ -440,7 +386,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"{args.method.capitalize()}: {len(keys)} parameters, {len(points)} points, "
           f"{len(runs)} runs", file=sys.stderr)
-    summary = run(experiment, runs, text, store_dir, progress=not args.quiet)
+    try:
+        with sigterm_as_interrupt():
+            summary = run_sweep(experiment, text, store_dir, progress=not args.quiet,
+                                runs=runs)
+    except (StoreError, EngineError) as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nInterrupted. Finished runs are saved; run the same command to resume.",
+              file=sys.stderr)
+        return 130
     print(describe(summary))
     if summary.failed:
         return 1

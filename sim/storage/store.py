@@ -8,7 +8,8 @@ Layout of a store directory (``sim.sweep`` writes it, ``sim.report`` reads it)::
                                     baseline_run_id (its pair), config_hash, overrides, parameters
     runs/<run_id>.parquet           a finished run: its yearly time series, with the run's manifest
                                     (config hash, seed, versions, git commit, timings) in the file's
-                                    metadata; its presence marks the run as done
+                                    metadata; a file that reads back whole marks the run
+                                    as done (one that does not is run again)
     partnerships/<run_id>.parquet   the partnerships alive during the run (for survival analysis)
     failed/<run_id>.json            a run that raised: its error and traceback (retried next time)
     report/                         tables, figures and report.html
@@ -30,6 +31,10 @@ from sim.storage.files import write_atomic
 MANIFEST_KEY = b"sim_manifest"
 
 
+class StoreError(Exception):
+    """The store cannot be written (a file in the way, read-only, a name too long): one line."""
+
+
 class Store:
     """Paths and file formats of one results store directory."""
 
@@ -44,6 +49,18 @@ class Store:
         self.experiment_path = self.root / "experiment.yaml"
 
     # -- writing (the sweep's driver process only) ------------------------------------------
+    def prepare(self) -> None:
+        """Create the store's folders and check a file can be written there; ``StoreError`` if not."""
+        try:
+            for folder in (self.root, self.runs, self.partnerships, self.failed):
+                folder.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.root / ".write-check", lambda tmp: Path(tmp).write_text("ok"))
+            (self.root / ".write-check").unlink()
+        except OSError as error:
+            reason = error.strerror or str(error)
+            raise StoreError(f"cannot write the results store {str(self.root)!r}: {reason}"
+                             + (f" ({error.filename})" if error.filename else "")) from None
+
     def write_plan(self, plan: pd.DataFrame, sweep_info: dict, experiment_text: str) -> None:
         write_atomic(self.experiment_path, lambda tmp: Path(tmp).write_text(experiment_text))
         write_atomic(self.sweep_path,
@@ -77,8 +94,10 @@ class Store:
 
     # -- reading ---------------------------------------------------------------------------
     def done_run_ids(self) -> set[str]:
-        """Runs whose result file is complete (written atomically, so present means whole)."""
-        return {path.stem for path in self.runs.glob("*.parquet")}
+        """Runs whose result file reads back whole, with its manifest. Files are written atomically
+        and flushed to disk, but a crash of the machine or a full disk can still leave an empty or
+        truncated one: such a run is not done (the sweep runs it again and replaces the file)."""
+        return {path.stem for path in self.runs.glob("*.parquet") if _is_whole(path)}
 
     def failed_run_ids(self) -> set[str]:
         return {path.stem for path in self.failed.glob("*.json")}
@@ -104,6 +123,15 @@ class Store:
 
     def read_partnerships(self, run_ids) -> pd.DataFrame:
         return _read_many([self.partnerships / f"{r}.parquet" for r in run_ids])
+
+
+def _is_whole(path: Path) -> bool:
+    """A Parquet file whose footer and schema read back, with the run's manifest."""
+    try:
+        metadata = pq.read_schema(path).metadata or {}
+    except (OSError, pa.ArrowException):
+        return False
+    return MANIFEST_KEY in metadata
 
 
 def _read_many(paths: list[Path]) -> pd.DataFrame:
