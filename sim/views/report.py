@@ -210,6 +210,7 @@ def _decorate(ax, title: str, ylabel: str) -> None:
 # -- the report ----------------------------------------------------------------------------------
 def write_report(store_dir: str | Path) -> Path:
     """Write every table, figure and report.html into ``<store>/report``; return the HTML path."""
+    store_dir = Path(store_dir).resolve()  # figures are drawn by worker processes in other folders
     results = load_results(store_dir)
     out = Store(store_dir).report
     figures = out / "figures"
