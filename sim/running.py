@@ -16,12 +16,12 @@ import numpy as np
 import pandas as pd
 
 from sim.config import validate
+from sim.core.paths import PROJECT_DIR
 from sim.core.recorder import FLOW_COLUMNS
 from sim.core.settings import Settings
 from sim.storage.files import write_atomic
 
 PACKAGES = ("mesa", "numpy", "pandas", "scipy", "hydra-core", "omegaconf", "pyarrow", "matplotlib")
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 @dataclass
@@ -71,11 +71,13 @@ class RunResult:
         return at_year_end.drop(columns=["step", "time_years"]).reset_index(drop=True)
 
 
-def simulate(settings: Settings | dict, progress: bool = False, start_from=None) -> RunResult:
+def simulate(settings: Settings | dict, progress: bool = False, start_from=None,
+             observer=None) -> RunResult:
     """Build the model, run it to the end and return its results.
 
     ``start_from``: a model just spun up (see ``spin_up``) with the same ``spinup_key``; the run
-    forks it instead of repeating the spin-up, with identical results.
+    forks it instead of repeating the spin-up, with identical results. ``observer``: see
+    ``PartnershipModel.run``.
     """
     from sim.core.model import PartnershipModel
 
@@ -83,7 +85,7 @@ def simulate(settings: Settings | dict, progress: bool = False, start_from=None)
         settings = validate(settings)
     start = time.perf_counter()
     model = PartnershipModel(settings) if start_from is None else start_from.fork(settings)
-    model.run(progress=progress)
+    model.run(progress=progress, observer=observer)
     rec = model.recorder
     meta = run_metadata(settings, wall_time_s=time.perf_counter() - start)
     return RunResult(rec.timeseries, rec.schools, rec.partnerships, meta, rec.memberships,
@@ -105,7 +107,7 @@ class RunFailure:
     error: str
 
 
-def run_paired(settings_list, progress: bool = False, keep_going: bool = False):
+def run_paired(settings_list, progress: bool = False, keep_going: bool = False, observers=None):
     """Runs that differ only after time 0 (the same seed, landscape, rules and spin-up): spin up
     once, then fork the spun-up model for each, so every run shares the same random draws up to
     time 0 and beyond (common random numbers). The one place runs are paired this way.
@@ -113,6 +115,7 @@ def run_paired(settings_list, progress: bool = False, keep_going: bool = False):
     Yields a ``RunResult`` per settings, in order, as each finishes; each result's ``meta`` holds
     ``spinup_s``, its share of the spin-up's wall time. With ``keep_going`` a run that raises
     yields a ``RunFailure`` instead (a failed spin-up fails every run) and the others go on.
+    ``observers``: one per settings (or None), passed to ``simulate``.
     """
     import traceback
 
@@ -129,9 +132,10 @@ def run_paired(settings_list, progress: bool = False, keep_going: bool = False):
         yield from (RunFailure(settings, error) for settings in settings_list)
         return
     spinup_share_s = (time.perf_counter() - start) / len(settings_list)
-    for settings in settings_list:
+    observers = list(observers) if observers is not None else [None] * len(settings_list)
+    for settings, observer in zip(settings_list, observers, strict=True):
         try:
-            result = simulate(settings, progress=progress, start_from=spun_up)
+            result = simulate(settings, progress=progress, start_from=spun_up, observer=observer)
         except Exception:
             if not keep_going:
                 raise

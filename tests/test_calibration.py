@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
-from sim.config import CONF_DIR, compose, validate
+from sim.config import compose, validate
+from sim.core.paths import CONF_DIR
 
 
 @pytest.fixture(scope="module")

@@ -97,8 +97,8 @@ def test_generated_config_files_match_the_parameter_defaults():
 def test_every_option_file_uses_an_allowed_label(group, label, allowed):
     import yaml
 
-    from sim.config import CONF_DIR
     from sim.core import levers
+    from sim.core.paths import CONF_DIR
 
     labels = {yaml.safe_load(path.read_text())[label] for path in (CONF_DIR / group).glob("*.yaml")}
     assert labels == set(getattr(levers, allowed))

@@ -22,11 +22,10 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sim.core.checks import ConfigError, check, check_finite
 from sim.core.levers import LEVERS, NEEDS_RULES, differs_from_today
+from sim.core.paths import CONF_DIR
 from sim.core.rule import PHASES, Rule, check_services
 from sim.core.settings import Config, Settings
 from sim.landscape import Landscape
-
-CONF_DIR = Path(__file__).resolve().parent.parent.parent / "conf"
 
 
 def compose(overrides: list[str] | tuple[str, ...] = (), hydra_config: bool = False) -> DictConfig:

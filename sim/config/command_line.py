@@ -15,8 +15,9 @@ from hydra.errors import ConfigCompositionException, MissingConfigException, Ove
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.config import CONF_DIR, compose, known_keys, validate
+from sim.config import compose, known_keys, validate
 from sim.core.checks import ConfigError, check
+from sim.core.paths import CONF_DIR
 from sim.core.settings import NAME
 
 # Hydra's own launcher and sweeper: the only ones a run may use (others run code and start jobs).

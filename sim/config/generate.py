@@ -15,8 +15,8 @@ from pathlib import Path
 import yaml
 
 from sim.config.process_overview import ODD, odd_text
+from sim.core.paths import CONF_DIR as CONF
 
-CONF = Path(__file__).resolve().parent.parent.parent / "conf"
 FITTED = CONF / "calibration" / "fitted.yaml"
 
 DEFAULT_RULES = {

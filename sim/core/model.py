@@ -137,8 +137,13 @@ class PartnershipModel(mesa.Model):
         self.schools.n_partnerships = self.partnerships.count_per_school()
         check_finite_state(self)  # sim.core.guards: results are never silently NaN
 
-    def run(self, progress: bool = False) -> None:
-        """Run every step of the configured horizon."""
+    def run(self, progress: bool = False, observer=None) -> None:
+        """Run every step of the configured horizon.
+
+        ``observer``: an object with ``before_step(model)`` and ``after_step(model)``, called
+        around every step (to tally what the recorded tables do not keep, e.g. calibration's
+        inspection transitions); it must not change the model.
+        """
         steps = range(self.n_steps)
         if progress:
             from tqdm import tqdm
@@ -146,7 +151,11 @@ class PartnershipModel(mesa.Model):
             steps = tqdm(steps, desc=f"{self.config.name} ({self.schools.n} schools)",
                          unit="step", mininterval=0.5)
         for _ in steps:
+            if observer is not None:
+                observer.before_step(self)
             self.step()
+            if observer is not None:
+                observer.after_step(self)
         self.recorder.finish()
 
     # -- changes several rules make, kept in one place so state stays consistent ----------------

@@ -70,11 +70,10 @@ import pandas as pd
 from sim.analysis.event_study import member_changes
 from sim.analysis.paired import first_year_from_which
 from sim.config import compose, validate
+from sim.core.paths import PROJECT_DIR
 from sim.core.recorder import disadvantage_gap
 from sim.core.vocabulary import HEAD_IN_POST
 from sim.experiments.samplers import latin_hypercube
-
-PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 
 # The free parameters: config key -> (low, high, unit and why it is free).
 FREE: dict[str, tuple[float, float, str]] = {
@@ -172,37 +171,47 @@ def with_values(cfg, values: dict[str, float], seed: int):
     return validate(cfg)
 
 
+class SystemTally:
+    """What the baseline's tables do not keep, tallied around each step: inspection grade
+    transitions, heads leaving, heads in post."""
+
+    def __init__(self) -> None:
+        self.transitions = np.zeros((5, 5), dtype=np.int64)  # [grade before, grade after]
+        self.head_leavers = 0
+        self.heads_in_post: list[int] = []
+
+    def before_step(self, model) -> None:
+        s = model.schools
+        self.grade_before = s.grade.copy()
+        self.inspected_before = s.t_inspected.copy()
+        self.in_post_before = s.head == HEAD_IN_POST
+        self.heads_in_post.append(int(self.in_post_before.sum()))
+
+    def after_step(self, model) -> None:
+        s = model.schools
+        inspected = s.t_inspected != self.inspected_before
+        np.add.at(self.transitions, (self.grade_before[inspected], s.grade[inspected]), 1)
+        self.head_leavers += int((s.head_left_now & self.in_post_before).sum())
+
+
 def run_seed(base_cfg, pf_cfg, values: dict[str, float], seed: int) -> dict:
-    """One seed: spin up, fork for the pathfinder, step the baseline; return raw tallies."""
-    from sim.running import simulate, spin_up
+    """One seed: the baseline and the pathfinder on the same draws (one spin-up, forked), the
+    baseline tallied step by step; return raw tallies."""
+    from sim.running import run_paired
 
     base = with_values(base_cfg, values, seed)
     pathfinder = with_values(pf_cfg, values, seed)
-    model = spin_up(base)
-    pf = simulate(pathfinder, start_from=model)  # forks a copy; ``model`` stays at time 0
-    s = model.schools
-    transitions = np.zeros((5, 5), dtype=np.int64)  # [grade before, grade after]
-    head_leavers = 0
-    heads_in_post = []
-    for _ in range(model.n_steps):
-        grade_before = s.grade.copy()
-        inspected_before = s.t_inspected.copy()
-        in_post_before = s.head == HEAD_IN_POST
-        heads_in_post.append(int(in_post_before.sum()))
-        model.step()
-        inspected = s.t_inspected != inspected_before
-        np.add.at(transitions, (grade_before[inspected], s.grade[inspected]), 1)
-        head_leavers += int((s.head_left_now & in_post_before).sum())
-    model.recorder.finish()
-    panel = model.recorder.schools
+    tally = SystemTally()
+    base_run, pf = run_paired([base, pathfinder], observers=[tally, None])
     staffing = next(p for name, _, p in base.rules if name == "staffing")
+    rural = base_run.schools.drop_duplicates("school_id").rural.to_numpy()
     tau = staffing.teacher_turnover_per_year * np.where(
-        s.rural, 1.0, staffing.rel_teacher_turnover_urban)
+        rural, 1.0, staffing.rel_teacher_turnover_urban)
     return {
-        "panel": panel, "pf_panel": pf.schools, "pf_partnerships": pf.partnerships,
-        "pf_timeseries": pf.timeseries, "base_timeseries": model.recorder.timeseries,
-        "transitions": transitions, "head_leavers": head_leavers,
-        "head_years": float(np.mean(heads_in_post)) * base.config.years,
+        "panel": base_run.schools, "pf_panel": pf.schools, "pf_partnerships": pf.partnerships,
+        "pf_timeseries": pf.timeseries, "base_timeseries": base_run.timeseries,
+        "transitions": tally.transitions, "head_leavers": tally.head_leavers,
+        "head_years": float(np.mean(tally.heads_in_post)) * base.config.years,
         "teacher_turnover": float(np.mean(1 - np.exp(-tau))),
     }
 

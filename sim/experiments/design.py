@@ -13,8 +13,8 @@ import yaml
 from omegaconf import OmegaConf
 from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
-from sim.config import CONF_DIR
 from sim.core.checks import ConfigError
+from sim.core.paths import CONF_DIR
 
 BACKENDS = ("loky", "dask", "ray", "sequential")
 SAMPLING_METHODS = ("grid", "lhs", "sobol")

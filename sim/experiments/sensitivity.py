@@ -78,8 +78,6 @@ from sim.experiments.execution import EngineError, describe, run_sweep, sigterm_
 from sim.experiments.planning import PlannedRun, plan_runs
 from sim.storage.store import Store, StoreError
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
-
 
 @dataclass
 class Morris:

@@ -25,11 +25,13 @@ from hydra.errors import HydraException
 from matplotlib.figure import Figure
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.config import CONF_DIR, compose, validate
+from sim.config import compose, validate
 from sim.core.checks import ConfigError
-from sim.core.levers import LEVERS
+from sim.core.levers import LEVERS, differs_from_today
 from sim.core.model import PartnershipModel
+from sim.core.paths import CONF_DIR
 from sim.core.vocabulary import HEAD_EXECUTIVE
+from sim.running import spin_up
 from sim.views.animate import (
     draw_school_map,
     map_legend_handles,
@@ -122,7 +124,7 @@ def levers_left_alone(overrides: tuple[str, ...]) -> frozenset[str]:
     """The levers a config leaves at today's policy (composing takes a while: cached)."""
     config = validate(compose(overrides)).config
     return frozenset(lever for lever in LEVERS
-                     if asdict(getattr(config, lever)) == asdict(type(getattr(config, lever))()))
+                     if not differs_from_today(lever, getattr(config, lever)))
 
 
 class DashboardModel(mesa.Model):
@@ -152,7 +154,7 @@ class DashboardModel(mesa.Model):
             self.error = str(error)
             self.running = False
             return
-        self.counterfactual = PartnershipModel(counterfactual)
+        self.counterfactual = spin_up(counterfactual)
         self.scenario = self.counterfactual.fork(policy)
         self.outcome_limit = outcome_limit(self.counterfactual.schools.outcome)
 
@@ -212,7 +214,7 @@ def policy_periods(run: PartnershipModel, horizon: float) -> list[tuple[str, flo
     periods = []
     for lever in LEVERS:
         settings = getattr(run.config, lever)
-        if settings != run.todays_policy(lever) and settings.start_year < horizon:
+        if differs_from_today(lever, settings) and settings.start_year < horizon:
             end = horizon if settings.stop_year is None else min(settings.stop_year, horizon)
             periods.append((lever.replace("_", " "), settings.start_year, end))
     return periods

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from tiny_sweeps import EXPERIMENTS, ROOT
 
-from sim.config import CONF_DIR
 from sim.core.checks import ConfigError
+from sim.core.paths import CONF_DIR
 from sim.experiments.design import MAX_RUNS, Experiment, experiment_from_dict, load_experiment
 from sim.sweep import main
 
