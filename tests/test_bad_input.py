@@ -67,6 +67,7 @@ REFUSED = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("args", "key"), REFUSED, ids=[" ".join(a) for a, _ in REFUSED])
 def test_bad_input_is_refused_in_one_line_before_anything_is_written(tmp_path, args, key):
     flags = [arg for arg in args if arg.startswith("-")]  # Hydra's parser wants flags first

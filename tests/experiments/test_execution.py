@@ -141,6 +141,7 @@ def crash_on_seed_1(runs):
 execution_run_group = execution.run_group
 
 
+@pytest.mark.slow
 def test_a_lost_worker_fails_its_runs_and_the_sweep_goes_on(tmp_path, monkeypatch):
     monkeypatch.setattr(execution, "run_group", crash_on_seed_1)
     experiment = two_scenarios(replications=3, execution=Execution(backend="loky", n_jobs=2))
@@ -153,6 +154,7 @@ def test_a_lost_worker_fails_its_runs_and_the_sweep_goes_on(tmp_path, monkeypatc
         assert "worker lost" in store.read_failure(run_id)["error"]
 
 
+@pytest.mark.slow
 def test_a_sweep_stopped_by_sigterm_stops_its_workers_and_keeps_finished_runs(tmp_path):
     import psutil
 
