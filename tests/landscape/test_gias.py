@@ -15,7 +15,7 @@ from sim.core.checks import ConfigError
 from sim.core.vocabulary import PRIMARY, SECONDARY
 from sim.landscape import Gias
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 SMALL = DATA / "gias_small.csv"
 DAMAGED = DATA / "gias_damaged.csv"  # gias_small.csv and six damaged rows (make_gias_fixtures.py)
 
@@ -210,7 +210,7 @@ def test_cli_prints_one_line_for_a_bad_file(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "sim", "landscape=gias",
          f"landscape.path={DATA / 'gias_bad_easting.csv'}", f"hydra.run.dir={tmp_path}"],
-        capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent, timeout=120)
+        capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2], timeout=120)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert "Configuration error" in done.stderr

@@ -13,7 +13,7 @@ from hydra.utils import get_class
 
 from sim.config.generate import DEFAULT_RULES, calibrated, rule_defaults
 
-ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
+ODD = Path(__file__).resolve().parents[2] / "docs" / "ODD.md"
 SECTION = re.compile(r"^###\s.*\(`(sim/rules/\w+\.py)`")
 ROW = re.compile(r"^\|\s*`(\w+)`\s*\|\s*([^|]+?)\s*\|")
 

@@ -21,7 +21,7 @@ from sim.core.guards import NonFiniteError, check_finite_state
 from sim.rules.funding import FundedProgramme
 from sim.storage.files import write_atomic
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SMALL = ("landscape.n_schools=60", "years=2", "spinup_years=5")
 
 

@@ -15,7 +15,7 @@ from sim.config import compose, validate
 from sim.rules import Rule
 from sim.running import simulate
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 RULE = textwrap.dedent('''
     from dataclasses import dataclass

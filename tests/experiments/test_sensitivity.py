@@ -12,7 +12,7 @@ import yaml
 
 from sim.core.checks import ConfigError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 TINY = {
     "name": "sensitivity_tiny",

@@ -21,7 +21,7 @@ pytest.importorskip("solara", reason="the dashboard needs solara (pip install -e
 
 from sim.views import dashboard as app  # noqa: E402
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 TINY = ("landscape.n_schools=80", "spinup_years=2", "years=3")
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

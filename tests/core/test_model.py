@@ -1,0 +1,67 @@
+"""PartnershipModel: lifecycle, time, levers in force, the shared changes, forking."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import build, settings_for
+from sim.core.model import PartnershipModel, random_stream, spinup_key
+from sim.core.partnerships import ACTIVE, INFORMAL
+
+
+def test_the_spin_up_runs_at_its_own_step_and_ends_at_time_zero():
+    model = build("spinup_years=3", "spinup_steps_per_year=2", "steps_per_year=12")
+    assert model.tick == 0 and model.now_years == 0
+    assert model.time_at(-6) == -3.0 and model.time_at(12) == 1.0
+    assert model.dt == pytest.approx(1 / 12)
+    assert len(model.recorder.rows) == 1  # time 0 is recorded once, before any step
+
+
+def test_levers_are_in_force_only_inside_their_window():
+    model = build("scenario=pathfinder", "funding.start_year=1", "funding.stop_year=2")
+    assert not model.policy_in_force("funding", 0.5)
+    assert model.policy_in_force("funding", 1.0) and model.policy_in_force("funding", 1.99)
+    assert not model.policy_in_force("funding", 2.0)
+    assert not model.policy_in_force("distance", 1.5)  # the scenario leaves it at today's policy
+    assert model.lever("funding") == model.todays_policy("funding")  # at time 0: not yet
+
+
+def test_forming_and_ending_a_partnership_keep_counts_and_ties():
+    model = build()
+    pt, s = model.partnerships, model.schools
+    a, b = 0, int(s.neighbours[0, 0])
+    before = s.n_past_partnerships[[a, b]].copy()
+    if pt.partnered(a, b):
+        pytest.skip("already partners in this draw")
+    pid = model.form_partnership([a, b], INFORMAL, "organic")
+    assert pt.end_reason[pid] == ACTIVE and model.flows.formed == 1
+    assert (s.n_past_partnerships[[a, b]] == before + 1).all()
+    pt.update([pid], strength=0.6)
+    model.end_partnerships([pid], "drift")
+    assert pt.end_reason[pid] != ACTIVE and pt.ended_at[pid] == model.now_years
+    assert s.ties[a, 0] >= 0.6  # the partners remember working together
+
+
+def test_a_fork_is_independent_of_the_model_it_came_from():
+    spun = PartnershipModel(settings_for("years=1"))
+    fork = spun.fork(settings_for("years=1", "scenario=pathfinder", "funding.start_year=0"))
+    fork.run()
+    assert spun.tick == 0 and fork.tick == fork.n_steps
+    assert not np.shares_memory(spun.schools.outcome, fork.schools.outcome)
+    with pytest.raises(ValueError, match="same seed"):
+        spun.fork(settings_for("years=1", "seed=99"))
+    with pytest.raises(RuntimeError, match="time 0"):
+        fork.fork(settings_for("years=1"))
+
+
+def test_the_spin_up_key_ignores_levers_but_not_the_seed():
+    base = spinup_key(settings_for())
+    assert spinup_key(settings_for("scenario=high_stakes")) == base
+    assert spinup_key(settings_for("seed=5")) != base
+
+
+def test_random_streams_are_independent_by_name():
+    a = random_stream(3, "rule:formation").random(4)
+    assert np.array_equal(a, random_stream(3, "rule:formation").random(4))
+    assert not np.array_equal(a, random_stream(3, "rule:staffing").random(4))
