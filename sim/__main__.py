@@ -42,10 +42,15 @@ def run(cfg: DictConfig) -> None:
         result = simulate(settings, progress=settings.config.output.progress)
     except NonFiniteError as error:
         refuse(error, 1)
-    result.save(out_dir)
-    if settings.config.output.plot:
-        save_summary_figure(result.timeseries, Path(out_dir) / "summary.png",
-                            title=f"Scenario: {settings.config.name}")
+    except MemoryError:
+        refuse(MemoryError("out of memory: use fewer schools or fewer years"), 1)
+    try:
+        result.save(out_dir)
+        if settings.config.output.plot:
+            save_summary_figure(result.timeseries, Path(out_dir) / "summary.png",
+                                title=f"Scenario: {settings.config.name}")
+    except OSError as error:  # a full or read-only disk, a path too long: the machine, not the model
+        refuse(OSError(f"cannot write the results to {out_dir}: {error.strerror or error}"), 1)
     if settings.config.output.summary:
         print(f"\nScenario '{settings.config.name}', seed {settings.config.seed}, "
               f"{settings.config.years:g} years, {len(result.schools.school_id.unique())} schools "

@@ -60,3 +60,13 @@ def test_hydra_information_flags_still_work():
     done = run_cli("--cfg", "job", "scenario=pathfinder")
     assert done.returncode == 0 and "name: pathfinder" in done.stdout, done.stderr
     assert run_cli("--help").returncode == 0
+
+
+def test_results_that_cannot_be_written_stop_in_one_line(tmp_path):
+    """A full or read-only disk is the machine's fault, not the model's: one line, exit 1."""
+    (tmp_path / "timeseries.parquet").mkdir()  # a folder where the results file must go
+    done = run_cli("landscape.n_schools=40", "years=1", "spinup_years=1", "output.progress=false",
+                   f"hydra.run.dir={tmp_path}")
+    assert done.returncode == 1, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Run stopped: cannot write the results to {tmp_path}")

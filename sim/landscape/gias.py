@@ -16,6 +16,7 @@ stops a run before any work.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
 import functools
@@ -95,6 +96,8 @@ class Gias(Landscape):
                 check(f"landscape.{key}", names,
                       isinstance(names, list | tuple) and all(isinstance(x, str) for x in names),
                       "a list of names, e.g. [Devon, Cornwall]")
+            check("landscape.encoding", self.encoding, _known_encoding(self.encoding),
+                  "a text encoding Python knows, e.g. cp1252 (GIAS's own) or utf-8")
             share = self.max_bad_row_share
             check("landscape.max_bad_row_share", share,
                   isinstance(share, int | float) and not isinstance(share, bool)
@@ -122,6 +125,14 @@ class Gias(Landscape):
 
 
 @functools.lru_cache(maxsize=4)
+def _known_encoding(name: str) -> bool:
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return False
+    return True
+
+
 def _load(path: str, mtime_ns: int, size: int, encoding: str, local_authorities: tuple[str, ...],
           regions: tuple[str, ...], max_bad_row_share: float = 0.01) -> SchoolTable:
     """Read, check, filter and convert a GIAS extract (cached on the file's path, time and size)."""

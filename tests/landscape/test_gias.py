@@ -363,3 +363,8 @@ def test_generated_landscapes_have_no_notes():
 def test_max_bad_row_share_is_validated(share):
     with pytest.raises(ConfigError, match=r"landscape.max_bad_row_share.*a share between 0 and 1"):
         load(max_bad_row_share=share)
+
+
+def test_an_unknown_encoding_is_refused_before_reading():
+    with pytest.raises(ConfigError, match="landscape.encoding' = 'xyz'"):
+        validate(compose(["landscape=gias", f"landscape.path={SMALL}", "landscape.encoding=xyz"]))
