@@ -52,9 +52,10 @@ class Config:
 
     def __post_init__(self) -> None:
         check_fields_finite("", self)
-        check("name", self.name, NAME.fullmatch(self.name) is not None,
-              "letters, digits, '_' and '-' (it names the output folder)")
-        check("seed", self.seed, self.seed >= 0, "an integer >= 0")
+        check("name", self.name, NAME.fullmatch(self.name) is not None and len(self.name) <= 100,
+              "up to 100 letters, digits, '_' and '-' (it names the output folder)")
+        check("seed", self.seed, 0 <= self.seed < 2**63,
+              "an integer from 0 to 2**63 - 1 (results tables store it as a 64-bit integer)")
         check("years", self.years, 0 < self.years <= 200, "a number of years in (0, 200]")
         check("steps_per_year", self.steps_per_year, 1 <= self.steps_per_year <= 365,
               "an integer from 1 to 365")
