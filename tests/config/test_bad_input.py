@@ -39,8 +39,6 @@ REFUSED = [
     (["+yeras=20"], "yeras"),
     (["seed=100000000000000000000000"], "seed"),
     (["name=" + "a" * 300], "name"),
-    (["landscape=gias", "landscape.path=tests/data/gias_small.csv", "landscape.encoding=xyz"],
-     "landscape.encoding"),
     (["+foo=1"], "foo"),
     (["+funding.foo=1"], "funding.foo"),
     (["funding.programme=anything"], "funding.programme"),
