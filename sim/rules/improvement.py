@@ -31,7 +31,7 @@ class Improvement(Rule):
         "schools.pupils", "schools.outcome", "schools.gap")
     writes = (
         "schools.outcome", "schools.gap", "schools.outcome_at_inspection",
-        "schools.perceived_outcome")
+        "schools.perceived_outcome", "schools.intake_months")
 
     @dataclass
     class Params:
@@ -64,12 +64,19 @@ class Improvement(Rule):
         quality = 0.6 * (talent - 0.5) + 0.4 * (capacity - 0.5)
         gap = base_gap * np.maximum(0.0, 1 - p.gap_quality_effect * quality)
         outcome = (p.months_per_talent * (talent - 0.5) + p.months_per_capacity * (capacity - 0.5)
-                   - base_gap * (s.fsm - p.fsm_national))
+                   + self.intake(s))
         return outcome, gap
+
+    def intake(self, s) -> np.ndarray:
+        """Months the school's intake alone predicts against the national mix (composition):
+        negative for more disadvantaged intakes."""
+        base_gap = np.where(s.phase == PRIMARY, self.p.gap_primary_months, self.p.gap_secondary_months)
+        return -base_gap * (s.fsm - self.p.fsm_national)
 
     def setup(self, model) -> None:
         s = model.schools
         s.outcome, s.gap = self.targets(s)
+        s.intake_months = self.intake(s)  # what inspection discounts to judge in context
         # One scale for the whole run: months relative to the national mean at the start.
         self.centre = float(np.average(s.outcome, weights=s.pupils))
         s.outcome = s.outcome - self.centre
