@@ -61,8 +61,10 @@ class SchoolState:
         self.gap = np.zeros(n)
         self.outcome_at_inspection = np.zeros(n)
         self.perceived_outcome = np.zeros(n)
+        self.intake_months = np.zeros(n)  # outcome the intake's disadvantage predicts (set by Improvement)
 
         self.t_inspected = t_start - rng.random(n) * 4.0  # last inspection, spread over a cycle
+        self.inspection_interval = np.zeros(n)  # years to the next inspection, drawn at each (Accountability)
         self.head = np.full(n, HEAD_IN_POST, dtype=np.int8)
         self.head_left_now = np.zeros(n, dtype=bool)  # the head left during this step (PER_STEP)
         self.executive_lead = np.full(n, -1, dtype=np.int64)  # school whose head covers this one

@@ -15,7 +15,9 @@ from sim.rules import FORM_PARTNERSHIP_WRITES, Rule, relax
 
 
 class Accountability(Rule):
-    """Schools are inspected when due and graded from outcomes and capacity (plus noise, credit
+    """Schools are inspected when due, at a time within the step (each interval is drawn around
+    the policy for the school's grade), and graded from outcomes in context (against what their
+    intake predicts), their progress since the last inspection and capacity (plus noise, credit
     for evidenced partnership work and a penalty for a recent dip, as the regime sets); a school
     not already outstanding must clear a higher bar to become outstanding (Ofsted's short
     inspections of good schools). A low grade raises pressure, brings monitoring and support that
@@ -24,7 +26,9 @@ class Accountability(Rule):
 
     phase = "accountability"
     summary = (
-        "Schools due for inspection are graded from outcomes and capacity plus noise, credit "
+        "Schools are inspected at a time within the step when their interval (drawn around the "
+        "policy for their grade) runs out, and graded from outcomes against what their intake "
+        "predicts, progress since the last inspection and capacity, plus noise, credit "
         "for evidenced partnership work and a penalty for a recent dip (as the regime sets), a "
         "school not already outstanding needing a higher score to become outstanding; pressure "
         "and inwardness follow from stakes, competition and credit; schools under a low grade "
@@ -33,10 +37,12 @@ class Accountability(Rule):
     reads = (
         "schools.phase", "schools.neighbours", "schools.neighbour_km", "schools.outcome",
         "schools.outcome_at_inspection", "schools.capacity", "schools.grade",
-        "schools.t_inspected", "schools.head", "schools.pupils", "partnerships.members",
+        "schools.t_inspected", "schools.inspection_interval", "schools.intake_months",
+        "schools.head", "schools.pupils", "partnerships.members",
         "partnerships.impact_measure", "partnerships.kind", "levers.accountability")
     writes = (
-        "schools.grade", "schools.t_inspected", "schools.outcome_at_inspection",
+        "schools.grade", "schools.t_inspected", "schools.inspection_interval",
+        "schools.outcome_at_inspection",
         "schools.pressure", "schools.capacity", "schools.inward", "schools.pupils",
         *FORM_PARTNERSHIP_WRITES)
 
@@ -46,8 +52,11 @@ class Accountability(Rule):
         interval_good_years: float = 4.0  # assumption, after Ofsted's framework: good schools about every four years
         interval_ri_years: float = 2.5  # assumption, after Ofsted's framework: requires improvement within 30 months
         interval_inadequate_years: float = 1.5  # assumption: monitoring then re-inspection
+        interval_cv: float = 0.2  # assumption: spread of re-inspection intervals around the policy (coefficient of variation; inspections fall within windows, not on a date)
         outcome_scale_months: float = 4.0  # assumption: outcome difference worth one score point
         weight_capacity: float = 0.7  # assumption: weight of leadership capacity vs outcomes
+        context_weight: float = 0.75  # assumption: share of the intake's predicted effect (composition) the judgement discounts (inspectors weigh progress and context; not all of it)
+        weight_progress: float = 0.5  # assumption: score points per score point of outcome change since the last inspection (the regime weighs progress)
         inspection_noise_sd: float = 0.45  # assumption: judgement noise, score points (transitions)
         credit_points: float = 0.4  # assumption: score points for evidenced partnership work at credit 1
         dip_points: float = 0.5  # assumption: score points per point of dip at dip_penalty 1
@@ -64,6 +73,9 @@ class Accountability(Rule):
                          "pupil_move_per_year", "outstanding_margin_points", "support_per_year"):
                 check_non_negative(name, getattr(self, name))
             check_share("intervention_probability", self.intervention_probability)
+            check_share("context_weight", self.context_weight)
+            check_non_negative("weight_progress", self.weight_progress)
+            check_positive("interval_cv", self.interval_cv)
 
     PRESSURE_BY_GRADE = np.array([0.0, 0.0, 0.2, 0.7, 1.0])  # index = grade; assumption
 
@@ -73,6 +85,7 @@ class Accountability(Rule):
         same_phase = s.phase[s.neighbours] == s.phase[:, None]  # rivals for pupils
         self.has_rivals = same_phase.any(axis=1)
         self.n_rivals = np.maximum(same_phase.sum(axis=1), 1)
+        s.inspection_interval = self._draw_intervals(s.grade)
         # Row i sums over school i's rivals (a sparse matrix: one product per step).
         rows = np.repeat(np.arange(s.n), s.neighbours.shape[1])
         self.rivals = csr_matrix((same_phase.ravel().astype(float), (rows, s.neighbours.ravel())),
@@ -86,16 +99,30 @@ class Accountability(Rule):
             score = score + self.p.inspection_noise_sd * self.rng.normal(size=s.n)
             self.thresholds = self._boundaries(score)
             s.grade = (1 + np.searchsorted(-self.thresholds, -score, side="right")).astype(np.int8)
+            s.inspection_interval = self._draw_intervals(s.grade)
+
+    def _draw_intervals(self, grade: np.ndarray) -> np.ndarray:
+        """Years to each school's next inspection at inspection frequency 1: a gamma draw with
+        the policy's interval for its grade as mean and ``interval_cv`` as coefficient of variation."""
+        p = self.p
+        policy = np.array([np.inf, p.interval_outstanding_years, p.interval_good_years,
+                           p.interval_ri_years, p.interval_inadequate_years])[grade]
+        shape = 1.0 / p.interval_cv**2
+        return policy * self.rng.gamma(shape, 1.0 / shape, size=len(grade))
 
     @staticmethod
     def _boundaries(raw: np.ndarray) -> np.ndarray:
         return np.quantile(raw, np.cumsum(GRADE_SHARES[::-1])[:-1])[::-1]
 
     def score(self, model, regime) -> np.ndarray:
-        """Inspection score before judgement noise, in score points."""
-        s = model.schools
-        points = (s.outcome / self.p.outcome_scale_months
-                  + self.p.weight_capacity * (s.capacity - 0.5) / QUALITY_SD)
+        """Inspection score before judgement noise, in score points: outcomes in context (less
+        the share ``context_weight`` of what the intake predicts), progress since the last
+        inspection, and leadership capacity."""
+        p, s = self.p, model.schools
+        in_context = s.outcome - p.context_weight * s.intake_months
+        progress = s.outcome - s.outcome_at_inspection
+        points = ((in_context + p.weight_progress * progress) / p.outcome_scale_months
+                  + p.weight_capacity * (s.capacity - 0.5) / QUALITY_SD)
         if regime.partnership_credit > 0:
             pid, school = model.partnerships.links()
             with_measure = school[model.partnerships.impact_measure[pid]]
@@ -117,11 +144,11 @@ class Accountability(Rule):
             # from time 0 on, an absolute standard.
             self.thresholds = self._boundaries(raw + noise)
 
-        # Inspections fall due by grade; more frequent inspection shortens every interval.
-        interval = np.array([np.inf, p.interval_outstanding_years, p.interval_good_years,
-                             p.interval_ri_years, p.interval_inadequate_years])
-        due = (model.now_years - s.t_inspected) >= interval[s.grade] / regime.inspection_frequency
-        inspected = np.flatnonzero(due)
+        # An inspection falls due when the school's interval runs out (more frequent inspection
+        # shortens every interval); it happens at that time within this step [now, now + dt), or
+        # at the step's start if it was overdue (when the regime tightened).
+        t_due = s.t_inspected + s.inspection_interval / regime.inspection_frequency
+        inspected = np.flatnonzero(t_due < model.now_years + model.dt)
         score = raw[inspected] + noise[inspected]
         grade = 1 + np.searchsorted(-self.thresholds, -score, side="right")
         # Outstanding is awarded anew only on strong evidence: the bar is higher for a school
@@ -129,7 +156,8 @@ class Accountability(Rule):
         promoted = (grade == 1) & (s.grade[inspected] != 1)
         grade[promoted & (score < self.thresholds[0] + p.outstanding_margin_points)] = 2
         s.grade[inspected] = grade
-        s.t_inspected[inspected] = model.now_years
+        s.t_inspected[inspected] = np.maximum(t_due[inspected], model.now_years)
+        s.inspection_interval[inspected] = self._draw_intervals(s.grade[inspected])
         s.outcome_at_inspection[inspected] = s.outcome[inspected]
 
         s.pressure = regime.stakes * self.PRESSURE_BY_GRADE[s.grade]

@@ -21,15 +21,20 @@ class Dissolution(Rule):
     - a federation or trust does not break up as a whole: each member school leaves it at these
       hazards scaled by ``rel_hazard_federation``, and it ends when fewer than two remain; the
       landscape's own (observed) trusts and federations are kept whole through the spin-up;
-    - *funding ended*: when an award runs out, a funded partnership either ends or carries on
-      as an informal one, more likely the stronger its relationships (S1 theme 5);
+    - *funding ended*: when an award runs out the members must pay for the partnership
+      themselves: the cover, transport and coordination the award paid for become their own
+      leaders' time (Running measures the time cost without the award). They weigh that against
+      what they see it give; it ends with the chance that its cost is not worth it (the same
+      exchange as *not worth it*), else carries on as an informal partnership (S1 theme 5: nothing
+      formal holds it; EEF 2017: about half end within a year);
     - *head left*: when a member's head leaves, an informal or funded partnership may end,
       less likely the stronger the relationships (S2 lesson 3: welcoming new heads).
     """
 
     phase = "dissolution"
     summary = (
-        "Funded partnerships whose award ended end or revert to informal; a head's departure "
+        "Funded partnerships whose award ended end if members judge them not worth their "
+        "unfunded cost, else revert to informal; a head's departure "
         "may end a non-federation partnership; informal and funded partnerships end at "
         "competing hazards (not worth it, competition, drift); a federation or trust never "
         "breaks up as a whole — its schools leave one at a time at a much lower rate, and it "
@@ -50,7 +55,6 @@ class Dissolution(Rule):
         judge_after_years: float = 1.0  # assumption: schools give a new partnership a year (S4)
         impact_measure_relief: float = 0.5  # assumption: share of the not-worth-it hazard removed (S2 lesson 10)
         competition_per_year: float = 0.3  # assumption: hazard at a fully inward regime (S2 PL 9)
-        end_when_funding_stops: float = 0.6  # assumption: chance a weak-trust funded partnership ends (S1 theme 5)
         end_when_head_leaves: float = 0.4  # assumption: chance a weak-trust partnership ends (S2 lesson 3)
         rel_hazard_funded: float = 0.5  # assumption: while funded
         rel_hazard_federation: float = 0.05  # assumption: per school leaving a federation or trust, ~1-2% a year (S1 theme 5: the "glue")
@@ -59,7 +63,7 @@ class Dissolution(Rule):
             for name in ("drift_per_year", "not_worth_it_per_year", "worth_exchange",
                          "judge_after_years", "competition_per_year"):
                 check_non_negative(name, getattr(self, name))
-            for name in ("impact_measure_relief", "end_when_funding_stops", "end_when_head_leaves",
+            for name in ("impact_measure_relief", "end_when_head_leaves",
                          "rel_hazard_funded", "rel_hazard_federation"):
                 check_share(name, getattr(self, name))
 
@@ -71,9 +75,13 @@ class Dissolution(Rule):
         draws = self.rng.random((len(ids), 3))
         strength = pt.strength[ids]
 
-        # Funding runs out: end, or carry on as an informal partnership.
+        # Funding runs out: members weigh what it gives against what it now costs them (Running's
+        # time cost without the award's cover, transport and coordination); the shortfall is the
+        # chance they end it, else it carries on as an informal partnership.
+        shortfall = np.maximum(0.0, 1 - p.worth_exchange * pt.benefit[ids]
+                               / np.maximum(pt.time_cost[ids], 1e-9))
         expired = (pt.kind[ids] == FUNDED) & (pt.funded_until[ids] <= now)
-        funding_ends = expired & (draws[:, 0] < p.end_when_funding_stops * (1 - strength))
+        funding_ends = expired & (draws[:, 0] < shortfall)
         pt.update(ids[expired & ~funding_ends], kind=INFORMAL)
 
         # A member's head left this step.
@@ -86,8 +94,6 @@ class Dissolution(Rule):
 
         # Competing hazards.
         judged = (now - pt.formed_at[ids]) >= p.judge_after_years
-        shortfall = np.maximum(0.0, 1 - p.worth_exchange * pt.benefit[ids]
-                               / np.maximum(pt.time_cost[ids], 1e-9))
         relief = np.where(pt.impact_measure[ids], 1 - p.impact_measure_relief, 1.0)
         inward = (np.bincount(pid, s.inward[school], minlength=pt.size)[ids]
                   / np.maximum(pt.n_members[ids], 1))

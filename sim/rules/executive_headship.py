@@ -17,7 +17,8 @@ class ExecutiveHeadship(Rule):
     """Schools meeting the lever's triggers get an executive head from a nearby good or
     outstanding school whose head has room; the two federate. The covered school's vacancy is
     filled and its capacity follows the lead's (see Staffing), while the lead head's time is
-    divided: each extra school takes a share of it away from the home school."""
+    divided: each extra school takes a share of it away from the home school, most of which a
+    head of school covers there (backfill)."""
 
     phase = "executive_headship"
     summary = (
@@ -35,9 +36,11 @@ class ExecutiveHeadship(Rule):
     @dataclass
     class Params:
         time_per_extra_school: float = 0.15  # assumption: share of a head's time each extra school takes (heads of school run the day to day)
+        head_of_school_backfill: float = 0.7  # assumption, after Lord et al. 2016 (executive heads usually lead with a head of school in each school, the home school included): share of that time away a head of school covers at home
 
         def __post_init__(self) -> None:
             check_share("time_per_extra_school", self.time_per_extra_school)
+            check_share("head_of_school_backfill", self.head_of_school_backfill)
 
     def step(self, model) -> None:
         s, n = model.schools, model.schools.n
@@ -67,7 +70,9 @@ class ExecutiveHeadship(Rule):
             s.n_led[lead] += 1
             model.form_partnership([school, lead], FEDERATION, "executive_head", lead=lead,
                                    focus=1, impact_measure=True)
-        s.executive_time = self.p.time_per_extra_school * s.n_led
+        # The home school's cost: the head's time away, less what a head of school covers there.
+        s.executive_time = (self.p.time_per_extra_school * (1 - self.p.head_of_school_backfill)
+                            * s.n_led)
 
     @staticmethod
     def _find_lead(model, school: int, lever, allow_new_head: bool) -> int:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.core.checks import check_non_negative, check_positive, check_share
-from sim.rules import Rule
+from sim.core.partnerships import FEDERATION
+from sim.rules import Rule, relax
 
 
 class Running(Rule):
@@ -20,8 +21,13 @@ class Running(Rule):
     - *trust*: relationship strength grows with meeting, slower at a distance (S2 lessons 2-3;
       S4 "after two years... robust"). Funded leadership time raises meeting intensity.
     - *learning*: staff talent and heads' ability grow toward stronger partners', in proportion
-      to strength (S0), plus a mutual gain from developing released staff (S0 third point). The
-      focus of the work splits the gain between teaching and leadership (S3).
+      to strength (S0). The focus of the work splits the gain between teaching and leadership (S3).
+    - *releasing staff develops them* (S0 third point): every member's teachers and leaders grow
+      in proportion to the time it releases to the partnership, whoever is stronger; this is
+      what leaves the stronger partner about level (Chapman & Muijs 2014; Muijs 2015).
+    - *sponsorship*: in a federation led by a sponsor (``lead``), the supported members host the
+      sponsor's staff rather than sending their own (a small share of the time cost) and their
+      leadership capacity moves toward the sponsor's.
     - *money*: funded partnerships draw down their award evenly.
     Delay comes from trust building and from outcomes lagging teaching (Improvement).
     """
@@ -33,12 +39,13 @@ class Running(Rule):
         "focus, drawing down awards.")
     reads = (
         "schools.x_km", "schools.y_km", "schools.talent", "schools.head_ability",
-        "schools.executive_time", "partnerships.members", "partnerships.n_members",
+        "schools.capacity", "schools.executive_time", "partnerships.members", "partnerships.lead", "partnerships.n_members",
         "partnerships.kind", "partnerships.focus", "partnerships.strength",
         "partnerships.funding_gbp", "partnerships.funding_rate_gbp", "partnerships.funded_until",
         "partnerships.spent_gbp", "levers.funding", "levers.distance")
     writes = (
-        "schools.time_away", "schools.talent", "schools.head_ability", "partnerships.strength",
+        "schools.time_away", "schools.talent", "schools.head_ability", "schools.capacity",
+        "partnerships.strength",
         "partnerships.benefit", "partnerships.time_cost", "partnerships.spent_gbp",
         "flows.spend_gbp")
 
@@ -52,7 +59,9 @@ class Running(Rule):
         trust_build_per_year: float = 1.0  # assumption: S4 "after two years... robust" (strength ~0.86 at intensity 1)
         trust_distance_km: float = 10.0  # assumption: distance that halves meeting (S2 lesson 2)
         learn_rate_per_year: float = 0.5  # assumption: gains show within ~2-5 years (Chapman et al. 2011: 2-4); no ceiling pile-up
-        mutual_gain: float = 0.01  # assumption: gain even from weaker partners, scaled by headroom (S0 third point)
+        release_development: float = 0.5  # assumption: yearly growth of talent and leadership per unit share of time released, scaled by headroom (S0 third point); sized so the stronger partner is about level (Chapman & Muijs 2014; Muijs 2015)
+        supported_time_share: float = 0.25  # assumption: share of the time cost a school supported by its sponsor pays (it hosts the sponsor's staff)
+        sponsor_support_per_year: float = 0.5  # assumption: rate at which a supported school's capacity moves toward its sponsor's (its leaders work in the school)
         cover_cost_gbp_per_year: float = 25_000.0  # assumption: ~ a teacher's day a week of cover
         max_cover_relief: float = 0.7  # assumption: cover cannot replace the head's own time
         transport_cost_gbp_per_year: float = 3_000.0  # assumption: a school's partnership travel
@@ -63,13 +72,14 @@ class Running(Rule):
         def __post_init__(self) -> None:
             for name in ("intensity_informal", "intensity_funded", "intensity_federation",
                          "time_cost_per_partnership", "trust_build_per_year", "learn_rate_per_year",
-                         "mutual_gain", "leadership_time_boost"):
+                         "release_development", "leadership_time_boost", "sponsor_support_per_year"):
                 check_non_negative(name, getattr(self, name))
             for name in ("travel_km_scale", "trust_distance_km", "cover_cost_gbp_per_year",
                          "transport_cost_gbp_per_year", "leadership_time_gbp_per_year"):
                 check_positive(name, getattr(self, name))
             check_share("max_cover_relief", self.max_cover_relief)
             check_share("max_time_away", self.max_time_away)
+            check_share("supported_time_share", self.supported_time_share)
 
     # Share of the learning that goes to teaching (talent), by focus (sim.partnerships.FOCUS_NAMES);
     # the rest goes to leadership. Assumption, after S3's three areas of activity.
@@ -108,8 +118,12 @@ class Running(Rule):
         intensity = np.array([p.intensity_informal, p.intensity_funded,
                               p.intensity_federation])[pt.kind[pid]]
         intensity = intensity + p.leadership_time_boost * leadership
-        time_cost = (p.time_cost_per_partnership * intensity
-                     * (1 + travel_km / p.travel_km_scale * (1 - transport)) * (1 - cover))
+        # A supported school (led by its sponsor in a federation) hosts rather than sends staff.
+        lead = pt.lead[pid]
+        supported = (pt.kind[pid] == FEDERATION) & (lead >= 0) & (lead != school)
+        released = (p.time_cost_per_partnership * intensity
+                    * np.where(supported, p.supported_time_share, 1.0))
+        time_cost = released * (1 + travel_km / p.travel_km_scale * (1 - transport)) * (1 - cover)
         s.time_away = np.minimum(np.bincount(school, time_cost, minlength=s.n) + s.executive_time,
                                  p.max_time_away)
 
@@ -119,21 +133,28 @@ class Running(Rule):
         strength = 1 - (1 - pt.strength[ids]) * np.exp(-p.trust_build_per_year * build * dt)
         pt.update(ids, strength=strength)
 
-        # Learning from stronger partners, in proportion to trust and intensity.
+        # Learning from stronger partners, in proportion to trust and intensity, and development
+        # of the staff each school releases (the best have least left to learn: headroom).
         others = np.maximum(n_members - 1, 1)
         talent_others = (np.bincount(row, s.talent[school], minlength=m)[row] - s.talent[school]) / others
         ability_others = (np.bincount(row, s.head_ability[school], minlength=m)[row]
                           - s.head_ability[school]) / others
         drive = p.learn_rate_per_year * strength[row] * intensity
+        develop = p.release_development * released
         teaching_share = self.TEACHING_SHARE_BY_FOCUS[pt.focus[pid]]
-        # The mutual gain shrinks with headroom: the best have least left to learn.
-        talent_gain = drive * teaching_share * (np.maximum(0, talent_others - s.talent[school])
-                                                + p.mutual_gain * (1 - s.talent[school]))
-        ability_gain = drive * (1 - teaching_share) * (
-            np.maximum(0, ability_others - s.head_ability[school])
-            + p.mutual_gain * (1 - s.head_ability[school]))
+        talent_gain = teaching_share * (drive * np.maximum(0, talent_others - s.talent[school])
+                                        + develop * (1 - s.talent[school]))
+        ability_gain = (1 - teaching_share) * (
+            drive * np.maximum(0, ability_others - s.head_ability[school])
+            + develop * (1 - s.head_ability[school]))
         s.talent = np.minimum(1.0, s.talent + np.bincount(school, talent_gain, minlength=s.n) * dt)
         s.head_ability = np.minimum(1.0, s.head_ability + np.bincount(school, ability_gain, minlength=s.n) * dt)
+
+        # The sponsor's leaders work in the supported school: its capacity moves toward theirs.
+        helped, sponsor = school[supported], lead[supported]
+        s.capacity[helped] = relax(s.capacity[helped],
+                                   np.maximum(s.capacity[helped], s.capacity[sponsor]),
+                                   p.sponsor_support_per_year, dt)
 
         # What members see: yearly gain and time cost, averaged over members (read by Dissolution).
         pt.update(ids, benefit=np.bincount(row, talent_gain + ability_gain, minlength=m) / size_of,

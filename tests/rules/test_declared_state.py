@@ -19,11 +19,13 @@ NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 # Scenarios that between them make every process happen (funding of pairs and clusters,
 # executive heads, interventions), plus the notebook's example rule swapped in for Formation.
 CASES = {
-    "pathfinder": ("scenario=pathfinder", "funding.start_year=0"),
+    "pathfinder": ("scenario=pathfinder", "funding.start_year=0", "funding.duration_years=0.5"),
     "cluster_lump_sums": ("scenario=cluster_lump_sums", "funding.start_year=0"),
     "executive_heads": ("scenario=executive_heads", "executive_headship.start_year=0"),
     "high_stakes": ("scenario=high_stakes", "accountability.start_year=0"),
     "faith_formation": ("rules.formation._target_=faith_rules.FaithFormation",),
+    # Schools leaving federations of three or more (rare in two years at the defaults).
+    "federation_leavers": ("rules.dissolution.drift_per_year=3.0",),
 }
 
 

@@ -1,0 +1,84 @@
+"""Inspection in continuous time, judging outcomes in context and progress (issue 14, point 5)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import build
+from sim.config import compose, validate
+from sim.running import simulate
+
+# The judgement before issue 14: raw attainment, no weight on progress.
+RAW_ATTAINMENT = ("rules.accountability.context_weight=0", "rules.accountability.weight_progress=0")
+
+
+def test_reinspection_intervals_vary_around_the_policy():
+    model = build("landscape.n_schools=600", "spinup_years=0")
+    s, p = model.schools, model.rules[1].p
+    good = s.grade == 2
+    assert len(np.unique(s.inspection_interval)) == s.n, "two schools share an interval"
+    assert s.inspection_interval[good].mean() == pytest.approx(p.interval_good_years, rel=0.05)
+    cv = s.inspection_interval[good].std() / s.inspection_interval[good].mean()
+    assert cv == pytest.approx(p.interval_cv, rel=0.2)
+
+
+def test_inspections_happen_within_a_step_not_on_its_grid():
+    model = build("spinup_years=0", "years=4")
+    s, inspected_at = model.schools, []
+    for _ in range(12):  # the first year catches up with the landscape's overdue inspections
+        model.step()
+    for _ in range(36):
+        before, start = s.t_inspected.copy(), model.now_years
+        model.step()
+        new = s.t_inspected[s.t_inspected != before]
+        assert np.all((new >= start) & (new < start + 1 / 12)), "an inspection outside its step"
+        inspected_at.extend(new.tolist())
+    on_grid = np.isclose(np.array(inspected_at) * 12, np.round(np.array(inspected_at) * 12))
+    assert len(inspected_at) > 30 and on_grid.mean() < 0.1
+
+
+def _grades(*overrides):
+    """Yearly grades (school x year) and FSM shares of three 30-year runs, stacked."""
+    grades, fsms = [], []
+    for seed in range(3):
+        result = simulate(validate(compose(["landscape.n_schools=400", "years=30", f"seed={seed}",
+                                            *overrides])))
+        panel = result.schools
+        grades.append(panel.pivot(index="school_id", columns="year", values="grade").to_numpy())
+        fsms.append(panel.groupby("school_id").fsm.first().to_numpy())
+    return np.concatenate(grades), np.concatenate(fsms)
+
+
+def _longest_spell_below_good(grade: np.ndarray) -> int:
+    longest = 0
+    for row in grade >= 3:
+        spell = 0
+        for below in row:
+            spell = spell + 1 if below else 0
+            longest = max(longest, spell)
+    return longest
+
+
+@pytest.fixture(scope="module")
+def judged_in_context_and_raw():
+    return _grades(), _grades(*RAW_ATTAINMENT)
+
+
+def test_judging_in_context_shortens_the_longest_spell_below_good(judged_in_context_and_raw):
+    (in_context, _), (raw, _) = judged_in_context_and_raw
+    before, after = _longest_spell_below_good(raw), _longest_spell_below_good(in_context)
+    print(f"longest spell below good over 30 years (3 seeds): raw attainment {before} years, "
+          f"in context {after} years")
+    assert after < before
+
+
+def test_high_fsm_schools_grade_mix_approaches_the_others(judged_in_context_and_raw):
+    def good_or_better_gap(grade, fsm):
+        high = fsm >= np.quantile(fsm, 0.9)
+        return (grade[~high] <= 2).mean() - (grade[high] <= 2).mean()
+
+    in_context, raw = judged_in_context_and_raw
+    print(f"good or better, other schools minus the most disadvantaged tenth: raw "
+          f"{good_or_better_gap(*raw):.3f}, in context {good_or_better_gap(*in_context):.3f}")
+    assert abs(good_or_better_gap(*in_context)) < 0.5 * good_or_better_gap(*raw)
