@@ -85,6 +85,9 @@ def _effect_phrase(table: pd.DataFrame, variant: str, years: list[int]) -> str:
         if row.empty:
             continue
         r = row.iloc[0]
+        if r["mean"] == 0 and r.low == 0 and r.high == 0:
+            parts.append(f"no difference yet at year {year}")
+            continue
         parts.append(f"{months(r['mean'])} months at year {year} (95% interval "
                      f"{interval(r.low, r.high)}; {percent(r.share_positive)} of pairs gained)")
     return "; ".join(parts)
@@ -111,7 +114,8 @@ def _timing_sentence(table: pd.DataFrame, variant: str, who: str) -> str:
 def scenario_paragraph(tables: dict, variant: str, scenario: str, years: list[int],
                        discount_rate: float) -> str:
     """The plain-words summary of one scenario (HTML)."""
-    parts = [f"<h3>{html.escape(scenario_label(variant))}</h3><p>"]
+    name = scenario_label(variant)
+    parts = [f"<h3>{html.escape(name[:1].upper() + name[1:])}</h3><p>"]
     everyone = tables["all_pupils"]
     n = int(everyone[everyone.variant == variant].n.max())
     taking_part = tables["participants"]
@@ -172,8 +176,9 @@ def _who_gains_sentence(who: pd.DataFrame, variant: str) -> str:
         pieces.append(f"by {label(grouping)}: " + ", ".join(
             f"{name} {months(m)}" for name, m in zip(names, rows["mean"], strict=True)))
     best = g.loc[g["mean"].idxmax()]
+    most = "largest gain" if best["mean"] > 0 else "smallest loss"
     return (f"<b>Who gains</b> {year_note} (months, all schools of each group, pupil-weighted): "
-            + "; ".join(pieces) + f". The largest gain is for "
+            + "; ".join(pieces) + f". The {most} is for "
             f"{_group_label(best.grouping, best.group)} schools ({months(best['mean'])}, "
             f"95% interval {interval(best.low, best.high)}).")
 

@@ -376,6 +376,10 @@ def _write_html(out: Path, results: SweepResults, tables: dict, figures: list,
                   f"<p>No run of a policy other than {html.escape(label(results.baseline))} "
                   "has finished with its counterfactual run, so there is no difference, benefit or "
                   "cost to report; the figures show the runs of today's policy.</p>"]
+    if tables and has_policies and not results.outcomes:
+        parts += ["<h2>No outcomes to compare</h2>",
+                  "<p>The experiment names no outcomes: beyond the briefing above (progress and "
+                  "cost), only the extra spending is drawn.</p>"]
     parts.append("</div>")
     if tables and has_policies and results.outcomes:
         evaluation = evaluation_table(tables["briefing"])
