@@ -114,8 +114,7 @@ def _timing_sentence(table: pd.DataFrame, variant: str, who: str) -> str:
 def scenario_paragraph(tables: dict, variant: str, scenario: str, years: list[int],
                        discount_rate: float) -> str:
     """The plain-words summary of one scenario (HTML)."""
-    name = scenario_label(variant)
-    parts = [f"<h3>{html.escape(name[:1].upper() + name[1:])}</h3><p>"]
+    parts = [f"<h3>{html.escape(scenario_label(variant))}</h3><p>"]
     everyone = tables["all_pupils"]
     n = int(everyone[everyone.variant == variant].n.max())
     taking_part = tables["participants"]
@@ -190,10 +189,41 @@ def _group_label(grouping: str, value: str) -> str:
     return value
 
 
+def at_a_glance(tables: dict, year: int) -> str:
+    """One row per policy: the effects at ``year``, when the benefit shows, and the cost (HTML)."""
+    rows = ["<table><tr><th>Policy</th><th>Participating schools</th><th>All pupils</th>"
+            "<th>Pairs of runs with a gain (all pupils)</th>"
+            "<th>Benefit for all pupils distinguishable from</th>"
+            "<th>Cost per pupil per year</th></tr>"]
+    everyone, taking_part = tables["all_pupils"], tables["participants"]
+    costs = tables["run_costs"]
+    for variant, g in everyone.groupby("variant", sort=False):
+        g = g.sort_values("year")
+        now = g[g.year == year].iloc[0]
+        mine = taking_part[(taking_part.variant == variant) & (taking_part.year == year)]
+        benefit = first_distinguishable_year(g.year, g.low, g.high, "above", lasting=True)
+        cost = costs[(costs.variant == variant) & (costs.measure == "gbp_per_pupil_per_year")]
+        per_pupil = cost["mean"].iloc[0] if len(cost) else np.nan
+        rows.append(
+            f"<tr><td>{html.escape(scenario_label(variant))}</td>"
+            f"<td>{_cell(mine.iloc[0]) if len(mine) else 'no participants'}</td>"
+            f"<td>{_cell(now)}</td><td>{percent(now.share_positive)} of {int(now.n)}</td>"
+            f"<td>{f'year {int(benefit)}' if np.isfinite(benefit) else 'not within the run'}</td>"
+            f"<td>{f'{money(per_pupil)} ({eef_cost_rating(per_pupil)})' if per_pupil > 0 else 'no spending'}"
+            "</td></tr>")
+    return (f"<p>Difference from today's policy at year {year}, in months of progress (95% "
+            "interval):</p>" + "".join(rows) + "</table>")
+
+
+def _cell(row) -> str:
+    return f"{months(row['mean'])} ({interval(row.low, row.high)})"
+
+
 def evaluation_table(tables: dict) -> str:
     """What an evaluation would see: per scenario and years after joining, the true effect on
     participants and the two estimators' answers (HTML table; '' if nothing to show)."""
     ev = tables["evaluation"]
+    ev = ev[ev.n >= 2]  # an interval needs two pairs of runs with participants observed so long
     if ev.empty:
         return ""
     rows = ["<table><tr><th>Policy</th><th>Years after joining</th><th>True effect</th>"

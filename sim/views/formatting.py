@@ -61,7 +61,8 @@ def title(name: str) -> str:
 def scenario_label(variant: str) -> str:
     """A scenario (or 'scenario [p3: ...]' variant of a parameter sweep) in plain words."""
     name, _, rest = variant.partition(" ")
-    return label(name) + (f" {rest}" if rest else "")
+    text = label(name) + (f" {rest}" if rest else "")
+    return text[:1].upper() + text[1:]
 
 
 def number(x: float, digits: int = 0) -> str:

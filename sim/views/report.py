@@ -47,6 +47,7 @@ from sim.storage.store import Store  # noqa: E402
 from sim.views.briefing import (  # noqa: E402
     HEADLINE,
     HEADLINE_YEARS,
+    at_a_glance,
     briefing_tables,
     evaluation_table,
     replication_banner,
@@ -343,6 +344,7 @@ h1,h2,h3{font-family:Helvetica,Arial,sans-serif} h3{margin-bottom:0.2em}
 .method{font-size:0.9em;color:#333}
 table{border-collapse:collapse;font-size:13px;margin:0.5em 0}
 td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
+td{white-space:nowrap}
 td:first-child,th:first-child{text-align:left}
 figure{page-break-inside:avoid;margin:1em 0}
 @media print{.first{page-break-after:always} body{font-size:11pt}}
@@ -368,6 +370,8 @@ def _write_html(out: Path, results: SweepResults, tables: dict, figures: list,
             "model's random variation (seed noise) only, not uncertainty in its parameters. "
             "\u201cPairs gained\u201d is the share of pairs of runs in which the policy did better "
             "than today's policy.</p>")
+        parts += ["<h2>At a glance</h2>", at_a_glance(briefing, last),
+                  "<h2>Policy by policy</h2>"]
         for variant, g in briefing["all_pupils"].groupby("variant", sort=False):
             parts.append(scenario_paragraph(briefing, variant, g.scenario.iloc[0], years,
                                             tables["discount_rate"]))
