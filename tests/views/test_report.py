@@ -231,3 +231,12 @@ def test_a_sweep_without_outcomes_reports_cost_only(tmp_path):
     comparison = pd.read_csv(tmp_path / "report" / "comparison.csv")
     assert set(comparison.outcome) == {"mean_outcome", "cum_spend_gbp"}  # the briefing's headline
     assert pd.read_csv(tmp_path / "report" / "first_years.csv").empty
+
+
+def test_the_experiment_file_sets_the_discount_rate(tmp_path):
+    store = make_store(tmp_path)
+    info = store.read_sweep_info()
+    info["experiment"]["discount_rate"] = 0.0
+    store.write_plan(store.read_plan(), info, "name: handmade\n")
+    html = write_report(tmp_path, pdf=False).read_text()
+    assert "£3,000 at a discount rate of 0% a year" in html
