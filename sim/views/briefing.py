@@ -49,14 +49,19 @@ def briefing_tables(results: SweepResults, pairs: pd.DataFrame, costs: pd.DataFr
                                ["scenario", "variant", "grouping", "group"]),
         "evaluation": summarise(evaluation[evaluation.scenario.isin(with_participants)],
                                 ["scenario", "variant", "years_after", "estimator"], "value"),
-        "run_costs": pd.concat([summarise(run_costs(results, discount_rate)
-                                          .rename(columns={c: "value"}), ["scenario", "variant"],
-                                          "value").assign(measure=c)
-                                for c in ("extra_gbp", "present_value_gbp",
-                                          "gbp_per_pupil_per_year", "pupils_reached")],
-                               ignore_index=True) if len(policy_pairs) else pd.DataFrame(),
+        "run_costs": _cost_summaries(run_costs(results, discount_rate)),
         "per_month": costs[(costs.outcome == HEADLINE) & (costs.year == last)],
     }
+
+
+def _cost_summaries(costs: pd.DataFrame) -> pd.DataFrame:
+    """Mean and interval of each cost measure per variant (``measure`` names it)."""
+    if costs.empty:
+        return pd.DataFrame(columns=["scenario", "variant", "measure", "n", "mean", "low", "high"])
+    long = costs.melt(id_vars=["scenario", "variant", "seed"], var_name="measure",
+                      value_vars=["extra_gbp", "present_value_gbp", "gbp_per_pupil_per_year",
+                                  "pupils_reached"])
+    return summarise(long, ["scenario", "variant", "measure"], "value")
 
 
 def replication_banner(n_pairs: int) -> str:
