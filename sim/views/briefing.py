@@ -148,8 +148,7 @@ def _cost_sentence(tables: dict, variant: str, discount_rate: float) -> str:
         return "<b>Cost</b>: not available."
     c = costs[costs.variant == variant].set_index("measure")["mean"]
     if c["extra_gbp"] <= 0:
-        return ("<b>Cost</b>: no programme spending beyond today's policy (the policy works "
-                "through rules, not money).")
+        return "<b>Cost</b>: no programme spending recorded beyond today's policy."
     per_pupil = c["gbp_per_pupil_per_year"]
     text = (f"<b>Cost</b>: {money(per_pupil)} per pupil per year (EEF cost rating: "
             f"{eef_cost_rating(per_pupil)}; spending divided by the {number(c['pupils_reached'])} "
