@@ -75,11 +75,13 @@ def policy_periods(results: SweepResults) -> dict[str, tuple[float, float]]:
 
 
 def _shade(ax, period) -> None:
+    """Shade the years a policy was in force (``policy_periods``), if known."""
     if period is not None:
         ax.axvspan(*period, color="gold", alpha=0.15, label="policy in force")
 
 
-def fan_chart(pairs: pd.DataFrame, outcome: str, baseline: str, periods: dict) -> plt.Figure:
+def fan_chart(pairs: pd.DataFrame, outcome: str, baseline: str, periods: dict | None = None
+              ) -> plt.Figure:
     """Median and 10-90% band across replications, one panel per variant (same y-axis), with the
     counterfactual's median dashed in every panel."""
     data = pairs[pairs.outcome == outcome]
@@ -89,7 +91,7 @@ def fan_chart(pairs: pd.DataFrame, outcome: str, baseline: str, periods: dict) -
     for ax, variant in zip(axes, variants, strict=False):
         runs = data[data.variant == variant]
         q = runs.groupby("year")["value"].quantile([0.1, 0.5, 0.9]).unstack()
-        _shade(ax, periods.get(variant))
+        _shade(ax, (periods or {}).get(variant))
         ax.fill_between(q.index, q[0.1], q[0.9], alpha=0.3, color="tab:blue",
                         label=f"10-90% of {runs.run_id.nunique()} runs")
         ax.plot(q.index, q[0.5], color="tab:blue", label="median")
@@ -100,7 +102,7 @@ def fan_chart(pairs: pd.DataFrame, outcome: str, baseline: str, periods: dict) -
 
 
 def difference_chart(comparison: pd.DataFrame, outcome: str, better: str | None,
-                     baseline: str, periods: dict) -> plt.Figure:
+                     baseline: str, periods: dict | None = None) -> plt.Figure:
     """Mean paired difference from the counterfactual with its 95% interval, one panel per variant,
     on one y-axis so that panels compare."""
     data = comparison[(comparison.outcome == outcome) & (comparison.scenario != baseline)]
@@ -108,7 +110,7 @@ def difference_chart(comparison: pd.DataFrame, outcome: str, better: str | None,
     fig, axes = _panels(len(variants))
     for ax, variant in zip(axes, variants, strict=False):
         g = data[data.variant == variant].sort_values("year")
-        _shade(ax, periods.get(variant))
+        _shade(ax, (periods or {}).get(variant))
         ax.fill_between(g.year, g.ci95_low, g.ci95_high, alpha=0.3, color="tab:green",
                         label=f"95% interval ({int(g.n_pairs.max())} pairs of runs)")
         ax.plot(g.year, g.mean_difference, color="tab:green", label="mean difference")
@@ -119,13 +121,13 @@ def difference_chart(comparison: pd.DataFrame, outcome: str, better: str | None,
     return fig
 
 
-def participants_chart(table: pd.DataFrame, periods: dict) -> plt.Figure:
+def participants_chart(table: pd.DataFrame, periods: dict | None = None) -> plt.Figure:
     """Participating schools' difference from the same schools under today's policy."""
     variants = list(dict.fromkeys(table.variant))[:MAX_PANELS]
     fig, axes = _panels(len(variants))
     for ax, variant in zip(axes, variants, strict=False):
         g = table[table.variant == variant].sort_values("year")
-        _shade(ax, periods.get(variant))
+        _shade(ax, (periods or {}).get(variant))
         ax.fill_between(g.year, g.low, g.high, alpha=0.3, color="tab:purple",
                         label=f"95% interval ({int(g.n.max())} pairs of runs)")
         ax.plot(g.year, g["mean"], color="tab:purple", label="mean difference")
