@@ -48,3 +48,21 @@ def cost_table(pairs: pd.DataFrame, results: SweepResults, horizons=HORIZONS) ->
                              "gain_ci95_high": high, "gbp_per_unit_gained": per_unit,
                              "gbp_per_pupil_per_unit": per_unit / pupils.get(year, np.nan)})
     return pd.DataFrame(rows, columns=COST_COLUMNS)
+
+
+# EEF cost rating: upper bounds in GBP per pupil per year (docs/evidence.md)
+EEF_COST_RATINGS = ((80, "very low"), (200, "low"), (720, "moderate"), (1200, "high"),
+                    (np.inf, "very high"))
+DISCOUNT_RATE = 0.035  # HM Treasury Green Book social time preference rate
+
+
+def eef_cost_rating(gbp_per_pupil_per_year: float) -> str:
+    """The Education Endowment Foundation's cost rating of a cost per pupil per year."""
+    return next(name for bound, name in EEF_COST_RATINGS if gbp_per_pupil_per_year <= bound)
+
+
+def present_value(yearly: np.ndarray, rate: float = DISCOUNT_RATE) -> float:
+    """Present value of amounts spent in years 1, 2, ... (``yearly[0]`` is year 1), discounted to
+    the start of year 1: year t is divided by (1 + rate)^(t - 1)."""
+    yearly = np.asarray(yearly, dtype=float)
+    return float((yearly / (1 + rate) ** np.arange(len(yearly))).sum())

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 
@@ -24,3 +25,17 @@ def mean_ci(values, level: float = 0.95) -> tuple[float, float, float]:
     sd = values.std(ddof=1) if n >= 2 else np.nan  # ddof=1 of one value would warn
     low, high = t_interval(n, mean, sd, level)
     return mean, float(low), float(high)
+
+
+def summarise(table: pd.DataFrame, by: list[str], value: str = "difference") -> pd.DataFrame:
+    """Per group of ``by``: number of values (``n``), their mean with its 95% t interval, and the
+    share above zero (``share_positive``: with paired seeds, the share of pairs with a gain).
+
+    Values are treated as independent draws (seeds, for now); when an ensemble of parameter sets
+    adds parameter uncertainty, pass the grouping without the parameter set so its spread counts.
+    """
+    grouped = table.groupby(by, sort=False, observed=True)[value]
+    out = grouped.agg(n="count", mean="mean", sd="std",
+                      share_positive=lambda v: float((v > 0).mean())).reset_index()
+    out["low"], out["high"] = t_interval(out["n"].to_numpy(), out["mean"], out["sd"])
+    return out.drop(columns="sd")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +21,7 @@ class SweepResults:
     info: dict  # sweep.json
     outcomes: dict[str, str]  # outcome -> "higher" | "lower" (which way is better)
     baseline: str
+    schools: pd.DataFrame = field(default_factory=pd.DataFrame)  # school panels, if stored
 
 
 def load_results(store_dir: str | Path) -> SweepResults:
@@ -49,4 +50,5 @@ def load_results(store_dir: str | Path) -> SweepResults:
     return SweepResults(plan=plan, yearly=store.read_runs(finished),
                         partnerships=store.read_partnerships(finished), runs=runs, info=info,
                         outcomes=experiment["outcomes"],
-                        baseline=experiment["baseline"])
+                        baseline=experiment["baseline"],
+                        schools=store.read_school_panels(finished))

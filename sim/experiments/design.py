@@ -70,6 +70,7 @@ class Experiment:
     outcomes: dict[str, str] = field(default_factory=lambda: {
         "mean_outcome": "higher", "disadvantage_gap": "lower", "outcome_spread": "lower",
         "n_schools_partnered": "higher", "n_head_vacancies": "lower"})  # which way is better
+    discount_rate: float = 0.035  # for the report's present values (HM Treasury Green Book)
     store: str | None = None  # results directory; None: results/<name>
     execution: Execution = field(default_factory=Execution)
 
@@ -195,6 +196,8 @@ def check_experiment(e: Experiment) -> None:
               f"a time-series column: one of {list(OUTCOME_COLUMNS)}")
         check(f"outcomes.{outcome}", better, better in ("higher", "lower"),
               "'higher' or 'lower' (which way is better)")
+    check("discount_rate", e.discount_rate, 0 <= e.discount_rate < 1,
+          "a yearly rate from 0 to below 1, e.g. 0.035")
     x = e.execution
     check("execution.backend", x.backend, x.backend in BACKENDS, f"one of {list(BACKENDS)}")
     check("execution.n_jobs", x.n_jobs, x.n_jobs != 0, "-1 (every core) or a number of workers")

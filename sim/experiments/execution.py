@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from sim.analysis.evaluation import school_panel
 from sim.core.settings import Settings
 from sim.experiments.design import Execution, Experiment
 from sim.experiments.planning import PlannedRun, plan_sweep, plan_table
@@ -50,6 +51,7 @@ class RunOutcome:
     run_id: str
     yearly: pd.DataFrame | None = None
     partnerships: pd.DataFrame | None = None
+    schools: pd.DataFrame | None = None  # compact school panel (sim.analysis.evaluation)
     meta: dict = field(default_factory=dict)
     error: str | None = None
     compute_s: float = 0.0  # simulation time of this run, with its share of the spin-up (wall)
@@ -68,7 +70,9 @@ def run_group(runs: list[tuple[str, Settings]]) -> list[RunOutcome]:
         outcomes.append(RunOutcome(
             run_id, yearly=yearly_table(result.timeseries, result.schools,
                                         settings.config.steps_per_year),
-            partnerships=partnerships_during_run(result.partnerships), meta=result.meta,
+            partnerships=partnerships_during_run(result.partnerships),
+            schools=school_panel(result.schools, result.partnerships, result.memberships),
+            meta=result.meta,
             compute_s=result.meta["wall_time_s"] + result.meta["spinup_s"]))
     total_wall = sum(o.compute_s for o in outcomes)
     total_cpu = time.process_time() - start_cpu
@@ -325,7 +329,8 @@ def save_outcome(store: Store, run: PlannedRun, outcome: RunOutcome, summary: Sw
                 **outcome.meta}
     yearly = outcome.yearly.assign(**identity)
     partnerships = outcome.partnerships.assign(**identity)
-    store.write_run(run.run_id, yearly, partnerships, manifest)
+    schools = outcome.schools.assign(run_id=run.run_id) if outcome.schools is not None else None
+    store.write_run(run.run_id, yearly, partnerships, manifest, schools)
     summary.finished += 1
 
 

@@ -11,6 +11,9 @@ Layout of a store directory (``sim.sweep`` writes it, ``sim.report`` reads it)::
                                     metadata; a file that reads back whole marks the run
                                     as done (one that does not is run again)
     partnerships/<run_id>.parquet   the partnerships alive during the run (for survival analysis)
+    schools/<run_id>.parquet        the run's compact school panel, one row per school and year
+                                    (outcome, grade, pupils, phase, rural, FSM quintile, year it
+                                    joined a policy partnership): participants' effects
     failed/<run_id>.json            a run that raised: its error and traceback (retried next time)
     report/                         tables, figures and report.html
 
@@ -42,6 +45,7 @@ class Store:
         self.root = Path(root)
         self.runs = self.root / "runs"
         self.partnerships = self.root / "partnerships"
+        self.schools = self.root / "schools"
         self.failed = self.root / "failed"
         self.report = self.root / "report"
         self.plan_path = self.root / "plan.parquet"
@@ -52,7 +56,7 @@ class Store:
     def prepare(self) -> None:
         """Create the store's folders and check a file can be written there; ``StoreError`` if not."""
         try:
-            for folder in (self.root, self.runs, self.partnerships, self.failed):
+            for folder in (self.root, self.runs, self.partnerships, self.schools, self.failed):
                 folder.mkdir(parents=True, exist_ok=True)
             write_atomic(self.root / ".write-check", lambda tmp: Path(tmp).write_text("ok"))
             (self.root / ".write-check").unlink()
@@ -68,10 +72,15 @@ class Store:
         write_atomic(self.plan_path, lambda tmp: plan.to_parquet(tmp, index=False))
 
     def write_run(self, run_id: str, yearly: pd.DataFrame, partnerships: pd.DataFrame,
-                  manifest: dict) -> None:
-        """Save a finished run: partnerships first, then the run file that marks it done."""
+                  manifest: dict, schools: pd.DataFrame | None = None) -> None:
+        """Save a finished run: partnerships and school panel first, then the run file that marks
+        it done."""
         write_atomic(self.partnerships / f"{run_id}.parquet",
                      lambda tmp: partnerships.to_parquet(tmp, index=False))
+        if schools is not None:
+            self.schools.mkdir(exist_ok=True)  # stores written before school panels existed
+            write_atomic(self.schools / f"{run_id}.parquet",
+                         lambda tmp: schools.to_parquet(tmp, index=False))
         table = pa.Table.from_pandas(yearly, preserve_index=False)
         metadata = dict(table.schema.metadata or {})
         metadata[MANIFEST_KEY] = json.dumps(manifest, default=str).encode()
@@ -86,7 +95,7 @@ class Store:
     def remove_temporary_files(self) -> int:
         """Delete half-written temporary files left by a sweep that was killed; return how many."""
         removed = 0
-        for folder in (self.runs, self.partnerships, self.failed):
+        for folder in (self.runs, self.partnerships, self.schools, self.failed):
             for tmp in folder.glob(".*.tmp"):
                 tmp.unlink()
                 removed += 1
@@ -123,6 +132,10 @@ class Store:
 
     def read_partnerships(self, run_ids) -> pd.DataFrame:
         return _read_many([self.partnerships / f"{r}.parquet" for r in run_ids])
+
+    def read_school_panels(self, run_ids) -> pd.DataFrame:
+        """The school panels of the given runs that have one, stacked (with ``run_id``)."""
+        return _read_many([p for r in run_ids if (p := self.schools / f"{r}.parquet").exists()])
 
 
 def _is_whole(path: Path) -> bool:

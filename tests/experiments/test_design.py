@@ -52,6 +52,7 @@ LHS = "parameters: {method: lhs, ranges: {funding.duration_years: [1.0, 3.0]}}\n
      "g.h: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], i.j: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "
      "k.l: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]}}\n", f"at most {MAX_RUNS:,} are allowed"),
     (GOOD + f"first_seed: {2**63}\n", "'first_seed'"),
+    (GOOD + "discount_rate: 3.5\n", "'discount_rate' = 3.5 is not allowed"),
     (GOOD.replace("name: bad", "name: " + "x" * 300), "at most 100 characters"),
 ])
 def test_bad_experiment_is_refused_before_any_run_with_one_clear_line(

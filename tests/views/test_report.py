@@ -3,6 +3,8 @@ nothing to compare (the baseline alone, no outcomes)."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -24,13 +26,27 @@ def policy_effect(seed: int, year: np.ndarray) -> np.ndarray:
     return 0.1 * year + 0.02 * (seed % 2)
 
 
-def make_store(root) -> Store:
+def school_panel(seed: int, is_policy: bool) -> pd.DataFrame:
+    """Four schools; with the policy, schools 0 and 1 join at year 0.5 and gain 0.3 from year 1."""
+    rows = []
+    for school in range(4):
+        joins = is_policy and school < 2
+        for year in YEARS:
+            rows.append({"school_id": school, "year": year,
+                         "outcome": seed * 0.3 + 0.5 * year + (0.3 if joins and year >= 1 else 0),
+                         "grade": 2, "pupils": 250.0, "phase": "primary",
+                         "rural": school % 2 == 0, "fsm_quintile": 1 + school,
+                         "joined_year": 0.5 if joins else np.nan})
+    return pd.DataFrame(rows)
+
+
+def make_store(root, seeds=SEEDS) -> Store:
     """Baseline and policy on four seeds; the policy costs GBP 1,000 a year and gains a little
     every year; it widens the gap by 0.5 (+/- 0.1) from year 2."""
     store = Store(root)
     plan = []
     for scenario in ("baseline", "policy"):
-        for seed in SEEDS:
+        for seed in seeds:
             run_id = f"{scenario}-s{seed}"
             plan.append({"run_id": run_id, "scenario": scenario, "point": -1, "seed": seed,
                          "baseline_run_id": f"baseline-s{seed}", "config_hash": run_id,
@@ -43,6 +59,7 @@ def make_store(root) -> Store:
                 "disadvantage_gap": 10 - 0.1 * YEARS
                 + (np.where(YEARS >= 2, 0.5 + 0.1 * (seed % 2), 0) if is_policy else 0),
                 "cum_spend_gbp": 500.0 * YEARS + (1000.0 * YEARS if is_policy else 0),
+                "spend_gbp": np.where(YEARS > 0, 500.0 + (1000.0 if is_policy else 0), 0),
                 "n_pupils": 1000,
                 "run_id": run_id, "scenario": scenario, "point": -1, "seed": seed})
             # Four informal unfunded partnerships formed at 0 ending at 1, 2, and still active;
@@ -56,9 +73,10 @@ def make_store(root) -> Store:
                 "run_id": run_id})
             store.write_run(run_id, yearly, partnerships,
                             {"run_id": run_id, "seed": seed, "git_commit": "abc",
-                             "packages": {"mesa": "3.3.1"}, "compute_s": 1.0})
+                             "packages": {"mesa": "3.3.1"}, "compute_s": 1.0},
+                            school_panel(seed, is_policy).assign(run_id=run_id))
     experiment = {"name": "handmade", "description": "test", "baseline": "baseline",
-                  "replications": len(SEEDS), "years": 3.0, "landscape": "synthetic",
+                  "replications": len(seeds), "years": 3.0, "landscape": "synthetic",
                   "outcomes": OUTCOMES}
     store.write_plan(pd.DataFrame(plan), {"experiment": experiment, "git_commit": "abc",
                                           "created": "now"}, "name: handmade\n")
@@ -69,7 +87,7 @@ def make_store(root) -> Store:
 def report(tmp_path_factory):
     root = tmp_path_factory.mktemp("store")
     make_store(root)
-    write_report(root)
+    write_report(root, pdf=False)
     return root / "report"
 
 
@@ -124,8 +142,49 @@ def test_report_has_every_table_and_figure(report):
     runs = pd.read_csv(report / "runs.csv")
     assert list(runs.status.unique()) == ["done"] and set(runs["version:mesa"]) == {"3.3.1"}
     html = (report / "report.html").read_text()
-    assert "figures/difference_mean_outcome.png" in html and "first_year_benefit" in html
+    assert "figures/difference_mean_outcome.png" in html and "First year of benefit" in html
     assert len(pd.read_parquet(report / "all_runs.parquet")) == 8 * len(YEARS)
+
+
+def visible_text(html: str) -> str:
+    """What a reader sees: the page without its tags, style and attributes."""
+    return re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", "", html, flags=re.S))
+
+
+def test_report_shows_no_code_names_and_no_scientific_notation(report):
+    text = visible_text((report / "report.html").read_text())
+    assert not re.search(r"\b[a-z0-9]+_[a-z0-9_]+\b", text), "a snake_case name is shown"
+    assert "ci95" not in text and "baseline" not in text
+    assert not re.search(r"\d(\.\d+)?[eE][+-]?\d", text), "a number in scientific notation"
+
+
+def test_headline_sentence_states_the_known_effect(report):
+    text = " ".join(visible_text((report / "report.html").read_text()).split())
+    gains = [policy_effect(seed, 2) for seed in SEEDS]
+    low, high = stats.ttest_1samp(gains, 0).confidence_interval(0.95)
+    assert (f"All pupils in the region: +{np.mean(gains):.2f} months at year 2 (95% interval "
+            f"+{low:.2f} to +{high:.2f}; 100% of pairs gained)") in text
+    # participants (schools 0 and 1) gain 0.3 against the same schools without the policy
+    assert "+0.30 months at year 2 (95% interval +0.30 to +0.30; 100% of pairs gained)" in text
+    # GBP 1,000 a year over 3 years to the 500 pupils of the participating schools
+    assert "£2 per pupil per year (EEF cost rating: very low" in text
+    present = sum(1000.0 / 1.035 ** t for t in range(3))  # years 1-3, from the start of year 1
+    assert f"a present value of £{present:,.0f} at a discount rate of 3.5% a year" in text
+
+
+def test_banner_below_ten_pairs_of_runs_and_not_above(report, tmp_path):
+    assert "Too few runs for firm conclusions" in (report / "report.html").read_text()
+    make_store(tmp_path, seeds=range(10))
+    html = write_report(tmp_path, pdf=False).read_text()
+    assert "Too few runs" not in html and "10 pairs of runs" in html
+
+
+def test_discount_rate_is_a_setting(tmp_path):
+    make_store(tmp_path)
+    assert main([str(tmp_path), "--no-pdf", "--discount-rate", "0"]) == 0
+    assert "£3,000 at a discount rate of 0% a year" in (tmp_path / "report" / "report.html"
+                                                          ).read_text()
+    assert main([str(tmp_path), "--discount-rate", "3.5"]) == 2
 
 
 def test_pending_runs_are_listed_and_left_out(tmp_path):
@@ -168,7 +227,16 @@ def test_a_sweep_without_outcomes_reports_cost_only(tmp_path):
     tiny_sweep(tmp_path, scenarios=["baseline", "pathfinder"], outcomes={})
     html = write_report(tmp_path).read_text()
     assert "No outcomes to compare" in html and "No policy to compare" not in html
-    assert "figures/difference_cum_spend_gbp.png" in html and "figures/cost.png" in html
+    assert "figures/difference_" not in html and "figures/cost.png" in html
     comparison = pd.read_csv(tmp_path / "report" / "comparison.csv")
-    assert set(comparison.outcome) == {"cum_spend_gbp"}
+    assert set(comparison.outcome) == {"mean_outcome", "cum_spend_gbp"}  # the briefing's headline
     assert pd.read_csv(tmp_path / "report" / "first_years.csv").empty
+
+
+def test_the_experiment_file_sets_the_discount_rate(tmp_path):
+    store = make_store(tmp_path)
+    info = store.read_sweep_info()
+    info["experiment"]["discount_rate"] = 0.0
+    store.write_plan(store.read_plan(), info, "name: handmade\n")
+    html = write_report(tmp_path, pdf=False).read_text()
+    assert "£3,000 at a discount rate of 0% a year" in html
