@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from pathlib import Path
 
 import hydra
@@ -25,9 +26,42 @@ def refuse(error: Exception, code: int) -> None:
     raise SystemExit(code) from None
 
 
+def format_summary(table) -> str:
+    """The summary table for people: months to two decimals, counts and money as whole numbers
+    with thousands separators, never "-0.00"."""
+    def cell(value, months: bool) -> str:
+        if value != value:  # NaN: nothing to show
+            return ""
+        text = f"{value:,.2f}" if months else f"{round(value):,}"
+        return text.removeprefix("-") if text.strip("-0.,") == "" else text  # "-0.00" -> "0.00"
+
+    formatted = table.copy().astype(object)
+    for row, measure in enumerate(table["measure"]):
+        months = "months" in measure
+        for column in table.columns[1:]:
+            formatted.iloc[row, table.columns.get_loc(column)] = cell(table[column].iloc[row],
+                                                                       months)
+    return formatted.to_string(index=False)
+
+
+def summary_with_counterfactual(result, counterfactual=None):
+    """``summary_table`` of the run; with a counterfactual, its end value (or total) and the
+    difference policy minus counterfactual."""
+    from sim.running import summary_table
+
+    table = summary_table(result)
+    if counterfactual is None:
+        return table
+    other = summary_table(counterfactual)
+    at_end = table["end"].where(table["end"].notna(), table["change"])
+    other_at_end = other["end"].where(other["end"].notna(), other["change"])
+    return table.assign(**{"counterfactual": other_at_end,
+                           "policy − counterfactual": at_end - other_at_end})
+
+
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
 def run(cfg: DictConfig) -> None:
-    from sim.running import simulate, summary_table
+    from sim.running import counterfactual_of, is_policy_run, run_paired
     from sim.views.plots import save_summary_figure
 
     for noisy in ("MESA", "matplotlib"):  # Mesa logs every step at INFO under Hydra's logging
@@ -37,26 +71,40 @@ def run(cfg: DictConfig) -> None:
         settings = validate(cfg)  # checked already by main(); kept for --config-dir and the like
     except ConfigError as error:
         refuse(error, 2)
-    out_dir = HydraConfig.get().runtime.output_dir
+    output = settings.config.output
+    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    # A policy run is compared with today's policy on the same draws (one spin-up, forked twice).
+    runs = [settings]
+    if output.counterfactual and is_policy_run(settings):
+        runs.append(counterfactual_of(settings))
+    start = time.perf_counter()
     try:
-        result = simulate(settings, progress=settings.config.output.progress)
+        result, *others = run_paired(runs, progress=output.progress)
     except NonFiniteError as error:
         refuse(error, 1)
     except MemoryError:
         refuse(MemoryError("out of memory: use fewer schools or fewer years"), 1)
+    counterfactual = others[0] if others else None
     try:
         result.save(out_dir)
-        if settings.config.output.plot:
-            save_summary_figure(result.timeseries, Path(out_dir) / "summary.png",
-                                title=f"Scenario: {settings.config.name}")
+        if counterfactual is not None:
+            counterfactual.save(out_dir / "counterfactual")
+        if output.plot:
+            save_summary_figure(result.timeseries, out_dir / "summary.png",
+                                title=f"Scenario: {settings.config.name}",
+                                counterfactual=None if counterfactual is None
+                                else counterfactual.timeseries)
     except OSError as error:  # a full or read-only disk, a path too long: the machine, not the model
         refuse(OSError(f"cannot write the results to {out_dir}: {error.strerror or error}"), 1)
-    if settings.config.output.summary:
+    if output.summary:
+        runs_s = time.perf_counter() - start  # the spin-up and every run, saving included
         print(f"\nScenario '{settings.config.name}', seed {settings.config.seed}, "
               f"{settings.config.years:g} years, {len(result.schools.school_id.unique())} schools "
-              f"({result.meta['wall_time_s']:.1f} s)")
-        print(summary_table(result).to_string(index=False, na_rep="",
-                                              float_format=lambda x: f"{x:,.2f}"))
+              f"({runs_s:.1f} s)")
+        if counterfactual is not None:
+            print("Counterfactual: today's policy on the same seed and random draws "
+                  f"(saved in {out_dir / 'counterfactual'})")
+        print(format_summary(summary_with_counterfactual(result, counterfactual)))
         print(f"\nResults written to {out_dir}")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -90,6 +91,23 @@ def simulate(settings: Settings | dict, progress: bool = False, start_from=None,
     meta = run_metadata(settings, wall_time_s=time.perf_counter() - start)
     return RunResult(rec.timeseries, rec.schools, rec.partnerships, meta, rec.memberships,
                      model.landscape_notes)
+
+
+def counterfactual_of(settings: Settings) -> Settings:
+    """The same run under today's policy: every lever at its defaults, everything else (seed,
+    landscape, rules, horizon) unchanged, so it pairs with ``settings`` in ``run_paired``."""
+    from sim.core.levers import LEVERS, todays_policy
+
+    config = dataclasses.replace(settings.config, name="counterfactual",
+                                 **{lever: todays_policy(lever) for lever in LEVERS})
+    return validate(config)
+
+
+def is_policy_run(settings: Settings) -> bool:
+    """Whether any lever differs from today's policy (a run with a counterfactual to compare)."""
+    from sim.core.levers import LEVERS, differs_from_today
+
+    return any(differs_from_today(lever, getattr(settings.config, lever)) for lever in LEVERS)
 
 
 def spin_up(settings: Settings):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -40,6 +41,44 @@ def test_a_run_writes_tables_metadata_and_figure(tmp_path):
     assert meta["seed"] == 5 and meta["config"]["funding"]["programme"] == "pathfinder"
     assert meta["packages"]["mesa"].startswith("3.") and meta["wall_time_s"] > 0
     assert "Disadvantage gap" in done.stdout and "Partnerships formed" in done.stdout
+    # A policy run saves its counterfactual (today's policy, same seed) beside it.
+    counterfactual = json.loads((tmp_path / "counterfactual" / "run.json").read_text())
+    assert counterfactual["seed"] == 5 and counterfactual["config"]["funding"]["programme"] == "none"
+    cf_ts = pd.read_parquet(tmp_path / "counterfactual" / "timeseries.parquet")
+    assert (cf_ts.time_years == ts.time_years).all()
+    assert cf_ts.n_funded.max() == 0 and ts.n_funded.max() > 0
+    assert "policy − counterfactual" in done.stdout
+
+
+def test_counts_print_as_whole_numbers_and_months_with_two_decimals(tmp_path):
+    done = run_cli("landscape.n_schools=80", "years=3", "spinup_years=2", "seed=5",
+                   "scenario=pathfinder", f"hydra.run.dir={tmp_path}", "output.plot=false")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    counts = [line for line in lines if line.strip().startswith((
+        "Active partnerships", "Schools in a partnership", "Executive heads",
+        "Partnerships formed", "Money spent"))]
+    assert len(counts) == 5, done.stdout
+    for line in counts:  # the labels hold no digits: every number on the line is a value
+        numbers = re.findall(r"-?\d[\d,]*(?:\.\d+)?", line)
+        assert numbers and all("." not in n for n in numbers), line
+    months = next(line for line in lines if "Disadvantage gap" in line)
+    assert all(re.fullmatch(r"-?\d+\.\d\d", n) for n in months.split(")")[1].split()), months
+    assert "-0.00" not in done.stdout
+
+
+def test_a_baseline_run_has_no_counterfactual_and_the_switch_turns_it_off(tmp_path):
+    done = run_cli("landscape.n_schools=80", "years=2", "spinup_years=2", "output.plot=false",
+                   f"hydra.run.dir={tmp_path / 'baseline'}")
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "baseline" / "counterfactual").exists()
+    assert "counterfactual" not in done.stdout
+    done = run_cli("landscape.n_schools=80", "years=2", "spinup_years=2", "output.plot=false",
+                   "scenario=pathfinder", "output.counterfactual=false",
+                   f"hydra.run.dir={tmp_path / 'off'}")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "off" / "timeseries.parquet").exists()
+    assert not (tmp_path / "off" / "counterfactual").exists()
 
 
 @pytest.mark.parametrize(("args", "expected"), [

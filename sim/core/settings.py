@@ -25,6 +25,7 @@ class OutputConfig:
     progress: bool = True
     plot: bool = True
     summary: bool = True
+    counterfactual: bool = True  # a policy run also runs today's policy on the same draws (counterfactual/)
     timeseries: str = "step"  # a row every step, or only at whole years (flows summed over the year: sweeps, cheaper)
 
     def __post_init__(self) -> None:

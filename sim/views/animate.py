@@ -3,9 +3,10 @@
     python -m sim.animate outputs/pathfinder/2026-01-01_10-00-00            # writes animation.gif there
     python -m sim.animate RUN_DIR --baseline BASELINE_RUN_DIR --out talk.mp4 --fps 2
 
-The counterfactual is today's policy on the same seed. By default it is re-run from the config in
-``RUN_DIR/run.json`` (every lever reset to today's policy, everything else unchanged), which takes
-about as long as the run itself; ``--baseline DIR`` uses a saved run instead (it must share the
+The counterfactual is today's policy on the same seed. By default it is the one ``python -m sim``
+saved in ``RUN_DIR/counterfactual/``; a run without one (the baseline, or
+``output.counterfactual=false``) has it re-run from the config in ``RUN_DIR/run.json`` (every lever
+reset to today's policy, everything else unchanged), which takes about as long as the run itself; ``--baseline DIR`` uses a saved run instead (it must share the
 seed and landscape, or the difference is meaningless). The map functions here are also used by
 the dashboard (``sim/views/dashboard.py``).
 """
@@ -126,17 +127,18 @@ class RunFrames:
 
 
 def counterfactual_timeseries(run_dir: Path) -> pd.DataFrame:
-    """Re-run the run's config with every lever at today's policy (same seed); its time series."""
+    """The counterfactual's time series: saved by ``python -m sim`` in ``RUN_DIR/counterfactual``,
+    else re-run from the run's config with every lever at today's policy (same seed)."""
     from sim.config import validate
-    from sim.running import simulate
+    from sim.running import counterfactual_of, simulate
 
+    saved = run_dir / "counterfactual" / "timeseries.parquet"
+    if saved.exists():
+        return pd.read_parquet(saved)
     meta = json.loads((run_dir / "run.json").read_text())
     config = dict(meta["config"])
-    for lever in LEVERS:
-        config.pop(lever, None)  # the schema's defaults are today's policy
-    config["name"] = "baseline"
     config["output"] = {"progress": False, "plot": False, "summary": False}
-    return simulate(validate(config)).timeseries
+    return simulate(counterfactual_of(validate(config))).timeseries
 
 
 def difference_from_counterfactual(run_dir, baseline_dir=None) -> pd.DataFrame:
@@ -294,7 +296,7 @@ def main(argv=None) -> int:
     if not (args.run_dir / "run.json").exists():
         print(f"error: {args.run_dir} is not a run directory (no run.json)", file=sys.stderr)
         return 2
-    if args.baseline is None:
+    if args.baseline is None and not (args.run_dir / "counterfactual").is_dir():
         print("Re-running the counterfactual (today's policy, same seed)...", file=sys.stderr)
     try:
         out = animate(args.run_dir, args.out, args.baseline, args.fps)

@@ -37,6 +37,18 @@ def test_rerun_counterfactual_matches_the_saved_one_and_is_zero_until_the_policy
     assert (rerun.outcome_difference[rerun.time_years > 2.5] != 0).any()
 
 
+def test_a_counterfactual_saved_in_the_run_directory_is_used_instead_of_a_rerun(run_dirs, tmp_path):
+    import shutil
+
+    run_dir = shutil.copytree(run_dirs["pathfinder"], tmp_path / "run")
+    shutil.copytree(run_dirs["baseline"], run_dir / "counterfactual")
+    saved = pd.read_parquet(run_dir / "counterfactual" / "timeseries.parquet")
+    saved["mean_outcome"] += 1.0  # a marker: a re-run could not produce this
+    saved.to_parquet(run_dir / "counterfactual" / "timeseries.parquet")
+    difference = difference_from_counterfactual(run_dir)
+    assert np.allclose(difference.outcome_difference[difference.time_years < 2], -1.0)
+
+
 def test_animation_has_one_frame_per_year(run_dirs, tmp_path):
     out = animate(run_dirs["pathfinder"], tmp_path / "talk.gif", run_dirs["baseline"], fps=4)
     with Image.open(out) as gif:

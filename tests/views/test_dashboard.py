@@ -85,6 +85,64 @@ def test_runs_are_freed_when_reset_replaces_them():
     assert all(run() is None for run in runs)
 
 
+def test_the_background_seeds_give_the_mean_difference_and_its_band():
+    model = tiny_model(scenario="pathfinder")
+    ensemble = app.DifferenceEnsemble(model.scenario.settings, seeds=[0, 1, 2])
+    finished = []
+    ensemble.run(on_result=finished.append)
+    assert finished == [1, 2, 3] and ensemble.done == 3
+    band = ensemble.band()
+    assert (band.n == 3).all() and len(band) == 3 * 12 + 1
+    before = band.time_years < 2
+    assert (band.loc[before, ["outcome_mean", "outcome_low", "outcome_high"]] == 0).all().all()
+    # The mean is the mean of the seeds' own paired differences (seed 0 is the model's pair).
+    while model.running:
+        model.step()
+    own = model.difference().outcome_difference.to_numpy()
+    assert np.allclose(band.outcome_mean, np.mean(ensemble._outcome, axis=0))
+    assert np.allclose(ensemble._outcome[0], own)
+    after = band.time_years > 2.5
+    assert (band.outcome_low[after] <= band.outcome_mean[after]).all()
+    assert (band.outcome_high[after] > band.outcome_low[after]).any()
+
+
+def test_the_background_seeds_stop_when_cancelled():
+    import threading
+
+    model = tiny_model(scenario="pathfinder")
+    cancel = threading.Event()
+    model.ensemble.run(cancel, on_result=lambda done: cancel.set())
+    assert model.ensemble.done == 1 and len(model.ensemble.seeds) == app.ENSEMBLE_SEEDS >= 10
+
+
+def test_clicks_on_step_made_while_busy_are_queued_not_dropped():
+    import threading
+
+    model = tiny_model(scenario="pathfinder")
+    stepper = app.Stepper(model)
+    for _ in range(3):  # three quick clicks before the worker gets to any of them
+        stepper.click_step()
+    assert stepper.queued == 3
+    cancel = threading.Event()
+    worker = threading.Thread(target=stepper.loop, args=(cancel,))
+    worker.start()
+    deadline = time.monotonic() + 60
+    while stepper.queued and time.monotonic() < deadline:
+        time.sleep(0.05)
+    cancel.set()
+    worker.join(timeout=10)
+    assert model.steps == 3 * app.RENDER_INTERVAL and model.scenario.tick == 9
+
+
+def test_the_policy_is_described_in_words_without_config_keys():
+    for scenario in app.SCENARIOS:
+        text = app.policy_description(tiny_model(scenario=scenario).scenario)
+        assert not re.search(r"[a-z]+_[a-z_]+", text), (scenario, text)
+        assert "= " not in text, text
+    text = app.policy_description(tiny_model(scenario="pathfinder").scenario)
+    assert "£900k a year per 1,000 schools" in text and "years 2–5" in text
+
+
 def test_the_seed_slider_starts_at_a_seed_given_in_the_overrides():
     assert app.initial_seed(("landscape.n_schools=80", "seed=7")) == 7
     assert app.initial_seed(("landscape.n_schools=80",)) == 0
@@ -183,6 +241,11 @@ def dashboard_url(tmp_path):
 
 @pytest.mark.browser
 def test_dashboard_page_renders_and_steps_in_chromium(playwright_api, dashboard_url, tmp_path):
+    """The page in Chromium: maps and charts drawn; three quick clicks on Step all run; the
+    difference chart fills in with the background seeds; levers in words; no Mesa-internal boxes.
+    Screenshots go to ``SIM_DASHBOARD_SCREENSHOTS`` (a folder) if set, else the test's own."""
+    shots = Path(os.environ.get("SIM_DASHBOARD_SCREENSHOTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
     errors: list[str] = []
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -192,24 +255,32 @@ def test_dashboard_page_renders_and_steps_in_chromium(playwright_api, dashboard_
             page.on("console", lambda msg: errors.append(f"console: {msg.text}")
                     if msg.type == "error" else None)
             page.goto(dashboard_url + "/")
-            step = page.get_by_role("button", name="Step")
+            step = page.get_by_role("button", name=re.compile("^Step"))
             step.wait_for(timeout=90_000)
             images = page.locator("img")
             images.nth(4).wait_for(timeout=60_000)
             first_map = images.nth(0).get_attribute("src")
             assert page.get_by_text("Year 0.0 of 3").is_visible()
-            for click in range(1, 4):
+            assert not page.get_by_text("Use Threads").count()
+            assert page.get_by_text("Seed (random draws): 0").is_visible()
+            for _ in range(3):  # quick clicks: none may be lost while the model is busy
                 step.click()
-                page.get_by_text(f"Step: {click * app.RENDER_INTERVAL}").wait_for(timeout=60_000)
+            page.get_by_text(f"Step: {3 * app.RENDER_INTERVAL}", exact=False).wait_for(
+                timeout=60_000)
             page.get_by_text("Year 0.8 of 3").wait_for(timeout=60_000)
-            page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+            page.get_by_text(f"Over {app.ENSEMBLE_SEEDS} of {app.ENSEMBLE_SEEDS} seeds").wait_for(
+                timeout=120_000)
+            page.wait_for_timeout(1000)
+            page.screenshot(path=str(shots / "dashboard.png"), full_page=True)
 
             # Five figures (maps, difference, outcomes, gap, partnerships), all drawn, map redrawn.
             assert images.count() == 5
             sizes = images.evaluate_all("els => els.map(e => [e.naturalWidth, e.naturalHeight])")
             assert all(w > 300 and h > 200 for w, h in sizes), sizes
             assert images.nth(0).get_attribute("src") != first_map
-            assert page.get_by_text("Scenario").first.is_visible()
+            summary = page.locator("p.dashboard-summary")
+            assert "£900k a year per 1,000 schools" in summary.inner_text()
+            assert not re.search(r"[a-z]+_[a-z_]+", summary.inner_text())
             assert not page.get_by_text("Configuration error").count()
             assert not page.get_by_text("Traceback").count()
 
@@ -222,8 +293,11 @@ def test_dashboard_page_renders_and_steps_in_chromium(playwright_api, dashboard_
             summary = page.locator("p").filter(has_text="scenario high_stakes against")
             summary.wait_for(timeout=90_000)
             assert "Year 0.0 of 3" in summary.inner_text()
-            assert "stakes = 0.2" in summary.inner_text()
-            page.screenshot(path=str(tmp_path / "dashboard_after_reset.png"), full_page=True)
+            assert "stakes of a low grade 0.2" in summary.inner_text()
+            page.get_by_text(f"Over {app.ENSEMBLE_SEEDS} of {app.ENSEMBLE_SEEDS} seeds").wait_for(
+                timeout=120_000)
+            page.wait_for_timeout(1000)
+            page.screenshot(path=str(shots / "dashboard_after_reset.png"), full_page=True)
         finally:
             browser.close()
     assert not errors, errors
