@@ -26,14 +26,13 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from sim.core.recorder import FLOW_COLUMNS  # summed over each year, not sampled
 from sim.core.settings import Settings
 from sim.experiments.design import Execution, Experiment
 from sim.experiments.planning import PlannedRun, plan_sweep, plan_table
 from sim.running import RunFailure, git_commit, package_versions, run_paired
 from sim.storage.store import Store
 
-# Time-series columns that count events during a step: summed over each year, not sampled.
-FLOW_COLUMNS = ("new_formed", "new_dissolved", "new_left", "spend_gbp")
 LOST_WORKER = "worker lost (the process died, e.g. killed by the out-of-memory killer) " \
               "while running this seed's runs"
 

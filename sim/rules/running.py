@@ -47,6 +47,7 @@ class Running(Rule):
         intensity_informal: float = 0.5  # assumption: meeting intensity of an informal cluster
         intensity_funded: float = 1.0  # assumption
         intensity_federation: float = 1.0  # assumption (S1 theme 5: shared leadership roles)
+        intensity_trust: float = 0.5  # assumption: a trust's central team carries much of the joint work, so its heads spend less time on it than a federation's
         time_cost_per_partnership: float = 0.08  # assumption: leader time at intensity 1 (S4: fortnightly meetings, visits)
         travel_km_scale: float = 20.0  # assumption: round trip that doubles the time cost
         trust_build_per_year: float = 1.0  # assumption: S4 "after two years... robust" (strength ~0.86 at intensity 1)
@@ -62,6 +63,7 @@ class Running(Rule):
 
         def __post_init__(self) -> None:
             for name in ("intensity_informal", "intensity_funded", "intensity_federation",
+                         "intensity_trust",
                          "time_cost_per_partnership", "trust_build_per_year", "learn_rate_per_year",
                          "mutual_gain", "leadership_time_boost"):
                 check_non_negative(name, getattr(self, name))
@@ -106,7 +108,7 @@ class Running(Rule):
                                 / p.leadership_time_gbp_per_year)
 
         intensity = np.array([p.intensity_informal, p.intensity_funded,
-                              p.intensity_federation])[pt.kind[pid]]
+                              p.intensity_federation, p.intensity_trust])[pt.kind[pid]]
         intensity = intensity + p.leadership_time_boost * leadership
         time_cost = (p.time_cost_per_partnership * intensity
                      * (1 + travel_km / p.travel_km_scale * (1 - transport)) * (1 - cover))

@@ -45,7 +45,7 @@ def summary_figure(ts: pd.DataFrame, title: str = "") -> plt.Figure:
     ax.set_title("Gap between disadvantaged pupils and others")
     ax = axes[2]
     for column, label in (("n_informal", "informal"), ("n_funded", "funded"),
-                          ("n_federation", "federation / trust")):
+                          ("n_federation", "federation"), ("n_trust", "trust")):
         ax.plot(ts.time_years, ts[column], label=label)
     ax.plot(ts.time_years, ts.n_executive_heads, ls="--", color="grey", label="executive heads")
     ax.set_ylabel("number")

@@ -274,7 +274,8 @@ def test_yearly_table_samples_stocks_at_year_ends_and_sums_flows_over_each_year(
     steps = np.arange(9)  # 4 steps a year, 2 years; step 0's flows belong to the spin-up
     timeseries = pd.DataFrame({"step": steps, "time_years": steps / 4,
                                "new_formed": [5, 1, 1, 1, 1, 2, 2, 2, 2], "new_dissolved": 0,
-                               "new_left": 1, "spend_gbp": 10.0, "mean_outcome": steps * 0.5})
+                               "new_left": 1, "new_converted": 2, "new_sponsored": 0,
+                               "spend_gbp": 10.0, "mean_outcome": steps * 0.5})
     schools = pd.DataFrame({"year": [0, 0, 1, 1, 2, 2], "pupils": [10, 20, 11, 20, 12, 20]})
     table = yearly_table(timeseries, schools, steps_per_year=4)
     assert table.year.tolist() == [0, 1, 2]
@@ -282,6 +283,7 @@ def test_yearly_table_samples_stocks_at_year_ends_and_sums_flows_over_each_year(
     assert table.new_formed.tolist() == [0, 4, 8]  # flows of steps 1-4 and 5-8
     assert table.spend_gbp.tolist() == [0, 40, 40]
     assert table.new_left.tolist() == [0, 4, 4]  # a flow too (schools leaving a trust)
+    assert table.new_converted.tolist() == [0, 8, 8]  # and schools becoming academies
     assert table.n_pupils.tolist() == [30, 31, 32]
 
 

@@ -24,6 +24,11 @@ CASES = {
     "executive_heads": ("scenario=executive_heads", "executive_headship.start_year=0"),
     "high_stakes": ("scenario=high_stakes", "accountability.start_year=0"),
     "faith_formation": ("rules.formation._target_=faith_rules.FaithFormation",),
+    # Standalone academies with no trust to join found trusts of their own.
+    "new_trusts": ("landscape.trusts_per_1000_schools=0", "rules.trusts.join_per_year_standalone=5"),
+    # Informal partnerships of maintained schools federate (only after the spin-up).
+    "federating": ("rules.formation.formalise_rate_per_year=50", "rules.formation.formalise_min_age_years=0",
+                   "rules.formation.formalise_min_strength=0"),
 }
 
 
