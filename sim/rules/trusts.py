@@ -7,9 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from sim.core.checks import check, check_non_negative, check_positive, check_share
-from sim.core.partnerships import FEDERATION, TRUST
+from sim.core.partnerships import ACTIVE, FEDERATION, TRUST
 from sim.core.vocabulary import HEAD_IN_POST, SECONDARY
 from sim.rules import FORM_PARTNERSHIP_WRITES, LEAVE_PARTNERSHIP_WRITES, Rule, p_event, relax
 
@@ -84,52 +85,34 @@ class Trusts(Rule):
         s = model.schools
         draws = self.rng.random((s.n, 3))  # convert, join, sponsor: fixed size (common random numbers)
         if model.tick >= 0:  # the landscape's structure holds through the spin-up
+            self.index = TrustIndex(model)
             self._sponsor(model, draws[:, 2])
             self._convert(model, draws[:, 0])
             self._join_standalone(model, draws[:, 1])
+            del self.index
         self._support(model)
 
-    # -- who is where -----------------------------------------------------------------------
-    @staticmethod
-    def _trust_of(model) -> np.ndarray:
-        """Each school's trust (partnership id), or -1."""
-        pt = model.partnerships
-        pid, school = pt.links()
-        trust = np.full(model.schools.n, -1, dtype=np.int64)
-        in_trust = pt.kind[pid] == TRUST
-        trust[school[in_trust]] = pid[in_trust]
-        return trust
-
-    def _best_trust(self, model, school: int, strong: bool, exclude: int = -1) -> int:
-        """The nearby trust with room (strong, if asked) that ``school`` would join, or -1: the one
-        whose schools have the highest mean capacity, less a point per ``join_radius_km`` away."""
-        p, s, pt = self.p, model.schools, model.partnerships
-        pid, member = pt.links()
-        on = pt.kind[pid] == TRUST
-        pid, member = pid[on], member[on]
-        if len(pid) == 0:
-            return -1
-        km = np.hypot(s.x_km[member] - s.x_km[school], s.y_km[member] - s.y_km[school])
-        nearest = np.full(pt.size, np.inf)
-        np.minimum.at(nearest, pid, km)
-        size = np.bincount(pid, minlength=pt.size)
-        capacity = np.bincount(pid, s.capacity[member], minlength=pt.size) / np.maximum(size, 1)
-        grade = np.bincount(pid, s.grade[member], minlength=pt.size) / np.maximum(size, 1)
-        recent = pt.joined_since(model.now_years - 1.0)
-        room = ((size > 0) & (size < p.max_trust_size)
-                & (recent < np.maximum(1.0, p.max_growth_per_year * size)))
-        ok = room & (nearest <= p.join_radius_km)
+    # -- moves --------------------------------------------------------------------------------
+    def _best_trust(self, school: int, strong: bool, exclude: int = -1) -> int:
+        """The trust in reach with room (strong, if asked) that ``school`` would join, or -1: the
+        one whose schools have the highest mean capacity, less a point per ``join_radius_km`` to
+        its nearest school."""
+        p, index = self.p, self.index
+        trusts, km = index.in_reach(school, p.join_radius_km)
+        size = np.maximum(index.size[trusts], 1)
+        ok = ((trusts != exclude) & (size < p.max_trust_size)
+              & (index.recent[trusts] < np.maximum(1.0, p.max_growth_per_year * size)))
         if strong:
-            ok &= grade <= p.strong_trust_max_grade
-        if exclude >= 0:
-            ok[exclude] = False
+            ok &= index.grade_sum[trusts] / size <= p.strong_trust_max_grade
         if not ok.any():
             return -1
-        return int(np.argmax(np.where(ok, capacity - nearest / p.join_radius_km, -np.inf)))
+        merit = index.capacity_sum[trusts] / size - km / p.join_radius_km
+        return int(trusts[ok][np.argmax(merit[ok])])
 
     def _join(self, model, trust: int, school: int) -> None:
         model.partnerships.join(trust, school, model.now_years)
         model.schools.n_past_partnerships[school] += 1
+        self.index.add(school, trust)
         self._become_academy(model, np.array([school]))
 
     @staticmethod
@@ -140,76 +123,72 @@ class Trusts(Rule):
 
     def _leave_federations(self, model, school: int) -> None:
         """A school joining a trust leaves its federations (of maintained schools)."""
-        pt = model.partnerships
-        pid, member = pt.links()
-        for fed in pid[(member == school) & (pt.kind[pid] == FEDERATION)].tolist():
-            model.leave_partnership(int(fed), school, "joined_trust")
+        for fed in self.index.federations_of(school):
+            model.leave_partnership(fed, school, "joined_trust")
 
-    # -- the processes ----------------------------------------------------------------------
     def _convert(self, model, draw: np.ndarray) -> None:
-        p, s, pt = self.p, model.schools, model.partnerships
+        p, s, pt, index = self.p, model.schools, model.partnerships, self.index
         rate = np.where(s.phase == SECONDARY, p.convert_per_year_secondary,
                         p.convert_per_year_primary)
         converting = np.flatnonzero(~s.academy & (draw < p_event(rate, model.dt)))
         for school in converting.tolist():
             if s.academy[school]:  # converted earlier this step with its federation
                 continue
-            pid, member = pt.links()
-            feds = pid[(member == school) & (pt.kind[pid] == FEDERATION)]
-            if len(feds) and (self._trust_of(model)[pt.members(int(feds[0]))] < 0).all():
+            feds = index.federations_of(school)
+            if feds and (index.trust_of[pt.members(feds[0])] < 0).all():
                 # The federation's governing body converts its schools together, as a trust.
-                fed = int(feds[0])
-                self._become_academy(model, pt.members(fed))
-                pt.update(fed, kind=TRUST)
-                for other in feds[1:].tolist():
-                    model.leave_partnership(int(other), school, "joined_trust")
+                self._become_academy(model, pt.members(feds[0]))
+                pt.update(feds[0], kind=TRUST)
+                index.trust_of[pt.members(feds[0])] = feds[0]
+                for other in feds[1:]:
+                    model.leave_partnership(other, school, "joined_trust")
                 continue
             self._leave_federations(model, school)
-            trust = self._best_trust(model, school, strong=False)
+            trust = self._best_trust(school, strong=False)
             if trust >= 0:
                 self._join(model, trust, school)
             else:
                 self._become_academy(model, np.array([school]))  # a single-academy trust
 
     def _join_standalone(self, model, draw: np.ndarray) -> None:
-        p, s = self.p, model.schools
-        trust_of = self._trust_of(model)
-        standalone = s.academy & (trust_of < 0)
+        p, s, index = self.p, model.schools, self.index
+        standalone = s.academy & (index.trust_of < 0)
         for school in np.flatnonzero(standalone & (draw < p_event(p.join_per_year_standalone,
                                                                   model.dt))).tolist():
-            if self._trust_of(model)[school] >= 0:  # joined by a founder earlier this step
+            if index.trust_of[school] >= 0:  # joined by a founder earlier this step
                 continue
-            trust = self._best_trust(model, school, strong=False)
+            trust = self._best_trust(school, strong=False)
             if trust >= 0:
                 self._join(model, trust, school)
                 continue
-            others = np.flatnonzero(s.academy & (self._trust_of(model) < 0))
+            others = np.flatnonzero(s.academy & (index.trust_of < 0))
             others = others[others != school]
             if len(others) == 0:
                 continue
             km = np.hypot(s.x_km[others] - s.x_km[school], s.y_km[others] - s.y_km[school])
             if km.min() <= p.join_radius_km:
-                model.form_partnership([school, int(others[np.argmin(km)])], TRUST, "organic")
+                pair = [school, int(others[np.argmin(km)])]
+                index.trust_of[pair] = model.form_partnership(pair, TRUST, "organic")
 
     def _sponsor(self, model, draw: np.ndarray) -> None:
-        p, s = self.p, model.schools
+        p, s, index = self.p, model.schools, self.index
         regime = model.lever("accountability")
         failing = np.flatnonzero(s.graded_inadequate_now)
         if regime.intervention != "support_partnership" or len(failing) == 0:
             return
         chance = p.sponsor_probability * min(1.0, 2 * regime.stakes)
-        trust_of = self._trust_of(model)
         for school in failing[draw[failing] < chance].tolist():
-            current = int(trust_of[school])
+            current = int(index.trust_of[school])
             if current >= 0:  # rebrokering: only out of a weak trust, and only sometimes
-                if (self._mean_grade(model, current) <= p.strong_trust_max_grade
-                        or draw[school] >= chance * p.rebroker_probability):
+                weak = index.grade_sum[current] / index.size[current] > p.strong_trust_max_grade
+                if not weak or draw[school] >= chance * p.rebroker_probability:
                     continue
-            trust = self._best_trust(model, school, strong=True, exclude=current)
+            trust = self._best_trust(school, strong=True, exclude=current)
             if trust < 0 and current >= 0:
                 continue  # no strong trust in reach to take it: it stays
             if current >= 0:
                 model.leave_partnership(current, school, "transferred")
+                index.remove(school, current)
             self._leave_federations(model, school)
             if trust >= 0:
                 self._join(model, trust, school)
@@ -233,13 +212,10 @@ class Trusts(Rule):
         merit = np.where(near, s.capacity[candidates] - km / p.join_radius_km, -np.inf)
         sponsor = int(candidates[np.argmax(merit)])
         self._become_academy(model, np.array([school, sponsor]))
-        model.form_partnership([school, sponsor], TRUST, "intervention", lead=sponsor, focus=1,
-                               impact_measure=True)
+        pid = model.form_partnership([school, sponsor], TRUST, "intervention", lead=sponsor,
+                                     focus=1, impact_measure=True)
+        self.index.trust_of[[school, sponsor]] = pid
         return True
-
-    @staticmethod
-    def _mean_grade(model, trust: int) -> float:
-        return float(model.schools.grade[model.partnerships.members(trust)].mean())
 
     def _support(self, model) -> None:
         """The central team lifts members' capacity toward the trust's mean, thinner when it grew
@@ -257,3 +233,65 @@ class Trusts(Rule):
         below = s.capacity[school] < mean[pid]
         lifted = relax(s.capacity[school], mean[pid], rate[pid], model.dt)
         s.capacity[school[below]] = lifted[below]
+
+
+class TrustIndex:
+    """The trusts as a step starts, for the step's many searches (fast at national scale): where
+    their schools are (a k-d tree: a school joining during the step extends its trust's reach from
+    the next step on), each trust's size, schools joined in the past year and sums of capacity and
+    grade (kept up to date as schools join and leave), each school's trust, and its federations."""
+
+    def __init__(self, model) -> None:
+        s, pt = model.schools, model.partnerships
+        self.model = model
+        pid, school = pt.links()
+        trust = pt.kind[pid] == TRUST
+        self.pid, member = pid[trust], school[trust]
+        self.xy = np.column_stack([s.x_km[member], s.y_km[member]])
+        self.tree = cKDTree(self.xy) if len(member) else None
+        self.size = np.bincount(self.pid, minlength=pt.size).astype(float)
+        self.capacity_sum = np.bincount(self.pid, s.capacity[member], minlength=pt.size)
+        self.grade_sum = np.bincount(self.pid, s.grade[member], minlength=pt.size).astype(float)
+        self.recent = pt.joined_since(model.now_years - 1.0)[: pt.size].astype(float)
+        self.trust_of = np.full(s.n, -1, dtype=np.int64)
+        self.trust_of[member] = self.pid
+        federation = pt.kind[pid] == FEDERATION
+        self._federation, self._federation_school = pid[federation], school[federation]
+
+    def in_reach(self, school: int, radius_km: float) -> tuple[np.ndarray, np.ndarray]:
+        """Trusts (ids) with a school within ``radius_km`` of ``school``, and that distance."""
+        s = self.model.schools
+        here = (s.x_km[school], s.y_km[school])
+        near = np.array(self.tree.query_ball_point(here, radius_km) if self.tree else [],
+                        dtype=np.int64)
+        km = np.hypot(self.xy[near, 0] - here[0], self.xy[near, 1] - here[1])
+        order = np.argsort(km)
+        trusts, first = np.unique(self.pid[near[order]], return_index=True)
+        open_ = self.size[trusts] > 0
+        return trusts[open_], km[order][first][open_]
+
+    def add(self, school: int, trust: int) -> None:
+        s = self.model.schools
+        self.size[trust] += 1
+        self.recent[trust] += 1
+        self.capacity_sum[trust] += s.capacity[school]
+        self.grade_sum[trust] += s.grade[school]
+        self.trust_of[school] = trust
+
+    def remove(self, school: int, trust: int) -> None:
+        """``school`` left ``trust`` (which ended if only one school was left)."""
+        s, pt = self.model.schools, self.model.partnerships
+        self.size[trust] -= 1
+        self.capacity_sum[trust] -= s.capacity[school]
+        self.grade_sum[trust] -= s.grade[school]
+        self.trust_of[school] = -1
+        if pt.end_reason[trust] != ACTIVE:
+            self.size[trust] = 0  # closed to joiners
+            self.trust_of[pt.members(trust)] = -1
+
+    def federations_of(self, school: int) -> list[int]:
+        """The running federations ``school`` is in."""
+        pt = self.model.partnerships
+        return [pid for pid in self._federation[self._federation_school == school].tolist()
+                if pt.end_reason[pid] == ACTIVE and pt.kind[pid] == FEDERATION
+                and school in pt.member_lists()[pid]]

@@ -26,9 +26,11 @@ CASES = {
     "faith_formation": ("rules.formation._target_=faith_rules.FaithFormation",),
     # Standalone academies with no trust to join found trusts of their own.
     "new_trusts": ("landscape.trusts_per_1000_schools=0", "rules.trusts.join_per_year_standalone=5"),
-    # Informal partnerships of maintained schools federate (only after the spin-up).
+    # Informal partnerships of maintained schools federate (only after the spin-up), and schools
+    # leave federations.
     "federating": ("rules.formation.formalise_rate_per_year=50", "rules.formation.formalise_min_age_years=0",
-                   "rules.formation.formalise_min_strength=0"),
+                   "rules.formation.formalise_min_strength=0", "landscape.federations_per_1000_schools=150",
+                   "rules.dissolution.rel_hazard_federation=1"),
 }
 
 
