@@ -9,7 +9,7 @@ import pytest
 
 from sim.config import compose, validate
 from sim.core.model import PartnershipModel
-from sim.core.partnerships import ACTIVE
+from sim.core.partnerships import ACTIVE, TRUST
 from sim.core.vocabulary import HEAD_EXECUTIVE
 from sim.running import simulate
 
@@ -56,6 +56,10 @@ def assert_invariants(model: PartnershipModel) -> None:
     assert len(set(zip(pid.tolist(), school.tolist(), strict=True))) == len(pid), "duplicate member"
     assert np.array_equal(model.schools.n_partnerships, pt.count_per_school())
     assert np.all(np.isfinite(pt.strength)) and np.all((pt.strength >= 0) & (pt.strength <= 1))
+    # A multi-academy trust holds academies only, and a school is in one trust at most.
+    in_trust = school[pt.kind[pid] == TRUST]
+    assert np.all(s.academy[in_trust]), "a maintained school in a trust"
+    assert len(np.unique(in_trust)) == len(in_trust), "a school in two trusts"
     # Money is never negative and never more than awarded.
     assert np.all(pt.funding_gbp >= 0) and np.all(pt.spent_gbp >= 0)
     assert np.all(pt.spent_gbp <= pt.funding_gbp + 1e-6)

@@ -22,6 +22,7 @@ FITTED = CONF / "calibration" / "fitted.yaml"
 DEFAULT_RULES = {
     "staffing": "sim.rules.staffing.Staffing",
     "accountability": "sim.rules.accountability.Accountability",
+    "trusts": "sim.rules.trusts.Trusts",
     "executive_headship": "sim.rules.executive_headship.ExecutiveHeadship",
     "need": "sim.rules.need.Need",
     "formation": "sim.rules.formation.Formation",

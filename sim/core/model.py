@@ -14,7 +14,7 @@ import numpy as np
 from sim.core.agents import School
 from sim.core.guards import check_finite_state
 from sim.core.levers import LEVERS, differs_from_today, todays_policy
-from sim.core.partnerships import FEDERATION, PartnershipTable
+from sim.core.partnerships import KIND_CODES, PartnershipTable
 from sim.core.recorder import Recorder
 from sim.core.rule import PHASES, Rule
 from sim.core.settings import Settings
@@ -44,6 +44,8 @@ class StepFlows:
         self.formed = 0
         self.dissolved = 0
         self.left = 0  # schools leaving a federation or trust that carries on
+        self.converted = 0  # maintained schools becoming academies
+        self.sponsored = 0  # schools brokered into a trust after an inadequate grade
         self.spend_gbp = 0.0
 
 
@@ -73,8 +75,7 @@ class PartnershipModel(mesa.Model):
         self.schools = SchoolState(table, random_stream(config.seed, "initial_state"), self.now_years)
         self.partnerships = PartnershipTable(self.schools.n)
         for members, kind in table.initial_partnerships:
-            kind_code = FEDERATION if kind == "federation" else 0
-            pid = self.partnerships.add(members, kind_code, self.now_years, "initial",
+            pid = self.partnerships.add(members, KIND_CODES[kind], self.now_years, "initial",
                                         impact_measure=True)
             self.partnerships.update(pid, strength=0.8)  # assumption: established relationships
             self.schools.n_past_partnerships[members] += 1

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import numpy as np
 
-# The ladder of formality (BRIEF: informal cluster -> funded programme -> federation / trust).
-INFORMAL, FUNDED, FEDERATION = 0, 1, 2
-KIND_NAMES = ("informal", "funded", "federation")
+# The ladder of formality (BRIEF: informal cluster -> funded programme -> federation -> trust).
+# A federation: maintained schools under one governing body, mostly two or three. A trust: a
+# multi-academy trust, a legal body holding academies, growing as schools join (sim.rules.trusts).
+INFORMAL, FUNDED, FEDERATION, TRUST = 0, 1, 2, 3
+KIND_NAMES = ("informal", "funded", "federation", "trust")
 KIND_CODES = {name: code for code, name in enumerate(KIND_NAMES)}
+FORMAL_KINDS = (FEDERATION, TRUST)  # held by governance: they never break up as a whole
 
 # How a partnership came about.
 ORIGIN_NAMES = ("initial", "organic", "programme", "intervention", "executive_head")
 ORIGIN_CODES = {name: code for code, name in enumerate(ORIGIN_NAMES)}
 
-# Why a partnership ended (BRIEF process 4).
-REASON_NAMES = ("not_worth_it", "funding_ended", "head_left", "competition", "drift")
+# Why a partnership ended (BRIEF process 4), or why a school left one: ``joined_trust`` (a
+# federation's school converted or was sponsored into a trust), ``transferred`` (rebrokered from
+# one trust to another).
+REASON_NAMES = ("not_worth_it", "funding_ended", "head_left", "competition", "drift",
+                "joined_trust", "transferred")
 REASON_CODES = {name: code for code, name in enumerate(REASON_NAMES)}
 
 # Focus of joint work (S3: teaching and learning; leadership; data and assessment).
@@ -98,7 +104,7 @@ class PartnershipTable:
         cols["focus"][pid] = focus
         cols["lead"][pid] = lead
         cols["formed_at"][pid] = t_years
-        if kind == FEDERATION:
+        if kind in FORMAL_KINDS:
             cols["formalised_at"][pid] = t_years
         cols["impact_measure"][pid] = impact_measure
         cols["n_members"][pid] = len(members)
@@ -280,6 +286,12 @@ class PartnershipTable:
             wanted[kinds] = True
             school = school[wanted[self.kind[pid]]]
         return np.bincount(school, minlength=self.n_schools)
+
+    def joined_since(self, t_years: float) -> np.ndarray:
+        """Per partnership id: how many of its current members joined at or after ``t_years``
+        (a trust's recent growth)."""
+        on = self.link_active[: self.n_links] & (self.link_joined[: self.n_links] >= t_years)
+        return np.bincount(self.link_pid[: self.n_links][on], minlength=self.size)
 
     def pair_key(self, a: int, b: int) -> int:
         a, b = (a, b) if a < b else (b, a)

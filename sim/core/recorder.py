@@ -17,8 +17,16 @@ from sim.core.partnerships import (
     KIND_NAMES,
     ORIGIN_NAMES,
     REASON_NAMES,
+    TRUST,
 )
-from sim.core.vocabulary import HEAD_EXECUTIVE, HEAD_STATUS_NAMES, HEAD_VACANT, PHASE_NAMES
+from sim.core.vocabulary import (
+    HEAD_EXECUTIVE,
+    HEAD_STATUS_NAMES,
+    HEAD_VACANT,
+    PHASE_NAMES,
+    PRIMARY,
+    SECONDARY,
+)
 
 if TYPE_CHECKING:
     from sim.core.model import PartnershipModel
@@ -27,7 +35,8 @@ LEVERS = ("funding", "distance", "accountability", "executive_headship")
 
 
 # Time-series columns that count events during a step (summed over a year, not sampled).
-FLOW_COLUMNS = ("new_formed", "new_dissolved", "new_left", "spend_gbp")
+FLOW_COLUMNS = ("new_formed", "new_dissolved", "new_left", "new_converted", "new_sponsored",
+                "spend_gbp")
 
 
 def disadvantage_gap(pupils, fsm, outcome, gap) -> float:
@@ -37,6 +46,11 @@ def disadvantage_gap(pupils, fsm, outcome, gap) -> float:
     mean_dis = w_dis @ (outcome - (1 - fsm) * gap) / w_dis.sum()
     mean_other = w_other @ (outcome + fsm * gap) / w_other.sum()
     return float(mean_other - mean_dis)
+
+
+def share(flag: np.ndarray, among: np.ndarray) -> float:
+    """Share of the schools ``among`` (a mask) with ``flag`` set; 0 if there are none."""
+    return float(flag[among].mean()) if among.any() else 0.0
 
 
 def reason_names(codes: np.ndarray) -> np.ndarray:
@@ -72,7 +86,7 @@ class Recorder:
             flows, self.pending = self.pending, None
         s = m.schools
         pt = m.partnerships
-        kinds = np.bincount(pt.kind[pt.active_ids()], minlength=3)
+        kinds = np.bincount(pt.kind[pt.active_ids()], minlength=len(KIND_NAMES))
         heads = np.bincount(s.head, minlength=3)
         grades = np.bincount(s.grade, minlength=5) / s.n
         row = {
@@ -87,9 +101,15 @@ class Recorder:
             "n_informal": int(kinds[INFORMAL]),
             "n_funded": int(kinds[FUNDED]),
             "n_federation": int(kinds[FEDERATION]),
+            "n_trust": int(kinds[TRUST]),
+            "n_schools_in_trust": int((pt.count_per_school([TRUST]) > 0).sum()),
+            "share_academy_primary": share(s.academy, s.phase == PRIMARY),
+            "share_academy_secondary": share(s.academy, s.phase == SECONDARY),
             "new_formed": flows.formed,
             "new_dissolved": flows.dissolved,
             "new_left": flows.left,
+            "new_converted": flows.converted,
+            "new_sponsored": flows.sponsored,
             "n_schools_partnered": int((s.n_partnerships > 0).sum()),
             "n_executive_heads": int((s.n_led > 0).sum()),
             "n_schools_executive_covered": int(heads[HEAD_EXECUTIVE]),
@@ -137,6 +157,7 @@ class Recorder:
             "rural": s.rural.copy(),
             "pupils": s.pupils.copy(),
             "fsm": s.fsm.copy(),
+            "academy": s.academy.copy(),
             "capacity": s.capacity.copy(),
             "talent": s.talent.copy(),
             "outcome": s.outcome - m.outcome_reference,

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 # The fixed order of a step. Rules in the same phase run in the order config lists them.
 PHASES = (
     "staffing",            # heads and teachers leave and are recruited; vacancies
-    "accountability",      # inspections, grades, pressure, competition, interventions
+    "accountability",      # inspections, grades, pressure, competition
+    "trusts",              # conversion to academies, joining trusts, sponsorship after failure
     "executive_headship",  # strong heads take on struggling or headless schools
     "need",                # schools judge what they need and what they are strong at
     "formation",           # partnerships form (organic, then funded programmes), and formalise

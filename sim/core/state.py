@@ -27,7 +27,7 @@ class SchoolState:
 
     # Events of the current step only: the model clears them at the start of every step, so they
     # never outlive their step whichever rules are switched on.
-    PER_STEP = ("head_left_now",)
+    PER_STEP = ("head_left_now", "graded_inadequate_now")
 
     def __init__(self, table: SchoolTable, rng: np.random.Generator, t_start: float = 0.0) -> None:
         n = table.n
@@ -41,6 +41,7 @@ class SchoolState:
         self.fsm = table.fsm.astype(float)
         self.ethos = rng.random(n)  # assumption: shared values / priorities as one 0-1 trait (S1, S4)
         self.pupils = table.pupils.astype(float)
+        self.academy = table.academy.astype(bool)  # kept once converted (sim.rules.trusts)
 
         # Accountability standing: a known grade is kept; an unknown one is drawn from the mix.
         grade = table.grade.astype(np.int8)
@@ -67,6 +68,7 @@ class SchoolState:
         self.inspection_interval = np.zeros(n)  # years to the next inspection, drawn at each (Accountability)
         self.head = np.full(n, HEAD_IN_POST, dtype=np.int8)
         self.head_left_now = np.zeros(n, dtype=bool)  # the head left during this step (PER_STEP)
+        self.graded_inadequate_now = np.zeros(n, dtype=bool)  # inspected and graded 4 this step (PER_STEP)
         self.executive_lead = np.full(n, -1, dtype=np.int64)  # school whose head covers this one
         self.n_led = np.zeros(n, dtype=np.int64)  # other schools this school's head leads
 

@@ -22,7 +22,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import yaml
 
@@ -33,8 +32,6 @@ from sim.experiments.planning import PlannedRun, plan_sweep, plan_table
 from sim.running import RunFailure, git_commit, package_versions, run_paired
 from sim.storage.store import Store
 
-# Time-series columns that count events during a step: summed over each year, not sampled.
-FLOW_COLUMNS = ("new_formed", "new_dissolved", "new_left", "spend_gbp")
 LOST_WORKER = "worker lost (the process died, e.g. killed by the out-of-memory killer) " \
               "while running this seed's runs"
 
@@ -63,13 +60,12 @@ def run_group(runs: list[tuple[str, Settings]]) -> list[RunOutcome]:
     start_cpu = time.process_time()
     outcomes = []
     results = run_paired([settings for _, settings in runs], keep_going=True)
-    for (run_id, settings), result in zip(runs, results, strict=True):
+    for (run_id, _), result in zip(runs, results, strict=True):
         if isinstance(result, RunFailure):
             outcomes.append(RunOutcome(run_id, error=result.error))
             continue
         outcomes.append(RunOutcome(
-            run_id, yearly=yearly_table(result.timeseries, result.schools,
-                                        settings.config.steps_per_year),
+            run_id, yearly=result.yearly(),
             partnerships=partnerships_during_run(result.partnerships),
             schools=school_panel(result.schools, result.partnerships, result.memberships),
             meta=result.meta,
@@ -79,25 +75,6 @@ def run_group(runs: list[tuple[str, Settings]]) -> list[RunOutcome]:
     for outcome in outcomes:
         outcome.cpu_s = total_cpu * outcome.compute_s / total_wall if total_wall > 0 else 0.0
     return outcomes
-
-
-def yearly_table(timeseries: pd.DataFrame, schools: pd.DataFrame, steps_per_year: int
-                 ) -> pd.DataFrame:
-    """The time series at whole years: stocks at each year's end, flows summed over the year.
-
-    Year 0 is the state at time 0 (just after the spin-up), with no flows yet (the time series'
-    first row counts the last spin-up step); ``n_pupils`` is the region's roll.
-    """
-    step = timeseries["step"].to_numpy()
-    year_of_step = np.ceil(step / steps_per_year).astype(np.int64)  # step 12 ends year 1
-    year_of_step[step <= 0] = -1  # not part of any year of the run
-    at_year_end = timeseries[step % steps_per_year == 0].copy()
-    at_year_end.insert(0, "year", (at_year_end["step"] // steps_per_year).astype(np.int64))
-    flows = timeseries[list(FLOW_COLUMNS)].groupby(year_of_step).sum()
-    at_year_end[list(FLOW_COLUMNS)] = flows.reindex(at_year_end["year"], fill_value=0).to_numpy()
-    pupils = schools.groupby("year")["pupils"].sum()
-    at_year_end["n_pupils"] = pupils.reindex(at_year_end["year"]).to_numpy()
-    return at_year_end.drop(columns=["step", "time_years"]).reset_index(drop=True)
 
 
 def partnerships_during_run(partnerships: pd.DataFrame) -> pd.DataFrame:

@@ -36,11 +36,12 @@ class Landscape:
 
 def neighbour_groups(rng: np.random.Generator, x_km: np.ndarray, y_km: np.ndarray,
                      sizes: np.ndarray, free: np.ndarray | None = None,
-                     n_near: int = 12) -> list[np.ndarray]:
-    """Groups of near neighbours, one per requested size, each around a random seed school.
+                     n_near: int = 12, search_factor: float = 1.0) -> list[np.ndarray]:
+    """Groups of near neighbours, one per requested size, each around a random free seed school.
 
-    Schools already in a group (or not ``free``) are skipped; a group that cannot find two free
-    schools among the seed's ``max(n_near, 2 * size)`` nearest is left out. ``free`` is updated.
+    Schools already in a group (or not ``free``) are skipped: a group takes the free schools among
+    the seed's ``max(n_near, 2 * size * search_factor)`` nearest (so a group may be smaller than
+    asked), and one that cannot find two is left out. ``free`` is updated.
     The nearest neighbours of all schools are found in one vectorised query, so this is fast at
     national scale (20,000 schools).
     """
@@ -61,7 +62,7 @@ def neighbour_groups(rng: np.random.Generator, x_km: np.ndarray, y_km: np.ndarra
                 break
         else:
             break  # every school is taken
-        want = min(n, max(n_near, 2 * int(size)))
+        want = min(n, max(n_near, round(2 * int(size) * search_factor)))
         near = near_all[seed_school] if want <= k else tree.query(xy[seed_school], k=want)[1]
         members = near[free[near]][: int(size)]
         if len(members) < 2:

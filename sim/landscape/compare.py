@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
-from sim.core.vocabulary import PRIMARY
-from sim.landscape.england import TRUST_SIZE_BINS, England, region_of
+from sim.core.vocabulary import PRIMARY, SECONDARY
+from sim.landscape.england import England, region_of
+from sim.landscape.structure import TRUST_SIZE_BINS
 
 
 def compare_with_evidence(seed: int = 0) -> list[tuple[str, str, str]]:
@@ -25,9 +26,8 @@ def compare_with_evidence(seed: int = 0) -> list[tuple[str, str, str]]:
 
     everywhere = np.ones(table.n, dtype=bool)
     grade_shares = np.bincount(table.grade, minlength=5)[1:] / table.n
-    trusts = England(England.Params(federations_per_1000_schools=0, informal_share=0)).build(
-        np.random.default_rng(seed)).initial_partnerships
-    sizes = np.array([len(m) for m, _ in trusts])
+    sizes = np.array([len(m) for m, kind in table.initial_partnerships if kind == "trust"])
+    academy = [100 * table.academy[table.phase == ph].mean() for ph in (PRIMARY, SECONDARY)]
     bins = [int(((sizes >= lo) & (sizes <= hi)).sum()) for lo, hi, _ in TRUST_SIZE_BINS]
     xy = np.column_stack([table.x_km, table.y_km])
     points = np.random.default_rng(seed).uniform(xy.min(0), xy.max(0), size=(20_000, 2))
@@ -53,6 +53,8 @@ def compare_with_evidence(seed: int = 0) -> list[tuple[str, str, str]]:
         ("grades 1/2/3/4", "20/65/11/4%", "/".join(f"{100 * s:.0f}" for s in grade_shares) + "%"),
         ("trusts of 2-5/6-11/12-25/26+ schools", "598/259/85/29 (of 971)",
          "/".join(map(str, bins)) + f" (of {sum(bins)})"),
+        ("multi-academy trusts (2+ schools)", "~1,170", f"{len(sizes):,}"),
+        ("academies: primary / secondary", "46.1% / 83%", f"{academy[0]:.1f}% / {academy[1]:.1f}%"),
         ("countryside to nearest primary (miles, straight line)", "travel 3.4", f"{to_primary:.1f}"),
         ("countryside to nearest secondary (miles, straight line)", "travel 7.0",
          f"{to_secondary:.1f}"),

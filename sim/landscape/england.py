@@ -15,20 +15,15 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import norm
 
-from sim.core.checks import check, check_share
+from sim.core.checks import check
 from sim.core.school_table import SchoolTable
 from sim.core.vocabulary import GRADE_SHARES, PRIMARY, SECONDARY
-from sim.landscape.base import Landscape, neighbour_groups, pupils_on_roll
+from sim.landscape.base import Landscape, pupils_on_roll
+from sim.landscape.structure import StructureParams, initial_structures
 
 # -- national figures (../shared/evidence.md unless marked) ------------------------------------
 N_PRIMARY = 16_764  # state-funded primaries, 2023/24 (DfE, Schools, pupils and their characteristics)
 N_SECONDARY = 3_450  # state-funded secondaries (DfE, same series)
-# Multi-academy trusts with 2+ schools by size (DfE via BESA, 2019): 598 have 2-5 schools, 259 have
-# 6-11, 85 have 12-25, 29 have 26+. (The bins sum to 971 of the 1,170 trusts quoted; we use their
-# proportions.) The largest bin's upper end, 60 schools, is an assumption.
-TRUST_SIZE_BINS = ((2, 5, 598), (6, 11, 259), (12, 25, 85), (26, 60, 29))
-TRUSTS_PER_1000_SCHOOLS = 1_000 * 1_170 / (N_PRIMARY + N_SECONDARY)  # 1,170 trusts (DfE via BESA)
-
 # Secondaries are rarer than primaries in the countryside: their rural share is this fraction of
 # the primaries' (assumption, set so that ~27% of all schools are rural, RSN/CofE 2014).
 RURAL_SECONDARY_RATIO = 0.4
@@ -116,20 +111,13 @@ class Area:
 
 
 @dataclass
-class PartnershipParams:
-    """The existing partnerships every generated landscape starts with (shared config keys)."""
+class PartnershipParams(StructureParams):
+    """What every generated landscape of England starts with: structures, and grades."""
 
-    trusts_per_1000_schools: float = round(TRUSTS_PER_1000_SCHOOLS, 1)  # 1,170 MATs / 20,214 schools (DfE via BESA 2019; DfE 2023/24)
-    federations_per_1000_schools: float = 25.0  # assumption: maintained-school federations of 2-3 schools
-    informal_share: float = 0.3  # assumption: share of schools in an informal cluster of 3-6 (S2 policymaker lesson 7) at the start
     grade_fsm_correlation: float = 0.2  # assumption: more deprived schools get somewhat worse grades
 
     def __post_init__(self) -> None:
-        check("landscape.trusts_per_1000_schools", self.trusts_per_1000_schools,
-              0 <= self.trusts_per_1000_schools <= 150, "a number from 0 to 150")
-        check("landscape.federations_per_1000_schools", self.federations_per_1000_schools,
-              0 <= self.federations_per_1000_schools <= 150, "a number from 0 to 150")
-        check_share("landscape.informal_share", self.informal_share)
+        super().__post_init__()
         check("landscape.grade_fsm_correlation", self.grade_fsm_correlation,
               0 <= self.grade_fsm_correlation < 1, "a number in [0, 1)")
 
@@ -216,11 +204,12 @@ def generate(rng: np.random.Generator, areas: list[Area], p: PartnershipParams) 
     phase, x_km, y_km, rural, pupils, fsm = (np.concatenate([part[i] for part in parts])
                                              for i in range(6))
     n = len(phase)
+    grade = grades(rng, fsm, p.grade_fsm_correlation)
+    academy, partnerships = initial_structures(rng, phase, x_km, y_km, p)
     return SchoolTable(
         school_id=np.arange(1, n + 1, dtype=np.int64),
         phase=phase, x_km=x_km, y_km=y_km, rural=rural, pupils=pupils, fsm=fsm,
-        grade=grades(rng, fsm, p.grade_fsm_correlation),
-        initial_partnerships=initial_partnerships(rng, x_km, y_km, p),
+        grade=grade, initial_partnerships=partnerships, academy=academy,
     )
 
 
@@ -311,23 +300,3 @@ def grades(rng: np.random.Generator, fsm: np.ndarray, correlation: float) -> np.
     latent = correlation * norm.ppf(rank) + np.sqrt(1 - correlation**2) * rng.normal(size=n)
     cut = norm.ppf(np.cumsum(GRADE_SHARES)[:-1])  # latent: low is good
     return (np.searchsorted(cut, latent) + 1).astype(np.int8)
-
-
-def trust_sizes(rng: np.random.Generator, n_trusts: int) -> np.ndarray:
-    """Trust sizes drawn from the national size bins, uniform within a bin."""
-    low, high, count = (np.array(v) for v in zip(*TRUST_SIZE_BINS, strict=True))
-    bin_ = rng.choice(len(count), size=n_trusts, p=count / count.sum())
-    return rng.integers(low[bin_], high[bin_] + 1)
-
-
-def initial_partnerships(rng: np.random.Generator, x_km, y_km,
-                         p: PartnershipParams) -> list[tuple[np.ndarray, str]]:
-    """Trusts (largest first) and federations among near neighbours, as formal partnerships; then
-    informal clusters, which may include schools of a trust (a school may be in several, S2 lesson 9)."""
-    n = len(x_km)
-    sizes = np.sort(trust_sizes(rng, round(p.trusts_per_1000_schools * n / 1000)))[::-1]
-    federations = rng.integers(2, 4, size=round(p.federations_per_1000_schools * n / 1000))
-    formal = neighbour_groups(rng, x_km, y_km, np.concatenate([sizes, federations]))
-    cluster_sizes = rng.integers(3, 7, size=round(p.informal_share * n / 4.5))  # 3-6 schools, mean 4.5
-    informal = neighbour_groups(rng, x_km, y_km, cluster_sizes)
-    return [(m, "federation") for m in formal] + [(m, "informal") for m in informal]

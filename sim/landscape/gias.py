@@ -45,6 +45,8 @@ REQUIRED_COLUMNS = (
 LA_COLUMN = "LA (name)"
 REGION_COLUMN = "GOR (name)"  # needed only to filter by region
 TYPE_GROUP_COLUMN = "EstablishmentTypeGroup (name)"  # used, when present, to drop independents
+# ... and to tell academies (converters, sponsored, free schools) from maintained schools.
+TYPE_GROUPS_ACADEMY = {"Academies", "Free Schools"}
 
 # Open schools are kept; "Proposed to open" have no pupils yet.
 STATUS_KEPT = {"Open", "Open, but proposed to close"}
@@ -121,7 +123,7 @@ class Gias(Landscape):
             y_km=table.y_km.copy(), rural=table.rural.copy(), pupils=table.pupils.copy(),
             fsm=table.fsm.copy(), grade=table.grade.copy(),
             initial_partnerships=[(m.copy(), kind) for m, kind in table.initial_partnerships],
-            notes=None if table.notes is None else table.notes.copy())
+            academy=table.academy.copy(), notes=None if table.notes is None else table.notes.copy())
 
 
 @functools.lru_cache(maxsize=4)
@@ -305,6 +307,7 @@ def to_school_table(extract: Extract, path: str, local_authorities=(), regions=(
     phase = frame["PhaseOfEducation (name)"].map(PHASES).to_numpy(np.int8)
     x_km = frame["Easting"].to_numpy(float) / 1000.0
     y_km = frame["Northing"].to_numpy(float) / 1000.0
+    academy = _academies(frame)
     table = SchoolTable(
         school_id=frame["URN"].to_numpy(np.int64),
         phase=phase,
@@ -314,12 +317,15 @@ def to_school_table(extract: Extract, path: str, local_authorities=(), regions=(
         pupils=_pupils(frame, phase, name, notes),
         fsm=_fsm(frame, phase, name, notes),
         grade=_grades(frame, name, notes),
-        initial_partnerships=_groups(frame, name),
+        initial_partnerships=_groups(frame, academy, name),
+        academy=academy,
         notes=notes.table(),
     )
-    log.info("%s: %d schools loaded (%d primary, %d secondary), %d trusts and federations",
-             name, table.n, int((phase == PRIMARY).sum()), int((phase == SECONDARY).sum()),
-             len(table.initial_partnerships))
+    kinds = [kind for _, kind in table.initial_partnerships]
+    log.info("%s: %d schools loaded (%d primary, %d secondary; %d academies), %d multi-academy "
+             "trusts and %d federations", name, table.n, int((phase == PRIMARY).sum()),
+             int((phase == SECONDARY).sum()), int(academy.sum()), kinds.count("trust"),
+             kinds.count("federation"))
     return table
 
 
@@ -560,16 +566,27 @@ def _grades(frame: pd.DataFrame, name: str, notes: _Notes) -> np.ndarray:
     return grade
 
 
-def _groups(frame: pd.DataFrame, name: str) -> list[tuple[np.ndarray, str]]:
-    """Trusts and federations with 2+ of the loaded schools, as formal ('federation') partnerships."""
+def _academies(frame: pd.DataFrame) -> np.ndarray:
+    """Academies: by establishment type group where the extract has it; without it, the schools
+    of an academy trust (``Trusts (code)``)."""
+    if TYPE_GROUP_COLUMN in frame:
+        return frame[TYPE_GROUP_COLUMN].isin(TYPE_GROUPS_ACADEMY).to_numpy()
+    return (frame["Trusts (code)"] != "").to_numpy()
+
+
+def _groups(frame: pd.DataFrame, academy: np.ndarray, name: str) -> list[tuple[np.ndarray, str]]:
+    """Multi-academy trusts (``Trusts (code)``, kind 'trust': its academies) and federations
+    (``Federations (code)``, kind 'federation': its maintained schools) with 2+ of the loaded
+    schools."""
     groups = []
     n_single = 0
-    for column in ("Trusts (code)", "Federations (code)"):
-        codes = frame[column]
+    for column, kind, allowed in (("Trusts (code)", "trust", academy),
+                                  ("Federations (code)", "federation", ~academy)):
+        codes = frame[column].where(allowed, "")
         members = pd.Series(np.arange(len(frame)), index=frame.index)[codes != ""]
         for _, idx in members.groupby(codes[codes != ""], sort=True):
             if len(idx) >= 2:
-                groups.append((idx.to_numpy(np.int64), "federation"))
+                groups.append((idx.to_numpy(np.int64), kind))
             else:
                 n_single += 1
     if n_single:

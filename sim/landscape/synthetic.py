@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from sim.core.checks import check, check_non_negative, check_positive, check_share
 from sim.core.school_table import SchoolTable
 from sim.core.vocabulary import PRIMARY, SECONDARY
 from sim.landscape.base import Landscape, pupils_on_roll
+from sim.landscape.structure import StructureParams, initial_structures
 
 
 class SyntheticRegion(Landscape):
@@ -21,7 +21,7 @@ class SyntheticRegion(Landscape):
     """
 
     @dataclass
-    class Params:
+    class Params(StructureParams):
         n_schools: int = 300
         share_secondary: float = 0.17  # 3,450 of ~20,200 state-funded schools (DfE 2023/24)
         share_rural: float = 0.27  # ~27% of schools rural (Rural Services Network / CofE 2014)
@@ -31,10 +31,9 @@ class SyntheticRegion(Landscape):
         fsm_mean: float = 0.246  # DfE 2024
         fsm_rural_mean: float = 0.17  # assumption: rural catchments less deprived than urban
         fsm_concentration: float = 8.0  # assumption: Beta a+b, sets the spread between schools
-        initial_partnership_share: float = 0.5  # assumption: most schools work with others (MATs, alliances, clusters)
-        initial_federation_share: float = 0.4  # assumption: of those partnerships, formal ones
 
         def __post_init__(self) -> None:
+            super().__post_init__()
             check("landscape.n_schools", self.n_schools, self.n_schools >= 2,
                   "an integer of at least 2")
             check_share("landscape.share_secondary", self.share_secondary)
@@ -47,8 +46,6 @@ class SyntheticRegion(Landscape):
                 value = getattr(self, name)
                 check(f"landscape.{name}", value, 0 < value < 1, "a share strictly between 0 and 1")
             check_positive("landscape.fsm_concentration", self.fsm_concentration)
-            check_share("landscape.initial_partnership_share", self.initial_partnership_share)
-            check_share("landscape.initial_federation_share", self.initial_federation_share)
 
     def build(self, rng: np.random.Generator) -> SchoolTable:
         p = self.p
@@ -56,16 +53,19 @@ class SyntheticRegion(Landscape):
         phase = np.where(rng.random(n) < p.share_secondary, SECONDARY, PRIMARY).astype(np.int8)
         rural = rng.random(n) < p.share_rural
         x_km, y_km = self._locations(rng, rural)
+        pupils, fsm = pupils_on_roll(rng, phase, rural), self._fsm(rng, rural)
+        academy, partnerships = initial_structures(rng, phase, x_km, y_km, self.p)
         return SchoolTable(
             school_id=np.arange(1, n + 1, dtype=np.int64),
             phase=phase,
             x_km=x_km,
             y_km=y_km,
             rural=rural,
-            pupils=pupils_on_roll(rng, phase, rural),
-            fsm=self._fsm(rng, rural),
+            pupils=pupils,
+            fsm=fsm,
             grade=np.zeros(n, dtype=np.int8),
-            initial_partnerships=self._initial_partnerships(rng, x_km, y_km),
+            initial_partnerships=partnerships,
+            academy=academy,
         )
 
     def _locations(self, rng: np.random.Generator, rural: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -89,31 +89,3 @@ class SyntheticRegion(Landscape):
         a = mean * p.fsm_concentration
         b = (1 - mean) * p.fsm_concentration
         return np.clip(rng.beta(a, b), 0.0, 1.0)
-
-    def _initial_partnerships(self, rng: np.random.Generator, x_km: np.ndarray,
-                              y_km: np.ndarray) -> list[tuple[np.ndarray, str]]:
-        """Small groups of near neighbours, as existing clusters, federations and trusts."""
-        n = len(x_km)
-        target = round(self.p.initial_partnership_share * n)
-        free = np.ones(n, dtype=bool)
-        xy = np.column_stack([x_km, y_km])
-        k = min(n, 12)
-        # All schools' nearest neighbours in one vectorised query (fast at national scale).
-        near_all = cKDTree(xy).query(xy, k=k)[1].reshape(n, k)
-        partnerships: list[tuple[np.ndarray, str]] = []
-        placed = 0
-        for seed_school in rng.permutation(n):
-            if placed >= target:
-                break
-            if not free[seed_school]:
-                continue
-            size = int(rng.integers(2, 5))  # 2-4 schools: most trusts are small (DfE via BESA)
-            near = near_all[seed_school]
-            members = near[free[near]][:size]
-            if len(members) < 2:
-                continue
-            free[members] = False
-            placed += len(members)
-            kind = "federation" if rng.random() < self.p.initial_federation_share else "informal"
-            partnerships.append((members.astype(np.int64), kind))
-        return partnerships

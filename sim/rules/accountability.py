@@ -9,9 +9,8 @@ import numpy as np
 from scipy.sparse import csr_matrix
 
 from sim.core.checks import check_non_negative, check_positive, check_share
-from sim.core.partnerships import FEDERATION
-from sim.core.vocabulary import GRADE_SHARES, HEAD_IN_POST, QUALITY_SD
-from sim.rules import FORM_PARTNERSHIP_WRITES, Rule, relax
+from sim.core.vocabulary import GRADE_SHARES, QUALITY_SD
+from sim.rules import Rule, relax
 
 
 class Accountability(Rule):
@@ -21,8 +20,9 @@ class Accountability(Rule):
     for evidenced partnership work and a penalty for a recent dip, as the regime sets); a school
     not already outstanding must clear a higher bar to become outstanding (Ofsted's short
     inspections of good schools). A low grade raises pressure, brings monitoring and support that
-    raise the school's capacity, and may bring a support partnership with a strong school; stakes
-    and competition for pupils turn schools inward, away from partnership."""
+    raise the school's capacity (an inadequate grade is marked for the Trusts rule, which may
+    broker a sponsor); stakes and competition for pupils turn schools inward, away from
+    partnership."""
 
     phase = "accountability"
     summary = (
@@ -33,18 +33,18 @@ class Accountability(Rule):
         "school not already outstanding needing a higher score to become outstanding; pressure "
         "and inwardness follow from stakes, competition and credit; schools under a low grade "
         "are supported (their capacity rises with pressure); pupils drift from worse- to "
-        "better-graded rivals; an inadequate school may get a sponsor (a brokered federation).")
+        "better-graded rivals.")
     reads = (
         "schools.phase", "schools.neighbours", "schools.neighbour_km", "schools.outcome",
         "schools.outcome_at_inspection", "schools.capacity", "schools.grade",
         "schools.t_inspected", "schools.inspection_interval", "schools.intake_months",
-        "schools.head", "schools.pupils", "partnerships.members",
-        "partnerships.impact_measure", "partnerships.kind", "levers.accountability")
+        "schools.pupils", "partnerships.members", "partnerships.impact_measure",
+        "levers.accountability")
     writes = (
         "schools.grade", "schools.t_inspected", "schools.inspection_interval",
         "schools.outcome_at_inspection",
         "schools.pressure", "schools.capacity", "schools.inward", "schools.pupils",
-        *FORM_PARTNERSHIP_WRITES)
+        "schools.graded_inadequate_now")
 
     @dataclass
     class Params:
@@ -61,7 +61,6 @@ class Accountability(Rule):
         credit_points: float = 0.4  # assumption: score points for evidenced partnership work at credit 1
         dip_points: float = 0.5  # assumption: score points per point of dip at dip_penalty 1
         pupil_move_per_year: float = 0.04  # assumption: roll change per grade of difference at competition 1
-        intervention_probability: float = 0.8  # assumption: inadequate schools given a sponsor at stakes >= 0.5
         outstanding_margin_points: float = 1.0  # assumption, after Ofsted's framework: a good school's short (section 8) inspection confirms good and cannot award outstanding; the score must clear the boundary by this much
         support_per_year: float = 0.5  # assumption: rate at which monitoring and support raise the capacity of a school under a low grade, at pressure 1
 
@@ -72,7 +71,6 @@ class Accountability(Rule):
             for name in ("weight_capacity", "inspection_noise_sd", "credit_points", "dip_points",
                          "pupil_move_per_year", "outstanding_margin_points", "support_per_year"):
                 check_non_negative(name, getattr(self, name))
-            check_share("intervention_probability", self.intervention_probability)
             check_share("context_weight", self.context_weight)
             check_non_negative("weight_progress", self.weight_progress)
             check_positive("interval_cv", self.interval_cv)
@@ -136,7 +134,6 @@ class Accountability(Rule):
         p, s, n = self.p, model.schools, model.schools.n
         regime = model.lever("accountability")
         noise = p.inspection_noise_sd * self.rng.normal(size=n)
-        draw = self.rng.random(n)
         raw = self.score(model, regime)
         if model.tick < 0:
             # During the spin-up the standard follows the scores, so that a full round of
@@ -170,12 +167,7 @@ class Accountability(Rule):
         # Stakes and competition turn schools inward; a regime crediting partnership pulls back.
         s.inward = np.clip(regime.stakes * (regime.competition * has_rivals + 0.5 * regime.dip_penalty)
                            - 0.5 * regime.partnership_credit, 0.0, 1.0)
-        failing = inspected[s.grade[inspected] == 4]
-        sponsored = model.partnerships.count_per_school([FEDERATION]) > 0
-        failing = failing[~sponsored[failing]]  # a school already in a trust keeps its sponsor
-        if regime.intervention == "support_partnership" and len(failing):
-            chance = p.intervention_probability * min(1.0, 2 * regime.stakes)
-            self._intervene(model, failing[draw[failing] < chance])
+        s.graded_inadequate_now[inspected[s.grade[inspected] == 4]] = True  # for sponsorship (Trusts)
 
     def _compete_for_pupils(self, model, regime) -> np.ndarray:
         """Pupils drift from schools graded worse than their same-phase neighbours to better ones.
@@ -188,18 +180,3 @@ class Accountability(Rule):
             rate = regime.competition * self.p.pupil_move_per_year * (appeal - local) * self.has_rivals
             s.pupils = np.maximum(10.0, s.pupils * np.exp(rate * model.dt))
         return self.has_rivals
-
-    def _intervene(self, model, failing: np.ndarray) -> None:
-        """Broker a formal support partnership between each failing school and a strong neighbour."""
-        s = model.schools
-        for school in failing:
-            candidates = s.neighbours[school]
-            ok = (s.grade[candidates] <= 2) & (s.head[candidates] == HEAD_IN_POST)
-            ok &= [not model.partnerships.partnered(school, c) for c in candidates]
-            if not ok.any():
-                continue
-            merit = np.where(ok, s.capacity[candidates] - s.neighbour_km[school] / 50.0, -np.inf)
-            sponsor = int(candidates[np.argmax(merit)])
-            model.form_partnership([school, sponsor], FEDERATION, "intervention", lead=sponsor,
-                                   focus=1, impact_measure=True)
-

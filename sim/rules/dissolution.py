@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.core.checks import check_non_negative, check_share
-from sim.core.partnerships import ACTIVE, FEDERATION, FUNDED, INFORMAL, ORIGIN_CODES
+from sim.core.partnerships import ACTIVE, FEDERATION, FORMAL_KINDS, FUNDED, INFORMAL, ORIGIN_CODES
 from sim.rules import LEAVE_PARTNERSHIP_WRITES, Rule, p_event
 
 
@@ -18,9 +18,11 @@ class Dissolution(Rule):
       show; an agreed impact measure makes the gains visible (S2 lesson 10);
     - *competition*: an inward-turning accountability regime (S2 policymaker lesson 9);
     - *drift*: a background hazard;
-    - a federation or trust does not break up as a whole: each member school leaves it at these
+    - a federation does not break up as a whole: each member school leaves it at these
       hazards scaled by ``rel_hazard_federation``, and it ends when fewer than two remain; the
-      landscape's own (observed) trusts and federations are kept whole through the spin-up;
+      landscape's own (observed) federations are kept whole through the spin-up;
+    - a multi-academy trust is a legal body: it never ends here, and its schools leave it only
+      when rebrokered (sim.rules.trusts);
     - *funding ended*: when an award runs out the members must pay for the partnership
       themselves: the cover, transport and coordination the award paid for become their own
       leaders' time (Running measures the time cost without the award). They weigh that against
@@ -34,11 +36,10 @@ class Dissolution(Rule):
     phase = "dissolution"
     summary = (
         "Funded partnerships whose award ended end if members judge them not worth their "
-        "unfunded cost, else revert to informal; a head's departure "
-        "may end a non-federation partnership; informal and funded partnerships end at "
-        "competing hazards (not worth it, competition, drift); a federation or trust never "
-        "breaks up as a whole — its schools leave one at a time at a much lower rate, and it "
-        "ends when fewer than two remain.")
+        "unfunded cost, else revert to informal; a head's departure may end an informal or "
+        "funded partnership; these end at competing hazards (not worth it, competition, "
+        "drift); a federation never breaks up as a whole — its schools leave one at a time at "
+        "a much lower rate, and it ends when fewer than two remain; trusts never end here.")
     reads = (
         "schools.head_left_now", "schools.inward", "partnerships.members",
         "partnerships.n_members", "partnerships.kind", "partnerships.origin",
@@ -57,7 +58,7 @@ class Dissolution(Rule):
         competition_per_year: float = 0.3  # assumption: hazard at a fully inward regime (S2 PL 9)
         end_when_head_leaves: float = 0.4  # assumption: chance a weak-trust partnership ends (S2 lesson 3)
         rel_hazard_funded: float = 0.5  # assumption: while funded
-        rel_hazard_federation: float = 0.05  # assumption: per school leaving a federation or trust, ~1-2% a year (S1 theme 5: the "glue")
+        rel_hazard_federation: float = 0.05  # assumption: per school leaving a federation, ~1-2% a year (S1 theme 5: the "glue")
 
         def __post_init__(self) -> None:
             for name in ("drift_per_year", "not_worth_it_per_year", "worth_exchange",
@@ -89,7 +90,8 @@ class Dissolution(Rule):
         hit = np.zeros(pt.size, dtype=bool)
         hit[pid[s.head_left_now[school]]] = True
         kind = pt.kind[ids]
-        head_ends = (~funding_ends & hit[ids] & (kind != FEDERATION)
+        formal = np.isin(kind, FORMAL_KINDS)
+        head_ends = (~funding_ends & hit[ids] & ~formal
                      & (draws[:, 1] < p.end_when_head_leaves * (1 - strength)))
 
         # Competing hazards.
@@ -103,7 +105,6 @@ class Dissolution(Rule):
             np.full(len(ids), p.drift_per_year),
         ])
         reasons = ("not_worth_it", "competition", "drift")
-        formal = kind == FEDERATION
         rel = np.where(kind == FUNDED, p.rel_hazard_funded, 1.0)
         hazard = hazards.sum(axis=0)
         total = hazard * rel
@@ -115,16 +116,17 @@ class Dissolution(Rule):
             ["funding_ended"] * int(funding_ends.sum()) + ["head_left"] * int(head_ends.sum())
             + [reasons[code] for code in pick])
 
-        # A federation or trust is held by shared governance: it does not break up as a whole;
-        # its schools leave one at a time (it ends when fewer than two remain).
+        # A federation is held by shared governance: it does not break up as a whole; its
+        # schools leave one at a time (it ends when fewer than two remain).
         leave_p = p_event(hazard * p.rel_hazard_federation, model.dt)
-        if model.tick < 0:  # the landscape's own trusts and federations are data: kept to time 0
+        if model.tick < 0:  # the landscape's own federations are data: kept to time 0
             leave_p = np.where(pt.origin[ids] == ORIGIN_CODES["initial"], 0.0, leave_p)
         row_of = np.full(pt.size, -1, dtype=np.int64)
         row_of[ids] = np.arange(len(ids))
         pid, school = pt.links()
         row = row_of[pid]
-        chance = np.where((row >= 0) & formal[row], leave_p[row], 0.0)
+        federation = kind == FEDERATION
+        chance = np.where((row >= 0) & federation[row], leave_p[row], 0.0)
         leaving = np.flatnonzero(self.rng.random(len(pid)) < chance)
         if len(leaving) == 0:
             return

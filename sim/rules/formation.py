@@ -26,7 +26,7 @@ class Formation(Rule):
     (S2 lesson 1, S4), shared values (S1 theme 1, S4), different catchments (S0), phase and
     distance (S2 lesson 2), and asks the best; the candidate accepts on its own view of the match.
     A seeker may join the candidate's small informal cluster instead of pairing (S4: small first,
-    growing). Established informal partnerships formalise into federations or trusts
+    growing). Established informal partnerships of two or three maintained schools federate
     (S2 LA lesson 2, S1 theme 5)."""
 
     phase = "formation"
@@ -34,13 +34,13 @@ class Formation(Rule):
         "Schools seek partners (rate raised by need, history and funding on offer, lowered by "
         "inwardness), score their neighbours, ask one; the candidate accepts on its own view; "
         "the seeker may join the candidate's informal cluster instead; mature, strong informal "
-        "partnerships formalise into federations.")
+        "partnerships of two or three maintained schools federate.")
     reads = (
         "schools.need", "schools.n_past_partnerships", "schools.inward", "schools.n_partnerships",
         "schools.talent", "schools.capacity", "schools.ties", "schools.ethos", "schools.fsm",
         "schools.phase", "schools.neighbours", "schools.neighbour_km", "partnerships.members",
         "partnerships.kind", "partnerships.n_members", "partnerships.strength",
-        "partnerships.formed_at", "levers.funding", "levers.distance",
+        "partnerships.formed_at", "schools.academy", "levers.funding", "levers.distance",
         "service.funding_programme")
     writes = (
         "schools.n_partnerships", "partnerships.members", "partnerships.n_members",
@@ -69,6 +69,7 @@ class Formation(Rule):
         informal_impact_measure_share: float = 0.3  # assumption: informal groups agreeing measures (S2 lesson 10)
         data_focus_share: float = 0.2  # assumption: share of new partnerships focused on data and assessment (S3)
         formalise_rate_per_year: float = 0.03  # assumption (S2 LA lesson 2, S1 theme 5)
+        max_federation_size: int = 3  # BRIEF: federations are mostly two or three schools
         formalise_min_strength: float = 0.7  # assumption
         formalise_min_age_years: float = 2.0  # assumption (S4: robust after two years)
 
@@ -84,6 +85,8 @@ class Formation(Rule):
             check("max_partnerships_per_school", self.max_partnerships_per_school,
                   self.max_partnerships_per_school >= 1, "an integer >= 1")
             check("max_cluster_size", self.max_cluster_size, self.max_cluster_size >= 2,
+                  "an integer >= 2")
+            check("max_federation_size", self.max_federation_size, self.max_federation_size >= 2,
                   "an integer >= 2")
             for name in ("join_cluster_probability", "informal_impact_measure_share", "data_focus_share",
                          "formalise_min_strength"):
@@ -184,10 +187,18 @@ class Formation(Rule):
         return cluster
 
     def _formalise(self, model) -> None:
-        pt = model.partnerships
+        """A mature, strong informal partnership of a few maintained schools federates under one
+        governing body (S2 LA lesson 2, S1 theme 5). Academies' formal structure is the trust
+        (sim.rules.trusts). The landscape's structure holds through the spin-up."""
+        if model.tick < 0:
+            return
+        p, pt, s = self.p, model.partnerships, model.schools
         ids = pt.active_ids()
-        ready = ((pt.kind[ids] == INFORMAL) & (pt.strength[ids] >= self.p.formalise_min_strength)
-                 & (model.now_years - pt.formed_at[ids] >= self.p.formalise_min_age_years))
+        ready = ((pt.kind[ids] == INFORMAL) & (pt.strength[ids] >= p.formalise_min_strength)
+                 & (model.now_years - pt.formed_at[ids] >= p.formalise_min_age_years)
+                 & (pt.n_members[ids] <= p.max_federation_size))
+        pid, school = pt.links()
+        has_academy = np.bincount(pid, s.academy[school], minlength=pt.size)[ids] > 0
         draw = self.rng.random(len(ids))
-        chosen = ids[ready & (draw < p_event(self.p.formalise_rate_per_year, model.dt))]
+        chosen = ids[ready & ~has_academy & (draw < p_event(p.formalise_rate_per_year, model.dt))]
         pt.update(chosen, kind=FEDERATION, formalised_at=model.now_years)

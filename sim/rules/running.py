@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.core.checks import check_non_negative, check_positive, check_share
-from sim.core.partnerships import FEDERATION
+from sim.core.partnerships import FEDERATION, TRUST
 from sim.rules import Rule, relax
 
 
@@ -25,7 +25,7 @@ class Running(Rule):
     - *releasing staff develops them* (S0 third point): every member's teachers and leaders grow
       in proportion to the time it releases to the partnership, whoever is stronger; this is
       what leaves the stronger partner about level (Chapman & Muijs 2014; Muijs 2015).
-    - *sponsorship*: in a federation led by a sponsor (``lead``), the supported members host the
+    - *sponsorship*: in a federation or trust led by a sponsor (``lead``), the supported members host the
       sponsor's staff rather than sending their own (a small share of the time cost) and their
       leadership capacity moves toward the sponsor's.
     - *money*: funded partnerships draw down their award evenly.
@@ -54,6 +54,7 @@ class Running(Rule):
         intensity_informal: float = 0.5  # assumption: meeting intensity of an informal cluster
         intensity_funded: float = 1.0  # assumption
         intensity_federation: float = 1.0  # assumption (S1 theme 5: shared leadership roles)
+        intensity_trust: float = 0.5  # assumption: a trust's central team carries much of the joint work, so its heads spend less time on it than a federation's
         time_cost_per_partnership: float = 0.08  # assumption: leader time at intensity 1 (S4: fortnightly meetings, visits)
         travel_km_scale: float = 20.0  # assumption: round trip that doubles the time cost
         trust_build_per_year: float = 1.0  # assumption: S4 "after two years... robust" (strength ~0.86 at intensity 1)
@@ -71,6 +72,7 @@ class Running(Rule):
 
         def __post_init__(self) -> None:
             for name in ("intensity_informal", "intensity_funded", "intensity_federation",
+                         "intensity_trust",
                          "time_cost_per_partnership", "trust_build_per_year", "learn_rate_per_year",
                          "release_development", "leadership_time_boost", "sponsor_support_per_year"):
                 check_non_negative(name, getattr(self, name))
@@ -116,11 +118,11 @@ class Running(Rule):
                                 / p.leadership_time_gbp_per_year)
 
         intensity = np.array([p.intensity_informal, p.intensity_funded,
-                              p.intensity_federation])[pt.kind[pid]]
+                              p.intensity_federation, p.intensity_trust])[pt.kind[pid]]
         intensity = intensity + p.leadership_time_boost * leadership
-        # A supported school (led by its sponsor in a federation) hosts rather than sends staff.
+        # A supported school (led by its sponsor in a federation or trust) hosts rather than sends staff.
         lead = pt.lead[pid]
-        supported = (pt.kind[pid] == FEDERATION) & (lead >= 0) & (lead != school)
+        supported = np.isin(pt.kind[pid], (FEDERATION, TRUST)) & (lead >= 0) & (lead != school)
         released = (p.time_cost_per_partnership * intensity
                     * np.where(supported, p.supported_time_share, 1.0))
         time_cost = released * (1 + travel_km / p.travel_km_scale * (1 - transport)) * (1 - cover)

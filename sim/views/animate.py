@@ -38,9 +38,10 @@ KIND_STYLE = {  # colour and width of a partnership link, by kind
     "informal": ("#9e9e9e", 0.7),
     "funded": ("#1b9e77", 1.8),
     "federation": ("#7b3294", 1.6),
+    "trust": ("#d95f02", 1.2),
 }
 KIND_LABEL = {"informal": "informal cluster", "funded": "funded partnership",
-              "federation": "federation / trust"}
+              "federation": "federation", "trust": "multi-academy trust"}
 OUTCOME_CMAP = "RdBu"  # red: below the national mean, blue: above
 
 

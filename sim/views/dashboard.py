@@ -236,7 +236,7 @@ class DashboardModel(mesa.Model):
         ts["outcome_difference"] = ts.mean_outcome - base.mean_outcome
         ts["gap_difference"] = ts.disadvantage_gap - base.disadvantage_gap
         for column in ("mean_outcome", "disadvantage_gap", "n_informal", "n_funded",
-                       "n_federation", "cum_spend_gbp"):
+                       "n_federation", "n_trust", "cum_spend_gbp"):
             ts[f"counterfactual_{column}"] = base[column]
         return ts
 
@@ -244,7 +244,7 @@ class DashboardModel(mesa.Model):
 # -- the views ------------------------------------------------------------------------------------
 # Figures use fixed margins rather than a layout engine: they are redrawn on every step.
 KIND_SERIES = (("n_informal", "informal", "#9e9e9e"), ("n_funded", "funded", "#1b9e77"),
-               ("n_federation", "federation / trust", "#7b3294"))
+               ("n_federation", "federation", "#7b3294"), ("n_trust", "trust", "#d95f02"))
 
 
 def map_figure(model: DashboardModel) -> Figure:

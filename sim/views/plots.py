@@ -104,14 +104,16 @@ def summary_figure(ts: pd.DataFrame, title: str = "",
     ax = next(panels)
     for column, label, colour in (("n_informal", "informal", "tab:blue"),
                                   ("n_funded", "funded", "tab:orange"),
-                                  ("n_federation", "federation / trust", "tab:green")):
+                                  ("n_federation", "federation", "tab:green"),
+                                  ("n_trust", "multi-academy trust", "tab:purple")):
         ax.plot(ts.time_years, ts[column], color=colour, label=label)
         if cf is not None:
             ax.plot(cf.time_years, cf[column], color=colour, ls=":", lw=1)
     ax.plot(ts.time_years, ts.n_executive_heads, ls="--", color="grey", label="executive heads")
     if cf is not None:
         ax.plot([], [], color="black", ls=":", lw=1, label="dotted: " + COUNTERFACTUAL_LABEL)
-    counts = ts[["n_informal", "n_funded", "n_federation", "n_executive_heads"]].to_numpy()
+    counts = ts[["n_informal", "n_funded", "n_federation", "n_trust",
+                 "n_executive_heads"]].to_numpy()
     ax.set_ylim(0, 1.5 * max(1, counts.max()))  # room for the legend above the lines
     ax.set_ylabel("number")
     ax.set_title("Active partnerships by kind")

@@ -60,12 +60,18 @@ def test_converts_units_and_grades():
     assert not table.rural[table.school_id == 113004][0]  # "Urban city and town"
 
 
-def test_trusts_and_federations_become_formal_partnerships():
+def test_trusts_and_federations_map_to_their_kinds():
     table = load()
-    groups = {tuple(sorted(table.school_id[m].tolist())) for m, kind in table.initial_partnerships}
-    assert all(kind == "federation" for _, kind in table.initial_partnerships)
-    assert groups == {(113001, 113002, 113003), (113020, 113021, 113101),
-                      (113201, 113202, 113203), (113009, 113010), (113103, 113104)}
+    groups = {tuple(sorted(table.school_id[m].tolist())): kind
+              for m, kind in table.initial_partnerships}
+    # Trusts (code) -> multi-academy trusts; Federations (code) -> federations.
+    assert groups == {(113001, 113002, 113003): "trust", (113020, 113021, 113101): "trust",
+                      (113201, 113202, 113203): "trust", (113009, 113010): "federation",
+                      (113103, 113104): "federation"}
+    # Academies by establishment type group ("Academies", "Free Schools"); the rest maintained.
+    academy = dict(zip(table.school_id.tolist(), table.academy.tolist(), strict=True))
+    assert academy[113001] and academy[113006] and academy[113007]  # in a trust, or standalone
+    assert not academy[113004] and not academy[113009]
     # Okehampton's trust has one school: not a partnership.
     filtered = load(local_authorities=["Devon"])
     groups = {tuple(sorted(filtered.school_id[m].tolist())) for m, _ in filtered.initial_partnerships}

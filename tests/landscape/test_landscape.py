@@ -11,7 +11,8 @@ from sim.core.checks import ConfigError
 from sim.core.school_table import SchoolTable
 from sim.core.vocabulary import PRIMARY, SECONDARY
 from sim.landscape import England, Region, SyntheticRegion
-from sim.landscape.england import PRESETS, TRUST_SIZE_BINS, region_of
+from sim.landscape.england import PRESETS, region_of
+from sim.landscape.structure import TRUST_SIZE_BINS, trust_sizes
 
 MILE_KM = 1.609344
 
@@ -66,29 +67,61 @@ def test_england_grades(england):
     assert table.grade[high_fsm].mean() > table.grade[~high_fsm].mean()
 
 
-def test_england_trust_sizes():
-    params = England.Params(federations_per_1000_schools=0, informal_share=0)
-    table = England(params).build(np.random.default_rng(1))
-    sizes = np.array([len(m) for m, kind in table.initial_partnerships])
-    assert all(kind == "federation" for _, kind in table.initial_partnerships)
+def trusts_of(table: SchoolTable) -> list[np.ndarray]:
+    return [members for members, kind in table.initial_partnerships if kind == "trust"]
+
+
+def test_england_trusts_and_academies(england):
+    """Trust count, size mix and membership and academy shares by phase as in evidence.md."""
+    table, _ = england
+    sizes = np.array([len(m) for m in trusts_of(table)])
     assert len(sizes) == pytest.approx(1_170, rel=0.02)  # DfE via BESA 2019
     target = np.array([count for *_, count in TRUST_SIZE_BINS], dtype=float)
     generated = np.array([((sizes >= low) & (sizes <= high)).sum()
                           for low, high, _ in TRUST_SIZE_BINS], dtype=float)
+    # Size mix within 4 percentage points per bin (a group may fall short of its drawn size).
     assert generated / generated.sum() == pytest.approx(target / target.sum(), abs=0.04)
+    # Academies, Jan 2025 (DfE): 46.1% of primaries and 83% of secondaries, within half a point.
+    primary = table.phase == PRIMARY
+    assert table.academy[primary].mean() == pytest.approx(0.461, abs=0.005)
+    assert table.academy[~primary].mean() == pytest.approx(0.83, abs=0.005)
+    # Trust schools are academies; with mean size ~7.3, about 42% of schools are in a trust
+    # (the rest of the academies stand alone, as single-academy trusts).
+    in_trust = np.zeros(table.n, dtype=bool)
+    for members in trusts_of(table):
+        in_trust[members] = True
+    assert table.academy[in_trust].all()
+    assert 0.37 < in_trust.mean() < 0.46
+
+
+def test_region_trust_sizes_are_capped_to_the_area():
+    """A 300-school area cannot hold a 26+-school trust whole: one trust holds at most 8% of its
+    schools (24), the rest of a larger trust lying elsewhere; the number of trusts is kept."""
+    table = Region(Region.Params(n_schools=300)).build(np.random.default_rng(2))
+    sizes = np.array([len(m) for m in trusts_of(table)])
+    assert sizes.max() <= 24
+    assert len(sizes) == round(57.9 * 300 / 1000)
+    # The cap follows the area's size: all of England holds the largest trusts whole.
+    rng = np.random.default_rng(3)
+    assert trust_sizes(rng, 1_000, 300, 0.08).max() == 24
+    assert trust_sizes(rng, 1_000, 20_214, 0.08).max() > 50
 
 
 def test_england_partnerships_are_local_and_mixed(england):
     table, _ = england
     kinds = [kind for _, kind in table.initial_partnerships]
-    assert {"federation", "informal"} == set(kinds)
+    assert {"trust", "federation", "informal"} == set(kinds)
+    # Federations are a small separate structure of maintained schools, of two or three.
+    assert kinds.count("federation") == pytest.approx(25 * table.n / 1000, rel=0.05)
     in_formal = np.zeros(table.n, dtype=bool)
     for members, kind in table.initial_partnerships:
         assert len(np.unique(members)) == len(members) >= 2
         if kind == "federation":
+            assert len(members) <= 3 and not table.academy[members].any()
+        if kind != "informal":
             assert not in_formal[members].any()  # a school is in one trust or federation at most
             in_formal[members] = True
-    assert 0.35 < in_formal.mean() < 0.6  # ~1,170 trusts of mean size ~7 plus federations
+    assert 0.4 < in_formal.mean() < 0.55  # trusts (~42% of schools) plus federations (~5%)
 
 
 def test_england_rural_travel_distances(england):
@@ -181,9 +214,12 @@ def test_landscape_yaml_lists_every_param_at_its_default():
 
 def test_synthetic_region_initial_partnerships():
     table = SyntheticRegion(SyntheticRegion.Params(n_schools=2_000)).build(np.random.default_rng(0))
-    members = np.concatenate([m for m, _ in table.initial_partnerships])
-    assert len(np.unique(members)) == len(members)  # each school in at most one
-    assert len(members) == pytest.approx(1_000, abs=5)  # initial_partnership_share 0.5
+    kinds = [kind for _, kind in table.initial_partnerships]
+    assert kinds.count("trust") == round(57.9 * 2)  # England's trusts per 1,000 schools
+    assert kinds.count("federation") == 50  # 25 per 1,000 (assumption)
+    formal = np.concatenate([m for m, kind in table.initial_partnerships if kind != "informal"])
+    assert len(np.unique(formal)) == len(formal)  # each school in one trust or federation at most
+    assert table.academy[table.phase == SECONDARY].mean() == pytest.approx(0.83, abs=0.01)
 
 
 def test_end_to_end_run_on_a_region():

@@ -26,6 +26,13 @@ CASES = {
     "faith_formation": ("rules.formation._target_=faith_rules.FaithFormation",),
     # Schools leaving federations of three or more (rare in two years at the defaults).
     "federation_leavers": ("rules.dissolution.drift_per_year=3.0",),
+    # Standalone academies with no trust to join found trusts of their own.
+    "new_trusts": ("landscape.trusts_per_1000_schools=0", "rules.trusts.join_per_year_standalone=5"),
+    # Informal partnerships of maintained schools federate (only after the spin-up), and schools
+    # leave federations.
+    "federating": ("rules.formation.formalise_rate_per_year=50", "rules.formation.formalise_min_age_years=0",
+                   "rules.formation.formalise_min_strength=0", "landscape.federations_per_1000_schools=150",
+                   "rules.dissolution.rel_hazard_federation=1"),
 }
 
 

@@ -10,6 +10,7 @@ from omegaconf import open_dict
 from conftest import SMALL, build
 from sim.config import compose, validate
 from sim.core.checks import ConfigError
+from sim.core.partnerships import FEDERATION, TRUST
 from sim.rules import PHASES
 from sim.rules.funding import FundedProgramme
 from sim.rules.staffing import Staffing
@@ -20,7 +21,7 @@ def test_rules_run_in_the_documented_phase_order():
     phases = [rule.phase for rule in model.rules]
     assert phases == sorted(phases, key=PHASES.index)
     assert [r.__class__.__name__ for r in model.rules] == [
-        "Staffing", "Accountability", "ExecutiveHeadship", "Need", "Formation",
+        "Staffing", "Accountability", "Trusts", "ExecutiveHeadship", "Need", "Formation",
         "FundedProgramme", "Running", "Dissolution", "Improvement"]
 
 
@@ -28,7 +29,7 @@ def test_rules_run_in_the_documented_phase_order():
 def test_a_rule_can_be_switched_off_from_config(switch_off):
     model = build(switch_off)
     assert not any(isinstance(rule, Staffing) for rule in model.rules)
-    assert len(model.rules) == 8
+    assert len(model.rules) == 9
 
 
 def test_staffing_makes_heads_leave_and_posts_fall_vacant(run):
@@ -55,8 +56,9 @@ def test_accountability_reinspects_and_regrades(run):
 
 def test_accountability_supports_schools_under_a_low_grade():
     """Monitoring and support raise the capacity of RI and inadequate schools, and only theirs."""
-    supported = build("spinup_years=0", "rules.accountability.support_per_year=1.0")
-    unsupported = build("spinup_years=0", "rules.accountability.support_per_year=0")
+    # (Without trusts, whose central teams would pass a supported school's gain on to others.)
+    supported = build("spinup_years=0", "rules.accountability.support_per_year=1.0", "~rules/trusts")
+    unsupported = build("spinup_years=0", "rules.accountability.support_per_year=0", "~rules/trusts")
     supported.step()
     unsupported.step()
     low = supported.schools.grade >= 3
@@ -142,24 +144,24 @@ def test_a_rule_with_a_phase_not_in_the_schedule_is_refused_before_the_run():
         validate(cfg)
 
 
-def test_a_large_trust_loses_schools_one_at_a_time_but_carries_on():
-    model = build("spinup_years=0", "years=15", "seed=3")
+def test_a_large_federation_loses_schools_one_at_a_time_but_carries_on():
+    model = build("spinup_years=0", "years=15", "seed=3", "~rules/trusts")
     pt = model.partnerships
     members = np.arange(12)
-    trust = model.form_partnership(members, 2, "initial")
+    federation = model.form_partnership(members, FEDERATION, "initial")
     model.run()
-    assert pt.end_reason[trust] == -1, "a twelve-school trust broke up as a whole"
-    assert 2 <= pt.n_members[trust] < 12
-    assert model.recorder.timeseries.new_left.sum() >= 12 - pt.n_members[trust]
+    assert pt.end_reason[federation] == -1, "a twelve-school federation broke up as a whole"
+    assert 2 <= pt.n_members[federation] < 12
+    assert model.recorder.timeseries.new_left.sum() >= 12 - pt.n_members[federation]
 
 
-def test_the_landscapes_trusts_are_kept_whole_through_the_spin_up():
-    model = build("spinup_years=20", "landscape.initial_partnership_share=0.6",
-                  "landscape.initial_federation_share=1.0")
+def test_the_landscapes_structures_are_kept_whole_through_the_spin_up():
+    model = build("spinup_years=20", "landscape.trusts_per_1000_schools=100",
+                  "landscape.federations_per_1000_schools=100")
     pt = model.partnerships
-    initial = np.flatnonzero(pt.origin == 0)
-    assert len(initial) > 5
-    assert np.all(pt.end_reason[initial] == -1)
+    formal = np.flatnonzero((pt.origin == 0) & np.isin(pt.kind, [FEDERATION, TRUST]))
+    assert len(formal) > 5
+    assert np.all(pt.end_reason[formal] == -1)
     model.run()
     assert model.recorder.timeseries.new_left.sum() > 0  # after time 0 they evolve like any other
 

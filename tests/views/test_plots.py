@@ -19,7 +19,7 @@ def _timeseries(outcome, funding_from: float | None = None) -> pd.DataFrame:
     t = np.linspace(0, 6, len(outcome))
     frame = pd.DataFrame({"time_years": t, "mean_outcome": outcome,
                           "disadvantage_gap": 13.0 + 0.01 * np.asarray(outcome),
-                          "n_informal": 30, "n_funded": 0, "n_federation": 20,
+                          "n_informal": 30, "n_funded": 0, "n_federation": 20, "n_trust": 6,
                           "n_executive_heads": 4})
     for lever in ("funding", "distance", "accountability", "executive_headship"):
         frame[f"{lever}_active"] = False

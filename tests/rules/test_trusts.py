@@ -1,0 +1,106 @@
+"""Multi-academy trusts (sim.rules.trusts): conversion, sponsorship after a failing grade, growth,
+central capacity; federations stay a separate structure of maintained schools."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+
+from conftest import build
+from sim.core.partnerships import FEDERATION, TRUST
+from sim.rules.trusts import Trusts
+
+
+def trusts_rule(model) -> Trusts:
+    return next(rule for rule in model.rules if isinstance(rule, Trusts))
+
+
+def sponsored_after(model, failing: np.ndarray) -> tuple[int, int]:
+    """(sponsored, schools in a trust) after one step of the trusts rule on a copy of ``model``
+    in which the ``failing`` schools were just graded inadequate."""
+    copy = pickle.loads(pickle.dumps(model))
+    s = copy.schools
+    s.clear_per_step()  # as at the start of a step: only this step's grades count
+    s.graded_inadequate_now[failing] = True
+    s.grade[failing] = 4
+    trusts_rule(copy).step(copy)
+    return copy.flows.sponsored, int((copy.partnerships.count_per_school([TRUST]) > 0).sum())
+
+
+NO_CONVERSION = ("rules.trusts.join_per_year_standalone=0", "rules.trusts.convert_per_year_primary=0",
+                 "rules.trusts.convert_per_year_secondary=0")
+
+
+def test_a_failing_grade_brings_more_sponsored_trust_joiners():
+    model = build("landscape.n_schools=300", "spinup_years=1", *NO_CONVERSION)
+    in_trust = model.partnerships.count_per_school([TRUST]) > 0
+    outside = np.flatnonzero(~in_trust & (model.schools.grade <= 3))[:20]
+    assert len(outside) == 20
+    none_failing = sponsored_after(model, outside[:0])
+    some_failing = sponsored_after(model, outside)
+    assert none_failing == (0, int(in_trust.sum()))
+    assert some_failing[0] >= 8  # 0.8 chance each at today's stakes (0.5), if a sponsor is near
+    assert some_failing[1] > none_failing[1]
+    # Without the regime's support partnerships, a failing grade brings no sponsor.
+    model = build("landscape.n_schools=300", "spinup_years=1", *NO_CONVERSION,
+                  "accountability.intervention=none", "accountability.start_year=0")
+    assert sponsored_after(model, outside)[0] == 0
+
+
+def test_trusts_stay_whole_and_grow_while_schools_convert():
+    model = build("landscape.n_schools=300", "years=10", "spinup_years=2")
+    pt, s = model.partnerships, model.schools
+    initial = np.flatnonzero((pt.origin == 0) & (pt.kind == TRUST))
+    sizes = pt.n_members[initial].copy()
+    academies = s.academy.copy()
+    model.run()
+    assert np.all(pt.end_reason[initial] == -1), "a trust broke up"
+    transferred = model.recorder.memberships.left_reason == "transferred"
+    assert pt.n_members[initial].sum() > sizes.sum() - transferred.sum()
+    assert pt.n_members[initial].sum() > sizes.sum()  # trusts grow as schools convert and join
+    assert np.all(s.academy[academies]), "an academy went back to being maintained"
+    ts = model.recorder.timeseries
+    assert ts.share_academy_primary.iloc[-1] > ts.share_academy_primary.iloc[0]
+    assert ts.new_converted.sum() == s.academy.sum() - academies.sum()
+    assert ts.n_trust.iloc[0] == len(initial)
+
+
+def test_no_conversion_means_no_new_academies_but_sponsored_ones():
+    model = build("landscape.n_schools=300", "years=5", "spinup_years=2", *NO_CONVERSION)
+    academies = model.schools.academy.sum()
+    model.run()
+    ts = model.recorder.timeseries
+    # Only sponsorship (a maintained school and, in a new trust, its sponsor) makes academies.
+    assert model.schools.academy.sum() - academies <= 2 * ts.new_sponsored.sum()
+
+
+def test_central_support_thins_when_a_trust_grows_fast():
+    model = build("landscape.n_schools=60", "spinup_years=0", "landscape.trusts_per_1000_schools=0",
+                  "landscape.federations_per_1000_schools=0", "landscape.informal_share=0")
+    pt, s = model.partnerships, model.schools
+    s.academy[:10] = True
+    settled = pt.add(np.arange(5), TRUST, -5.0, "initial")  # schools joined five years ago
+    grown = pt.add(np.arange(5, 10), TRUST, 0.0, "organic")  # every school joined just now
+    s.capacity[:10] = np.tile([0.3, 0.7, 0.7, 0.7, 0.7], 2)
+    trusts_rule(model)._support(model)
+    assert s.capacity[0] > s.capacity[5] > 0.3  # both lifted toward the mean, the settled more
+    assert np.all(s.capacity[[1, 6]] == 0.7)  # never pulled down
+    assert pt.kind[settled] == pt.kind[grown] == TRUST
+
+
+def test_only_small_groups_of_maintained_schools_federate():
+    model = build("landscape.n_schools=300", "years=15", "spinup_years=1",
+                  "rules.formation.formalise_rate_per_year=1.0")
+    pt, s = model.partnerships, model.schools
+    before = set(np.flatnonzero(pt.kind == FEDERATION).tolist())
+    academy_at_start = s.academy.copy()
+    model.run()
+    formalised = [pid for pid in np.flatnonzero((pt.kind == FEDERATION) & (pt.origin == 1))
+                  if pid not in before]
+    assert formalised, "no informal partnership federated"
+    spells = model.recorder.memberships
+    assert spells[spells.partnership_id.isin(formalised)].groupby("partnership_id").size().max() <= 3
+    # Schools that were academies from the start never federate organically.
+    organic = pt.memberships(formalised)
+    assert not academy_at_start[organic["school"]].any()
