@@ -10,7 +10,7 @@ from scipy.sparse import csr_matrix
 
 from sim.core.checks import check_non_negative, check_positive, check_share
 from sim.core.partnerships import FEDERATION
-from sim.core.vocabulary import GRADE_SHARES, HEAD_IN_POST, QUALITY_SD
+from sim.core.vocabulary import GRADE_SHARES, HEAD_IN_POST, PRIMARY, QUALITY_SD, SECONDARY
 from sim.rules import FORM_PARTNERSHIP_WRITES, Rule, relax
 
 
@@ -31,7 +31,7 @@ class Accountability(Rule):
         "are supported (their capacity rises with pressure); pupils drift from worse- to "
         "better-graded rivals; an inadequate school may get a sponsor (a brokered federation).")
     reads = (
-        "schools.phase", "schools.neighbours", "schools.neighbour_km", "schools.outcome",
+        "schools.phase", "schools.x_km", "schools.y_km", "schools.outcome",
         "schools.outcome_at_inspection", "schools.capacity", "schools.grade",
         "schools.t_inspected", "schools.head", "schools.pupils", "partnerships.members",
         "partnerships.impact_measure", "partnerships.kind", "levers.accountability")
@@ -53,12 +53,16 @@ class Accountability(Rule):
         dip_points: float = 0.5  # assumption: score points per point of dip at dip_penalty 1
         pupil_move_per_year: float = 0.04  # assumption: roll change per grade of difference at competition 1
         intervention_probability: float = 0.8  # assumption: inadequate schools given a sponsor at stakes >= 0.5
+        sponsor_search_km: float = 20.0  # assumption: how far a sponsor is sought (as the funding programme's search_km)
+        rival_primary_km: float = 5.5  # primaries within pupils' journey from small rural settlements compete for pupils (3.4 miles, Defra)
+        rival_secondary_km: float = 11.3  # secondaries likewise (7.0 miles, Defra)
         outstanding_margin_points: float = 1.0  # assumption, after Ofsted's framework: a good school's short (section 8) inspection confirms good and cannot award outstanding; the score must clear the boundary by this much
         support_per_year: float = 0.5  # assumption: rate at which monitoring and support raise the capacity of a school under a low grade, at pressure 1
 
         def __post_init__(self) -> None:
             for name in ("interval_outstanding_years", "interval_good_years", "interval_ri_years",
-                         "interval_inadequate_years", "outcome_scale_months"):
+                         "interval_inadequate_years", "outcome_scale_months", "sponsor_search_km",
+                         "rival_primary_km", "rival_secondary_km"):
                 check_positive(name, getattr(self, name))
             for name in ("weight_capacity", "inspection_noise_sd", "credit_points", "dip_points",
                          "pupil_move_per_year", "outstanding_margin_points", "support_per_year"):
@@ -70,12 +74,13 @@ class Accountability(Rule):
     def setup(self, model) -> None:
         self.thresholds = None  # grade boundaries on the score: set in the spin-up, fixed at time 0
         s = model.schools
-        same_phase = s.phase[s.neighbours] == s.phase[:, None]  # rivals for pupils
-        self.has_rivals = same_phase.any(axis=1)
-        self.n_rivals = np.maximum(same_phase.sum(axis=1), 1)
-        # Row i sums over school i's rivals (a sparse matrix: one product per step).
-        rows = np.repeat(np.arange(s.n), s.neighbours.shape[1])
-        self.rivals = csr_matrix((same_phase.ravel().astype(float), (rows, s.neighbours.ravel())),
+        # Rivals for pupils: same-phase schools within a pupil's journey. Row i of the sparse
+        # matrix sums over school i's rivals (one product per step).
+        rivals = s.neighbour_table({PRIMARY: self.p.rival_primary_km,
+                                    SECONDARY: self.p.rival_secondary_km})
+        self.has_rivals = rivals.count() > 0
+        self.n_rivals = np.maximum(rivals.count(), 1)
+        self.rivals = csr_matrix((np.ones(len(rivals.index)), rivals.index, rivals.ptr),
                                  shape=(s.n, s.n))
 
     def start(self, model) -> None:
@@ -165,13 +170,13 @@ class Accountability(Rule):
         """Broker a formal support partnership between each failing school and a strong neighbour."""
         s = model.schools
         for school in failing:
-            candidates = s.neighbours[school]
+            candidates, km = s.near(school, self.p.sponsor_search_km)
             ok = (s.grade[candidates] <= 2) & (s.head[candidates] == HEAD_IN_POST)
-            ok &= [not model.partnerships.partnered(school, c) for c in candidates]
-            if not ok.any():
+            merit = s.capacity[candidates] - km / 50.0
+            ranked = candidates[ok][np.argsort(-merit[ok], kind="stable")]  # best first
+            sponsor = next((int(c) for c in ranked if not model.partnerships.partnered(school, c)), -1)
+            if sponsor < 0:
                 continue
-            merit = np.where(ok, s.capacity[candidates] - s.neighbour_km[school] / 50.0, -np.inf)
-            sponsor = int(candidates[np.argmax(merit)])
             model.form_partnership([school, sponsor], FEDERATION, "intervention", lead=sponsor,
                                    focus=1, impact_measure=True)
 

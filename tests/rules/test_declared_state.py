@@ -52,8 +52,10 @@ def _recording(hook, changed: dict[type, set[str]]):
 
 def test_every_rule_writes_exactly_the_state_it_declares(monkeypatch):
     seen: dict[type, set[str]] = {}
-    for overrides in CASES.values():
-        for cls, names in changes_by_rule(monkeypatch, overrides).items():
+    for case, overrides in CASES.items():
+        # Four years of the pathfinder, so that some school leaves a federation (Dissolution).
+        years = 4 if case == "pathfinder" else 2
+        for cls, names in changes_by_rule(monkeypatch, overrides, years).items():
             undeclared = names - set(cls.writes)
             assert not undeclared, f"{cls.__name__} writes {sorted(undeclared)} undeclared"
             seen.setdefault(cls, set()).update(names)
