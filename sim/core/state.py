@@ -36,12 +36,15 @@ class Neighbours:
     within reach (hundreds in a city, a few in the countryside), not a fixed count."""
 
     def __init__(self, n: int, a: np.ndarray, b: np.ndarray, km: np.ndarray) -> None:
+        """From entries: ``b[i]`` is a neighbour of ``a[i]``, ``km[i]`` away."""
         # scipy orders the entries (by school, then neighbour); each entry carries its position
         # + 1 as its value (a distance may be 0, which a sparse matrix would not keep).
-        table = csr_matrix((np.arange(1, len(a) + 1), (a, b)), shape=(n, n))
+        m = len(a)
+        table = csr_matrix((np.arange(1, m + 1, dtype=np.int32 if m < 2**31 else np.int64), (a, b)),
+                           shape=(n, n))
         table.sort_indices()
-        self.index = table.indices.astype(np.int32)
-        self.km = km[table.data - 1].astype(np.float32)
+        self.index = table.indices.astype(np.int32, copy=False)
+        self.km = km.astype(np.float32, copy=False)[table.data - 1]
         self.ptr = table.indptr.astype(np.int64)
 
     def count(self) -> np.ndarray:
@@ -159,7 +162,7 @@ class SchoolState:
         (with ``cross_phase_km``) schools of another phase within that radius."""
         xy, a, b = self.tree.data, [], []
         for phase, radius in radius_km_by_phase.items():
-            members = np.flatnonzero(self.phase == phase)
+            members = np.flatnonzero(self.phase == phase).astype(np.int32)
             if radius > 0 and len(members) > 1:
                 pairs = cKDTree(xy[members]).query_pairs(radius, output_type="ndarray")
                 a.append(members[pairs[:, 0]])
@@ -167,17 +170,38 @@ class SchoolState:
         if cross_phase_km is not None and cross_phase_km > 0:
             for first in range(len(PHASE_NAMES)):
                 for second in range(first + 1, len(PHASE_NAMES)):
-                    m1, m2 = np.flatnonzero(self.phase == first), np.flatnonzero(self.phase == second)
+                    m1 = np.flatnonzero(self.phase == first).astype(np.int32)
+                    m2 = np.flatnonzero(self.phase == second).astype(np.int32)
                     if len(m1) and len(m2):
                         pairs = cKDTree(xy[m1]).sparse_distance_matrix(
                             cKDTree(xy[m2]), cross_phase_km, output_type="ndarray")
                         a.append(m1[pairs["i"]])
                         b.append(m2[pairs["j"]])
+        a = np.concatenate(a) if a else np.zeros(0, dtype=np.int32)
+        b = np.concatenate(b) if b else np.zeros(0, dtype=np.int32)
+        km = self.distance_km(a, b).astype(np.float32)
+        return Neighbours(self.n, np.concatenate([a, b]), np.concatenate([b, a]), np.concatenate([km, km]))
+
+    def nearest_of_phase(self, k: int, radius_km_by_phase: dict[int, float]) -> Neighbours:
+        """Each school's ``k`` nearest other schools of its own phase within that phase's radius."""
+        a, b = [], []
+        for phase, radius in radius_km_by_phase.items():
+            members = np.flatnonzero(self.phase == phase)
+            if len(members) < 2 or k < 1:
+                continue
+            xy = self.tree.data[members]
+            bound = np.nextafter(radius, np.inf)  # within the radius, inclusive (as query_pairs)
+            _, found = cKDTree(xy).query(xy, k=min(k + 1, len(members)), distance_upper_bound=bound)
+            own = np.arange(len(members))[:, None]
+            # Drop each school itself (not always first when two schools share a location) and
+            # the places of missing neighbours (index len(members)); keep the k nearest.
+            keep = (found != own) & (found < len(members))
+            keep &= np.cumsum(keep, axis=1) <= k
+            a.append(np.broadcast_to(members[:, None], found.shape)[keep])
+            b.append(members[found[keep]])
         a = np.concatenate(a) if a else np.zeros(0, dtype=np.int64)
         b = np.concatenate(b) if b else np.zeros(0, dtype=np.int64)
-        km = self.distance_km(a, b)
-        return Neighbours(self.n, np.concatenate([a, b]), np.concatenate([b, a]),
-                          np.concatenate([km, km]))
+        return Neighbours(self.n, a, b, self.distance_km(a, b))
 
     def record_ties(self, a: np.ndarray, b: np.ndarray, strength: np.ndarray) -> None:
         """Remember that pairs ``a[i]``, ``b[i]`` worked together (the strongest work counts)."""

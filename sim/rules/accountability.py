@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from sim.core.checks import check_non_negative, check_positive, check_share
+from sim.core.checks import check, check_non_negative, check_positive, check_share
 from sim.core.partnerships import FEDERATION
 from sim.core.vocabulary import GRADE_SHARES, HEAD_IN_POST, PRIMARY, QUALITY_SD, SECONDARY
 from sim.rules import FORM_PARTNERSHIP_WRITES, Rule, relax
@@ -56,6 +56,7 @@ class Accountability(Rule):
         sponsor_search_km: float = 20.0  # assumption: how far a sponsor is sought (as the funding programme's search_km)
         rival_primary_km: float = 5.5  # primaries within pupils' journey from small rural settlements compete for pupils (3.4 miles, Defra)
         rival_secondary_km: float = 11.3  # secondaries likewise (7.0 miles, Defra)
+        max_rivals: int = 6  # the nearest such schools: as many as parents may list on an admissions application (six in London's coordinated scheme, at least three elsewhere; School Admissions Code)
         outstanding_margin_points: float = 1.0  # assumption, after Ofsted's framework: a good school's short (section 8) inspection confirms good and cannot award outstanding; the score must clear the boundary by this much
         support_per_year: float = 0.5  # assumption: rate at which monitoring and support raise the capacity of a school under a low grade, at pressure 1
 
@@ -68,16 +69,17 @@ class Accountability(Rule):
                          "pupil_move_per_year", "outstanding_margin_points", "support_per_year"):
                 check_non_negative(name, getattr(self, name))
             check_share("intervention_probability", self.intervention_probability)
+            check("max_rivals", self.max_rivals, self.max_rivals >= 1, "an integer >= 1")
 
     PRESSURE_BY_GRADE = np.array([0.0, 0.0, 0.2, 0.7, 1.0])  # index = grade; assumption
 
     def setup(self, model) -> None:
         self.thresholds = None  # grade boundaries on the score: set in the spin-up, fixed at time 0
         s = model.schools
-        # Rivals for pupils: same-phase schools within a pupil's journey. Row i of the sparse
-        # matrix sums over school i's rivals (one product per step).
-        rivals = s.neighbour_table({PRIMARY: self.p.rival_primary_km,
-                                    SECONDARY: self.p.rival_secondary_km})
+        # Rivals for pupils: the nearest same-phase schools within a pupil's journey. Row i of
+        # the sparse matrix sums over school i's rivals (one product per step).
+        rivals = s.nearest_of_phase(self.p.max_rivals, {PRIMARY: self.p.rival_primary_km,
+                                                        SECONDARY: self.p.rival_secondary_km})
         self.has_rivals = rivals.count() > 0
         self.n_rivals = np.maximum(rivals.count(), 1)
         self.rivals = csr_matrix((np.ones(len(rivals.index)), rivals.index, rivals.ptr),

@@ -104,9 +104,11 @@ class Formation(Rule):
         self.candidates = s.neighbour_table(
             {PRIMARY: p.search_radius_primary_km, SECONDARY: p.search_radius_secondary_km},
             cross_phase_km=p.search_radius_primary_km)
-        me, cand = np.repeat(np.arange(s.n), self.candidates.count()), self.candidates.index
-        self.affinity = (p.weight_ethos * (1 - 2 * np.abs(s.ethos[cand] - s.ethos[me]))
-                         + p.weight_catchment_difference * np.abs(s.fsm[cand] - s.fsm[me]) / 0.15
+        me = np.repeat(np.arange(s.n, dtype=np.int32), self.candidates.count())
+        cand = self.candidates.index
+        ethos, fsm = s.ethos.astype(np.float32), s.fsm.astype(np.float32)  # float32: a big table
+        self.affinity = (p.weight_ethos * (1 - 2 * np.abs(ethos[cand] - ethos[me]))
+                         + p.weight_catchment_difference * np.abs(fsm[cand] - fsm[me]) / 0.15
                          + p.weight_same_phase * (s.phase[cand] == s.phase[me])).astype(np.float32)
 
     def step(self, model) -> None:
@@ -201,11 +203,11 @@ class Formation(Rule):
     def choose(self, me: np.ndarray, score: np.ndarray) -> np.ndarray:
         """The entry each seeker asks: its best score after choice noise (multinomial logit), a
         maximum over each seeker's run of entries; seekers with nothing allowed ask no one."""
-        noisy = score - np.log(-np.log(self.rng.random(len(score))))  # + Gumbel noise
+        noisy = score - np.log(self.rng.standard_exponential(len(score)))  # + Gumbel noise
         first = np.flatnonzero(np.concatenate([[True], me[1:] != me[:-1]]))
-        run = np.repeat(np.arange(len(first)), np.diff(np.append(first, len(me))))
-        top = np.flatnonzero(noisy == np.maximum.reduceat(noisy, first)[run])
-        best = top[np.concatenate([[True], run[top][1:] != run[top][:-1]])]
+        top = np.flatnonzero(noisy == np.repeat(np.maximum.reduceat(noisy, first),
+                                                np.diff(np.append(first, len(me)))))
+        best = top[np.concatenate([[True], me[top][1:] != me[top][:-1]])]  # first top per seeker
         return best[np.isfinite(score[best])]
 
     @staticmethod

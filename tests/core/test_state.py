@@ -92,3 +92,14 @@ def test_small_and_struggling():
     s.pupils[:] = 90
     assert (s.small == (s.phase == PRIMARY)).all()
     assert s.struggling.all()
+
+
+def test_rivals_are_the_nearest_schools_of_the_same_phase_within_the_radius():
+    s = SchoolState(tiny_table(), np.random.default_rng(0))  # km 0, 1, 3 primaries; 7, 20 secondaries
+    two = s.neighbour_table({PRIMARY: 0.0, SECONDARY: 0.0})
+    assert two.count().sum() == 0
+    rivals = s.nearest_of_phase(1, {PRIMARY: 1.5, SECONDARY: 15.0})
+    assert [rivals.of(i)[0].tolist() for i in range(5)] == [[1], [0], [], [4], [3]]
+    rivals = s.nearest_of_phase(2, {PRIMARY: 3.0, SECONDARY: 10.0})
+    assert [rivals.of(i)[0].tolist() for i in range(5)] == [[1, 2], [0, 2], [0, 1], [], []]
+    assert rivals.of(2)[1] == pytest.approx([3.0, 2.0])

@@ -46,3 +46,11 @@ def test_a_secondary_in_need_sees_many_more_secondaries_than_among_its_nearest_s
           f"candidates per primary, median: {np.median(formation.candidates.count()[primaries]):g}")
     assert np.median(now) >= 5 * np.median(before)
     assert (now >= before).all()
+
+
+def test_each_seeker_asks_its_clearly_best_allowed_candidate_and_no_one_if_none_is_allowed():
+    formation = formation_of(build(*REGION))
+    me = np.array([3, 3, 3, 7, 7, 9, 9])
+    score = np.array([0.0, 50.0, 1.0, -np.inf, -np.inf, 2.0, -np.inf])
+    best = formation.choose(me, score)
+    assert best.tolist() == [1, 5]  # seeker 3's 50-point candidate; seeker 7 asks no one
