@@ -99,7 +99,7 @@ class Formation(Rule):
     def setup(self, model) -> None:
         # Who each school may ask: every school within its search radius (a sparse table), and
         # the part of each match's score that rests on fixed characteristics (SchoolState):
-        # shared values, different catchments and the same phase.
+        # shared values, different catchments, the same phase and distance (at no subsidy).
         p, s = self.p, model.schools
         self.candidates = s.neighbour_table(
             {PRIMARY: p.search_radius_primary_km, SECONDARY: p.search_radius_secondary_km},
@@ -109,7 +109,8 @@ class Formation(Rule):
         ethos, fsm = s.ethos.astype(np.float32), s.fsm.astype(np.float32)  # float32: a big table
         self.affinity = (p.weight_ethos * (1 - 2 * np.abs(ethos[cand] - ethos[me]))
                          + p.weight_catchment_difference * np.abs(fsm[cand] - fsm[me]) / 0.15
-                         + p.weight_same_phase * (s.phase[cand] == s.phase[me])).astype(np.float32)
+                         + p.weight_same_phase * (s.phase[cand] == s.phase[me])
+                         - self.candidates.km / np.float32(p.distance_scale_km)).astype(np.float32)
 
     def step(self, model) -> None:
         p, s, n = self.p, model.schools, model.schools.n
@@ -134,12 +135,18 @@ class Formation(Rule):
         seeker by seeker (``seekers`` ascending); the score is -inf where the match is not allowed."""
         p, s, n = self.p, model.schools, model.schools.n
         me, at = self.candidates.entries(seekers)
-        cand, km = self.candidates.index[at].astype(np.int64), self.candidates.km[at]
+        cand = self.candidates.index[at].astype(np.int64)
         distance = model.lever("distance")
-        busy = s.n_partnerships[cand]
-        score = (p.weight_complement * complement(s, me, cand) + self.affinity[at]
-                 - p.weight_busy * busy
-                 - km / p.distance_scale_km * (1 - distance.transport_subsidy_share))
+        # In float32 (the arrays are long): complement as in ``complement``, then the fixed part.
+        busy = (p.weight_busy * s.n_partnerships).astype(np.float32)
+        talent, capacity = s.talent.astype(np.float32), s.capacity.astype(np.float32)
+        stronger = (np.maximum(0, talent[cand] - talent[me])
+                    + np.maximum(0, capacity[cand] - capacity[me]))
+        score = (np.float32(p.weight_complement / QUALITY_SD) * stronger + self.affinity[at]
+                 - busy[cand])
+        if distance.transport_subsidy_share > 0:  # the subsidy pays back part of the distance cost
+            score += self.candidates.km[at] * np.float32(
+                distance.transport_subsidy_share / p.distance_scale_km)
         # Past joint work and current partners, looked up by pair: keys ``me * n + cand`` are
         # ascending (seekers ascending, candidates ascending within each), so a search finds them.
         keys = me * n + cand
@@ -147,13 +154,13 @@ class Formation(Rule):
         where, found = _positions(keys, tied * n + other)
         score[where[found]] += p.weight_tie * strength[found]
         if fundable is not None:
-            score = score + p.weight_funding * (fundable[cand] & fundable[me])
-        allowed = busy < p.max_partnerships_per_school
+            score += np.float32(p.weight_funding) * (fundable[cand] & fundable[me])
+        allowed = (s.n_partnerships < p.max_partnerships_per_school)[cand]
         where, found = _positions(keys, _partner_keys(model, seekers))
         allowed[where[found]] = False
         if distance.max_partner_km is not None:
-            allowed &= km <= distance.max_partner_km
-        return me, cand, np.where(allowed, score, -np.inf)
+            allowed &= self.candidates.km[at] <= distance.max_partner_km
+        return me, cand, np.where(allowed, score, np.float32(-np.inf))
 
     def _match(self, model, seekers, draws, programme, funding) -> None:
         p, s, pt = self.p, model.schools, model.partnerships
@@ -203,7 +210,7 @@ class Formation(Rule):
     def choose(self, me: np.ndarray, score: np.ndarray) -> np.ndarray:
         """The entry each seeker asks: its best score after choice noise (multinomial logit), a
         maximum over each seeker's run of entries; seekers with nothing allowed ask no one."""
-        noisy = score - np.log(self.rng.standard_exponential(len(score)))  # + Gumbel noise
+        noisy = score - np.log(self.rng.standard_exponential(len(score), dtype=np.float32))  # + Gumbel
         first = np.flatnonzero(np.concatenate([[True], me[1:] != me[:-1]]))
         top = np.flatnonzero(noisy == np.repeat(np.maximum.reduceat(noisy, first),
                                                 np.diff(np.append(first, len(me)))))
