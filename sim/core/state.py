@@ -224,7 +224,7 @@ class SchoolState:
         slot = (self.tie_partner[x] >= 0).sum(axis=1) + rank
         width = self.tie_partner.shape[1]
         if slot.max() >= width:
-            extra = max(width, int(slot.max()) + 1 - width)
+            extra = -(-(int(slot.max()) + 1 - width) // 8) * 8  # to the next multiple of 8 slots
             self.tie_partner = np.pad(self.tie_partner, ((0, 0), (0, extra)), constant_values=-1)
             self.ties = np.pad(self.ties, ((0, 0), (0, extra)))
         self.tie_partner[x, slot] = y

@@ -53,7 +53,7 @@ class Accountability(Rule):
         dip_points: float = 0.5  # assumption: score points per point of dip at dip_penalty 1
         pupil_move_per_year: float = 0.04  # assumption: roll change per grade of difference at competition 1
         intervention_probability: float = 0.8  # assumption: inadequate schools given a sponsor at stakes >= 0.5
-        sponsor_search_km: float = 20.0  # assumption: how far a sponsor is sought (as the funding programme's search_km)
+        sponsor_search_km: float = 10.0  # assumption: how far a sponsor is sought (as far as schools look for a partner: Formation's search_radius_primary_km)
         rival_primary_km: float = 5.5  # primaries within pupils' journey from small rural settlements compete for pupils (3.4 miles, Defra)
         rival_secondary_km: float = 11.3  # secondaries likewise (7.0 miles, Defra)
         max_rivals: int = 6  # the nearest such schools: as many as parents may list on an admissions application (six in London's coordinated scheme, at least three elsewhere; School Admissions Code)

@@ -210,7 +210,9 @@ class Formation(Rule):
     def choose(self, me: np.ndarray, score: np.ndarray) -> np.ndarray:
         """The entry each seeker asks: its best score after choice noise (multinomial logit), a
         maximum over each seeker's run of entries; seekers with nothing allowed ask no one."""
-        noisy = score - np.log(self.rng.standard_exponential(len(score), dtype=np.float32))  # + Gumbel
+        exponential = self.rng.standard_exponential(len(score), dtype=np.float32)
+        np.maximum(exponential, np.finfo(np.float32).tiny, out=exponential)  # a float32 draw may be 0
+        noisy = score - np.log(exponential)  # + Gumbel noise
         first = np.flatnonzero(np.concatenate([[True], me[1:] != me[:-1]]))
         top = np.flatnonzero(noisy == np.repeat(np.maximum.reduceat(noisy, first),
                                                 np.diff(np.append(first, len(me)))))
