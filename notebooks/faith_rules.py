@@ -47,7 +47,6 @@ class FaithFormation(Formation):
         s.faith = draws < share
 
     def candidate_scores(self, model, seekers, fundable=None):
-        cand, score = super().candidate_scores(model, seekers, fundable)
+        me, cand, score = super().candidate_scores(model, seekers, fundable)
         faith = model.schools.faith
-        same = faith[cand] == faith[seekers][:, None]
-        return cand, score + self.p.weight_same_faith * same
+        return me, cand, score + self.p.weight_same_faith * (faith[cand] == faith[me])

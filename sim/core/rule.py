@@ -50,7 +50,8 @@ PHASES = (
 RELEASE_EXECUTIVE_WRITES = ("schools.head", "schools.executive_lead", "schools.n_led")
 FORM_PARTNERSHIP_WRITES = ("partnerships.rows", "schools.n_past_partnerships", "flows.formed")
 END_PARTNERSHIPS_WRITES = ("partnerships.ended_at", "partnerships.end_reason",
-                           "partnerships.members", "schools.ties", *RELEASE_EXECUTIVE_WRITES,
+                           "partnerships.members", "schools.ties", "schools.tie_partner",
+                           *RELEASE_EXECUTIVE_WRITES,
                            "flows.dissolved")
 LEAVE_PARTNERSHIP_WRITES = (*END_PARTNERSHIPS_WRITES, "partnerships.n_members", "flows.left")
 # ... and what the partnership table's ``fund`` writes.

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from sim.core.checks import check_non_negative, check_positive, check_share
-from sim.core.vocabulary import GRADE_SHARES, QUALITY_SD
+from sim.core.checks import check, check_non_negative, check_positive, check_share
+from sim.core.vocabulary import GRADE_SHARES, PRIMARY, QUALITY_SD, SECONDARY
 from sim.rules import Rule, relax
 
 
@@ -35,7 +35,7 @@ class Accountability(Rule):
         "are supported (their capacity rises with pressure); pupils drift from worse- to "
         "better-graded rivals.")
     reads = (
-        "schools.phase", "schools.neighbours", "schools.neighbour_km", "schools.outcome",
+        "schools.phase", "schools.x_km", "schools.y_km", "schools.outcome",
         "schools.outcome_at_inspection", "schools.capacity", "schools.grade",
         "schools.t_inspected", "schools.inspection_interval", "schools.intake_months",
         "schools.pupils", "partnerships.members", "partnerships.impact_measure",
@@ -61,12 +61,16 @@ class Accountability(Rule):
         credit_points: float = 0.4  # assumption: score points for evidenced partnership work at credit 1
         dip_points: float = 0.5  # assumption: score points per point of dip at dip_penalty 1
         pupil_move_per_year: float = 0.04  # assumption: roll change per grade of difference at competition 1
+        rival_primary_km: float = 5.5  # primaries within pupils' journey from small rural settlements compete for pupils (3.4 miles, Defra)
+        rival_secondary_km: float = 11.3  # secondaries likewise (7.0 miles, Defra)
+        max_rivals: int = 6  # the nearest such schools: as many as parents may list on an admissions application (six in London's coordinated scheme, at least three elsewhere; School Admissions Code)
         outstanding_margin_points: float = 1.0  # assumption, after Ofsted's framework: a good school's short (section 8) inspection confirms good and cannot award outstanding; the score must clear the boundary by this much
         support_per_year: float = 0.5  # assumption: rate at which monitoring and support raise the capacity of a school under a low grade, at pressure 1
 
         def __post_init__(self) -> None:
             for name in ("interval_outstanding_years", "interval_good_years", "interval_ri_years",
-                         "interval_inadequate_years", "outcome_scale_months"):
+                         "interval_inadequate_years", "outcome_scale_months",
+                         "rival_primary_km", "rival_secondary_km"):
                 check_positive(name, getattr(self, name))
             for name in ("weight_capacity", "inspection_noise_sd", "credit_points", "dip_points",
                          "pupil_move_per_year", "outstanding_margin_points", "support_per_year"):
@@ -74,19 +78,21 @@ class Accountability(Rule):
             check_share("context_weight", self.context_weight)
             check_non_negative("weight_progress", self.weight_progress)
             check_positive("interval_cv", self.interval_cv)
+            check("max_rivals", self.max_rivals, self.max_rivals >= 1, "an integer >= 1")
 
     PRESSURE_BY_GRADE = np.array([0.0, 0.0, 0.2, 0.7, 1.0])  # index = grade; assumption
 
     def setup(self, model) -> None:
         self.thresholds = None  # grade boundaries on the score: set in the spin-up, fixed at time 0
         s = model.schools
-        same_phase = s.phase[s.neighbours] == s.phase[:, None]  # rivals for pupils
-        self.has_rivals = same_phase.any(axis=1)
-        self.n_rivals = np.maximum(same_phase.sum(axis=1), 1)
         s.inspection_interval = self._draw_intervals(s.grade)
-        # Row i sums over school i's rivals (a sparse matrix: one product per step).
-        rows = np.repeat(np.arange(s.n), s.neighbours.shape[1])
-        self.rivals = csr_matrix((same_phase.ravel().astype(float), (rows, s.neighbours.ravel())),
+        # Rivals for pupils: the nearest same-phase schools within a pupil's journey. Row i of
+        # the sparse matrix sums over school i's rivals (one product per step).
+        rivals = s.nearest_of_phase(self.p.max_rivals, {PRIMARY: self.p.rival_primary_km,
+                                                        SECONDARY: self.p.rival_secondary_km})
+        self.has_rivals = rivals.count() > 0
+        self.n_rivals = np.maximum(rivals.count(), 1)
+        self.rivals = csr_matrix((np.ones(len(rivals.index)), rivals.index, rivals.ptr),
                                  shape=(s.n, s.n))
 
     def start(self, model) -> None:

@@ -27,8 +27,8 @@ class ExecutiveHeadship(Rule):
         "two federate; each extra school takes a share of the executive head's time.")
     reads = (
         "schools.head", "schools.head_left_now", "schools.grade", "schools.phase",
-        "schools.pupils", "schools.n_led", "schools.head_ability", "schools.neighbours",
-        "schools.neighbour_km", "levers.executive_headship")
+        "schools.pupils", "schools.n_led", "schools.head_ability", "schools.x_km",
+        "schools.y_km", "levers.executive_headship")
     writes = (
         "schools.head", "schools.head_left_now", "schools.executive_lead", "schools.n_led",
         "schools.executive_time", *FORM_PARTNERSHIP_WRITES)
@@ -78,14 +78,15 @@ class ExecutiveHeadship(Rule):
     def _find_lead(model, school: int, lever, allow_new_head: bool) -> int:
         """The strongest eligible head near ``school``, or -1."""
         s = model.schools
-        candidates = s.neighbours[school]
-        ok = ((s.neighbour_km[school] <= lever.search_radius_km) & (s.grade[candidates] <= 2)
-              & (s.head[candidates] == HEAD_IN_POST)
+        if not allow_new_head and not ((s.n_led > 0) & (s.n_led < lever.max_schools_per_head - 1)).any():
+            return -1  # no head leading others has room, and no new one may start: skip the search
+        candidates, km = s.near(school, lever.search_radius_km)
+        ok = ((s.grade[candidates] <= 2) & (s.head[candidates] == HEAD_IN_POST)
               & (s.n_led[candidates] < lever.max_schools_per_head - 1)
               & (s.phase[candidates] == s.phase[school]))
         if not allow_new_head:
             ok &= s.n_led[candidates] > 0
         if not ok.any():
             return -1
-        merit = np.where(ok, s.head_ability[candidates] - 0.01 * s.neighbour_km[school], -np.inf)
+        merit = np.where(ok, s.head_ability[candidates] - 0.01 * km, -np.inf)
         return int(candidates[np.argmax(merit)])

@@ -9,7 +9,8 @@ import numpy as np
 
 from sim.core.checks import check, check_non_negative, check_positive, check_share
 from sim.core.partnerships import FEDERATION, FOCUS_NAMES, INFORMAL
-from sim.core.vocabulary import QUALITY_SD
+from sim.core.state import expand_ranges
+from sim.core.vocabulary import PRIMARY, QUALITY_SD, SECONDARY
 from sim.rules import FORM_PARTNERSHIP_WRITES, Rule, p_event
 
 
@@ -22,7 +23,8 @@ def complement(s, me, other) -> np.ndarray:
 class Formation(Rule):
     """Schools seek partners at a rate raised by need (S0), by their history of partnering
     (S2 lesson 1) and by funding on offer, and lowered by an inward-turning accountability regime
-    (S2 PL lesson 9). A seeker scores its nearest schools on complementarity (S0), past ties
+    (S2 PL lesson 9). A seeker scores every school within its search radius (wider between
+    secondaries, which are few and far apart) on complementarity (S0), past ties
     (S2 lesson 1, S4), shared values (S1 theme 1, S4), different catchments (S0), phase and
     distance (S2 lesson 2), and asks the best; the candidate accepts on its own view of the match.
     A seeker may join the candidate's small informal cluster instead of pairing (S4: small first,
@@ -32,13 +34,14 @@ class Formation(Rule):
     phase = "formation"
     summary = (
         "Schools seek partners (rate raised by need, history and funding on offer, lowered by "
-        "inwardness), score their neighbours, ask one; the candidate accepts on its own view; "
-        "the seeker may join the candidate's informal cluster instead; mature, strong informal "
-        "partnerships of two or three maintained schools federate.")
+        "inwardness), score the schools within their search radius, ask one; the candidate "
+        "accepts on its own view; the seeker may join the candidate's informal cluster instead; "
+        "mature, strong informal partnerships of two or three maintained schools federate.")
     reads = (
         "schools.need", "schools.n_past_partnerships", "schools.inward", "schools.n_partnerships",
         "schools.talent", "schools.capacity", "schools.ties", "schools.ethos", "schools.fsm",
-        "schools.phase", "schools.neighbours", "schools.neighbour_km", "partnerships.members",
+        "schools.phase", "schools.x_km", "schools.y_km", "schools.tie_partner",
+        "partnerships.members",
         "partnerships.kind", "partnerships.n_members", "partnerships.strength",
         "partnerships.formed_at", "schools.academy", "levers.funding", "levers.distance",
         "service.funding_programme")
@@ -59,6 +62,8 @@ class Formation(Rule):
         weight_catchment_difference: float = 0.3  # assumption: points per 0.15 FSM difference (S0)
         weight_same_phase: float = 1.0  # assumption: similar priorities within a phase (S4)
         distance_scale_km: float = 8.0  # assumption: each such distance costs one point (S2 lesson 2)
+        search_radius_primary_km: float = 10.0  # assumption: about two rural primary journeys (3.4 miles, Defra); also the radius between phases (S2 lesson 2: keep it local)
+        search_radius_secondary_km: float = 50.0  # assumption: between secondaries, about four rural secondary journeys (7.0 miles, Defra), so distance caps up to 50 km bite (S0: different, not close)
         weight_busy: float = 1.0  # assumption: points lost per partnership the candidate has
         weight_funding: float = 1.0  # assumption: points when the pair could be funded
         accept_bias: float = -1.0  # assumption: candidate's acceptance logit offset
@@ -82,6 +87,8 @@ class Formation(Rule):
                          "formalise_min_age_years"):
                 check_non_negative(name, getattr(self, name))
             check_positive("distance_scale_km", self.distance_scale_km)
+            check_positive("search_radius_primary_km", self.search_radius_primary_km)
+            check_positive("search_radius_secondary_km", self.search_radius_secondary_km)
             check("max_partnerships_per_school", self.max_partnerships_per_school,
                   self.max_partnerships_per_school >= 1, "an integer >= 1")
             check("max_cluster_size", self.max_cluster_size, self.max_cluster_size >= 2,
@@ -93,13 +100,20 @@ class Formation(Rule):
                 check_share(name, getattr(self, name))
 
     def setup(self, model) -> None:
-        # The part of a match's score that rests on fixed characteristics (SchoolState): shared
-        # values, different catchments and the same phase, for each school and each neighbour.
+        # Who each school may ask: every school within its search radius (a sparse table), and
+        # the part of each match's score that rests on fixed characteristics (SchoolState):
+        # shared values, different catchments, the same phase and distance (at no subsidy).
         p, s = self.p, model.schools
-        cand, me = s.neighbours, np.arange(s.n)[:, None]
-        self.affinity = (p.weight_ethos * (1 - 2 * np.abs(s.ethos[cand] - s.ethos[me]))
-                         + p.weight_catchment_difference * np.abs(s.fsm[cand] - s.fsm[me]) / 0.15
-                         + p.weight_same_phase * (s.phase[cand] == s.phase[me]))
+        self.candidates = s.neighbour_table(
+            {PRIMARY: p.search_radius_primary_km, SECONDARY: p.search_radius_secondary_km},
+            cross_phase_km=p.search_radius_primary_km)
+        me = np.repeat(np.arange(s.n, dtype=np.int32), self.candidates.count())
+        cand = self.candidates.index
+        ethos, fsm = s.ethos.astype(np.float32), s.fsm.astype(np.float32)  # float32: a big table
+        self.affinity = (p.weight_ethos * (1 - 2 * np.abs(ethos[cand] - ethos[me]))
+                         + p.weight_catchment_difference * np.abs(fsm[cand] - fsm[me]) / 0.15
+                         + p.weight_same_phase * (s.phase[cand] == s.phase[me])
+                         - self.candidates.km / np.float32(p.distance_scale_km)).astype(np.float32)
 
     def step(self, model) -> None:
         p, s, n = self.p, model.schools, model.schools.n
@@ -118,35 +132,47 @@ class Formation(Rule):
             self._match(model, seekers, draws, programme if on_offer else None, funding)
         self._formalise(model)
 
-    def candidate_scores(self, model, seekers: np.ndarray, fundable=None) -> tuple[np.ndarray, np.ndarray]:
-        """Each seeker's score for each of its neighbours (-inf where not allowed)."""
-        p, s = self.p, model.schools
-        cand = s.neighbours[seekers]
-        km = s.neighbour_km[seekers]
-        me = seekers[:, None]
+    def candidate_scores(self, model, seekers: np.ndarray, fundable=None
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(seeker, candidate, score) for every school within each seeker's search radius,
+        seeker by seeker (``seekers`` ascending); the score is -inf where the match is not allowed."""
+        p, s, n = self.p, model.schools, model.schools.n
+        me, at = self.candidates.entries(seekers)
+        cand = self.candidates.index[at].astype(np.int64)
         distance = model.lever("distance")
-        score = (p.weight_complement * complement(s, me, cand)
-                 + p.weight_tie * s.ties[seekers]
-                 + self.affinity[seekers]
-                 - p.weight_busy * s.n_partnerships[cand]
-                 - km / p.distance_scale_km * (1 - distance.transport_subsidy_share))
+        # In float32 (the arrays are long): complement as in ``complement``, then the fixed part.
+        busy = (p.weight_busy * s.n_partnerships).astype(np.float32)
+        talent, capacity = s.talent.astype(np.float32), s.capacity.astype(np.float32)
+        stronger = (np.maximum(0, talent[cand] - talent[me])
+                    + np.maximum(0, capacity[cand] - capacity[me]))
+        score = (np.float32(p.weight_complement / QUALITY_SD) * stronger + self.affinity[at]
+                 - busy[cand])
+        if distance.transport_subsidy_share > 0:  # the subsidy pays back part of the distance cost
+            score += self.candidates.km[at] * np.float32(
+                distance.transport_subsidy_share / p.distance_scale_km)
+        # Past joint work and current partners, looked up by pair: keys ``me * n + cand`` are
+        # ascending (seekers ascending, candidates ascending within each), so a search finds them.
+        keys = me * n + cand
+        tied, other, strength = s.ties_of(seekers)
+        where, found = _positions(keys, tied * n + other)
+        score[where[found]] += p.weight_tie * strength[found]
         if fundable is not None:
-            score = score + p.weight_funding * (fundable[cand] & fundable[me])
-        allowed = (s.n_partnerships[cand] < p.max_partnerships_per_school)
-        allowed &= ~model.partnerships.partnered_many(me, cand)
+            score += np.float32(p.weight_funding) * (fundable[cand] & fundable[me])
+        allowed = (s.n_partnerships < p.max_partnerships_per_school)[cand]
+        where, found = _positions(keys, _partner_keys(model, seekers))
+        allowed[where[found]] = False
         if distance.max_partner_km is not None:
-            allowed &= km <= distance.max_partner_km
-        return cand, np.where(allowed, score, -np.inf)
+            allowed &= self.candidates.km[at] <= distance.max_partner_km
+        return me, cand, np.where(allowed, score, np.float32(-np.inf))
 
     def _match(self, model, seekers, draws, programme, funding) -> None:
         p, s, pt = self.p, model.schools, model.partnerships
         fundable = programme.eligible(model, funding) if programme is not None else None
-        cand, score = self.candidate_scores(model, seekers, fundable)
-        gumbel = -np.log(-np.log(self.rng.random(score.shape)))  # choice noise (logit choice)
-        best = np.argmax(score + gumbel, axis=1)
-        rows = np.arange(len(seekers))
-        ok = np.isfinite(score[rows, best])
-        seekers, partners, score = seekers[ok], cand[rows, best][ok], score[rows, best][ok]
+        me, cand, score = self.candidate_scores(model, seekers, fundable)
+        if len(me) == 0:
+            return
+        best = self.choose(me, score)
+        seekers, partners, score = me[best], cand[best], score[best]
         # The candidate's view: the same match seen from its side (what *it* would gain), plus
         # its own need and how inward the regime has turned it.
         view = (p.accept_bias + score
@@ -154,27 +180,47 @@ class Formation(Rule):
                 + p.accept_weight_need * s.need[partners]
                 - p.accept_weight_inward * s.inward[partners])
         accepted = draws[seekers, 1] < 1.0 / (1.0 + np.exp(-view))
-        clusters = self._small_clusters(model)
-        for me, other in zip(seekers[accepted], partners[accepted], strict=True):
-            if pt.partnered(me, other) or s.n_partnerships[me] >= p.max_partnerships_per_school \
-                    or s.n_partnerships[other] >= p.max_partnerships_per_school:
+        seekers, partners = seekers[accepted], partners[accepted]
+        # What each match would be, decided at once; the loop below only settles conflicts
+        # within the step (room used up by an earlier match, a cluster grown full).
+        cluster = self._small_clusters(model)[partners]
+        joins = (cluster >= 0) & (draws[seekers, 2] < p.join_cluster_probability)
+        # Work on the seeker's weaker side, or on sharing data (S3's three areas).
+        weaker_in_teaching = (s.talent[seekers] - s.talent[partners]
+                              < s.capacity[seekers] - s.capacity[partners])
+        focus = np.where(draws[seekers, 4] < p.data_focus_share, FOCUS_NAMES.index("data_assessment"),
+                         np.where(weaker_in_teaching, FOCUS_NAMES.index("teaching_learning"),
+                                  FOCUS_NAMES.index("leadership")))
+        measure = draws[seekers, 3] < p.informal_impact_measure_share
+        room = (p.max_partnerships_per_school - s.n_partnerships).tolist()
+        for me, other, pid, join, area, with_measure in zip(
+                seekers.tolist(), partners.tolist(), cluster.tolist(), joins.tolist(),
+                focus.tolist(), measure.tolist(), strict=True):
+            if room[me] <= 0 or room[other] <= 0 or pt.partnered(me, other):
                 continue  # an earlier match this step used up the room
-            cluster = clusters[other]
-            if cluster >= 0 and draws[me, 2] < p.join_cluster_probability \
-                    and pt.n_members[cluster] < p.max_cluster_size \
-                    and not any(pt.partnered(me, x) for x in pt.members(cluster)):
-                pt.join(cluster, int(me), model.now_years)
+            if join and pt.n_members[pid] < p.max_cluster_size \
+                    and not any(pt.partnered(me, x) for x in pt.member_lists()[pid]):
+                pt.join(pid, me, model.now_years)
                 s.n_past_partnerships[me] += 1
-                s.n_partnerships[me] += 1
+                room[me] -= 1
                 continue
-            # Work on the seeker's weaker side, or on sharing data (S3's three areas).
-            weaker_in_teaching = s.talent[me] - s.talent[other] < s.capacity[me] - s.capacity[other]
-            focus = FOCUS_NAMES.index(
-                "data_assessment" if draws[me, 4] < p.data_focus_share
-                else "teaching_learning" if weaker_in_teaching else "leadership")
-            model.form_partnership([me, other], INFORMAL, "organic", focus=focus,
-                                   impact_measure=bool(draws[me, 3] < p.informal_impact_measure_share))
-            s.n_partnerships[[me, other]] += 1
+            model.form_partnership([me, other], INFORMAL, "organic", focus=area,
+                                   impact_measure=with_measure)
+            room[me] -= 1
+            room[other] -= 1
+        s.n_partnerships = p.max_partnerships_per_school - np.array(room, dtype=np.int64)
+
+    def choose(self, me: np.ndarray, score: np.ndarray) -> np.ndarray:
+        """The entry each seeker asks: its best score after choice noise (multinomial logit), a
+        maximum over each seeker's run of entries; seekers with nothing allowed ask no one."""
+        exponential = self.rng.standard_exponential(len(score), dtype=np.float32)
+        np.maximum(exponential, np.finfo(np.float32).tiny, out=exponential)  # a float32 draw may be 0
+        noisy = score - np.log(exponential)  # + Gumbel noise
+        first = np.flatnonzero(np.concatenate([[True], me[1:] != me[:-1]]))
+        top = np.flatnonzero(noisy == np.repeat(np.maximum.reduceat(noisy, first),
+                                                np.diff(np.append(first, len(me)))))
+        best = top[np.concatenate([[True], me[top][1:] != me[top][:-1]])]  # first top per seeker
+        return best[np.isfinite(score[best])]
 
     @staticmethod
     def _small_clusters(model) -> np.ndarray:
@@ -202,3 +248,24 @@ class Formation(Rule):
         draw = self.rng.random(len(ids))
         chosen = ids[ready & ~has_academy & (draw < p_event(p.formalise_rate_per_year, model.dt))]
         pt.update(chosen, kind=FEDERATION, formalised_at=model.now_years)
+
+
+def _positions(sorted_keys: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of ``keys`` sits in ``sorted_keys``, and whether it is there at all."""
+    where = np.minimum(np.searchsorted(sorted_keys, keys), max(len(sorted_keys) - 1, 0))
+    found = sorted_keys[where] == keys if len(sorted_keys) else np.zeros(len(keys), dtype=bool)
+    return where, found
+
+
+def _partner_keys(model, seekers: np.ndarray) -> np.ndarray:
+    """Keys ``seeker * n + partner`` of every school each seeker now shares a partnership with."""
+    pid, school = model.partnerships.links()
+    n = model.schools.n
+    is_seeker = np.zeros(n, dtype=bool)
+    is_seeker[seekers] = True
+    mine = is_seeker[school]
+    order = np.argsort(pid, kind="stable")
+    by_pid = pid[order]
+    start = np.searchsorted(by_pid, pid[mine], side="left")
+    stop = np.searchsorted(by_pid, pid[mine], side="right")
+    return np.repeat(school[mine], stop - start) * n + school[order][expand_ranges(start, stop)]

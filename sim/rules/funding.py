@@ -30,7 +30,7 @@ class FundedProgramme(Rule):
         "or lump sums to clusters (S2 PL 7).")
     reads = (
         "schools.phase", "schools.pupils", "schools.rural", "schools.grade", "schools.need",
-        "schools.talent", "schools.capacity", "schools.neighbours", "schools.neighbour_km",
+        "schools.talent", "schools.capacity", "schools.x_km", "schools.y_km",
         "partnerships.members", "partnerships.formed_at", "partnerships.end_reason",
         "partnerships.kind", "partnerships.funding_gbp", "levers.funding", "levers.distance")
     writes = (*FUND_WRITES, *FORM_PARTNERSHIP_WRITES)
@@ -136,21 +136,17 @@ class FundedProgramme(Rule):
     def _lead_for(self, model, school: int, eligible) -> np.ndarray | None:
         """The strongest good or outstanding school nearby, for an emerging school (S3)."""
         s = model.schools
-        cand = s.neighbours[school]
-        ok = ((s.grade[cand] <= self.p.lead_max_grade) & (s.neighbour_km[school] <= self._reach(model))
-              & (s.phase[cand] == s.phase[school])
-              & np.array([not model.partnerships.partnered(school, c) for c in cand]))
-        if not ok.any():
-            return None
-        strength = (s.talent[cand] + s.capacity[cand]) / QUALITY_SD - s.neighbour_km[school] / 10
-        return np.array([school, cand[np.argmax(np.where(ok, strength, -np.inf))]])
+        cand, km = s.near(school, self._reach(model))
+        ok = (s.grade[cand] <= self.p.lead_max_grade) & (s.phase[cand] == s.phase[school])
+        strength = (s.talent[cand] + s.capacity[cand]) / QUALITY_SD - km / 10
+        ranked = cand[ok][np.argsort(-strength[ok], kind="stable")]  # strongest first
+        lead = next((int(c) for c in ranked if not model.partnerships.partnered(school, c)), -1)
+        return None if lead < 0 else np.array([school, lead])
 
     def _cluster_around(self, model, school: int, eligible, size: int) -> np.ndarray | None:
         """``school`` and its nearest eligible neighbours within reach (S2: geographically focused)."""
-        s = model.schools
-        cand = s.neighbours[school]
-        ok = eligible[cand] & (s.neighbour_km[school] <= self._reach(model))
-        chosen = cand[ok][: size - 1]
+        cand, _ = model.schools.near(school, self._reach(model))
+        chosen = cand[eligible[cand]][: size - 1]
         return np.concatenate([[school], chosen]) if len(chosen) == size - 1 else None
 
     @staticmethod

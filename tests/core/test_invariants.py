@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import assert_invariants, build
+from sim.core.vocabulary import PRIMARY, SECONDARY
 
 SCENARIOS = ["baseline", "pathfinder", "rural_clusters", "executive_heads",
              "partnership_accountability", "cluster_lump_sums", "high_stakes"]
@@ -50,9 +51,10 @@ def test_no_school_is_its_own_neighbour_even_when_schools_share_a_location():
     model = build("landscape.n_schools=11", "landscape.share_rural=0.5", "seed=255",
                   "spinup_years=0")
     s = model.schools
-    s_index = np.arange(s.n)[:, None]
-    assert not np.any(s.neighbours == s_index)
-    assert np.all(np.diff(s.neighbour_km, axis=1) >= 0)
+    table = s.neighbour_table({PRIMARY: 1e6, SECONDARY: 1e6}, cross_phase_km=1e6)
+    assert (table.count() == s.n - 1).all(), "every other school, including one at the same place"
+    assert not np.any(table.index == np.repeat(np.arange(s.n), table.count()))
+    assert (table.km >= 0).all()
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from conftest import build
+from conftest import build, settings_for
+from sim.core.partnerships import ORIGIN_CODES
+from sim.rules.formation import Formation
 
 SEEDS = (1, 2, 3)
 SIZE = ("landscape.n_schools=250", "years=5", "spinup_years=5")
@@ -51,23 +53,45 @@ def test_funding_stops_when_the_programme_stops():
         assert not ts.accountability_active.any()  # a lever the scenario leaves at today's policy
 
 
-def mean_partner_km(model) -> float:
-    """Mean distance between members of partnerships formed after time 0."""
-    s = model.schools
-    pt = model.partnerships
-    distances = []
-    for pid in np.flatnonzero(pt.formed_at > 0):
-        members = pt.members(pid)
-        for a in range(len(members)):
-            for b in range(a + 1, len(members)):
-                distances.append(s.distance_km(members[a], members[b]))
-    return float(np.mean(distances))
+REGION = ("landscape.n_schools=600", "spinup_years=10")
 
 
-def test_a_tighter_distance_cap_means_shorter_partner_distances():
-    free = np.mean([mean_partner_km(m) for m in runs()])
-    capped = np.mean([mean_partner_km(m) for m in runs("distance.max_partner_km=4")])
-    assert capped < 0.8 * free
+def organic_partner_km(model) -> np.ndarray:
+    """Distances between members of the partnerships schools formed themselves after time 0."""
+    s, pt = model.schools, model.partnerships
+    km = [s.distance_km(members[a], members[b])
+          for members in (pt.members(pid) for pid in
+                          np.flatnonzero((pt.formed_at > 0) & (pt.origin == ORIGIN_CODES["organic"])))
+          for a in range(len(members)) for b in range(a + 1, len(members))]
+    return np.array(km)
+
+
+def test_a_tighter_distance_cap_means_nearer_partners_and_formation_goes_on():
+    """Issue 14: as the cap tightens over 40, 20, 10 and 5 km the partner a school asks is nearer,
+    strictly, and partnerships still form. Paired: each cap forks the same spun-up region, so
+    every cap sees the same seekers and the same choice noise."""
+    asked = {cap: [] for cap in (None, 40, 20, 10, 5)}
+    formed = {None: [], 5: []}
+    for seed in SEEDS:
+        spun = build(*REGION, "years=4", f"seed={seed}")
+        for cap in asked:
+            model = spun.fork(settings_for(*REGION, "years=4", f"seed={seed}",
+                                           *([f"distance.max_partner_km={cap}"] if cap else [])))
+            formation = next(rule for rule in model.rules if isinstance(rule, Formation))
+            formation.rng = np.random.default_rng(seed)  # the same choice noise under every cap
+            seekers = np.arange(model.schools.n)  # every school looks once
+            me, cand, score = formation.candidate_scores(model, seekers)
+            best = formation.choose(me, score)
+            asked[cap].append(model.schools.distance_km(me[best], cand[best]))
+            if cap in formed:
+                model.run()
+                formed[cap].append(organic_partner_km(model))
+    mean_km = {cap: float(np.mean(np.concatenate(km))) for cap, km in asked.items()}
+    print("mean km to the partner asked, by cap:", {k: round(v, 2) for k, v in mean_km.items()})
+    assert mean_km[None] >= mean_km[40] > mean_km[20] > mean_km[10] > mean_km[5]
+    free, capped = np.concatenate(formed[None]), np.concatenate(formed[5])
+    assert capped.mean() < 0.7 * free.mean()
+    assert len(capped) > 0.5 * len(free), "a 5 km cap does not stop schools partnering"
 
 
 def test_an_executive_headship_programme_means_fewer_head_vacancies():

@@ -30,7 +30,7 @@ def test_levers_are_in_force_only_inside_their_window():
 def test_forming_and_ending_a_partnership_keep_counts_and_ties():
     model = build()
     pt, s = model.partnerships, model.schools
-    a, b = 0, int(s.neighbours[0, 0])
+    a, b = 0, int(s.near(0, 1e6)[0][0])  # the nearest other school
     before = s.n_past_partnerships[[a, b]].copy()
     if pt.partnered(a, b):
         pytest.skip("already partners in this draw")
@@ -40,7 +40,7 @@ def test_forming_and_ending_a_partnership_keep_counts_and_ties():
     pt.update([pid], strength=0.6)
     model.end_partnerships([pid], "drift")
     assert pt.end_reason[pid] != ACTIVE and pt.ended_at[pid] == model.now_years
-    assert s.ties[a, 0] >= 0.6  # the partners remember working together
+    assert s.tie(np.array([a, b]), np.array([b, a])) == pytest.approx([0.6, 0.6])  # both remember
 
 
 def test_a_fork_is_independent_of_the_model_it_came_from():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sim.core.school_table import SchoolTable
-from sim.core.state import N_NEIGHBOURS, SchoolState
+from sim.core.state import SchoolState
 from sim.core.vocabulary import GRADE_SHARES, HEAD_IN_POST, PRIMARY, SECONDARY
 
 
@@ -33,25 +33,51 @@ def test_latent_quality_follows_the_grade():
     assert (s.head == HEAD_IN_POST).all() and (s.executive_lead == -1).all()
 
 
-def test_neighbours_are_the_nearest_other_schools_with_their_distances():
-    s = SchoolState(table(), np.random.default_rng(0))
-    assert s.neighbours.shape == (s.n, min(N_NEIGHBOURS, s.n - 1))
-    assert not (s.neighbours == np.arange(s.n)[:, None]).any(), "a school is not its own neighbour"
-    i = 7
-    km = np.hypot(s.x_km - s.x_km[i], s.y_km - s.y_km[i])
-    km[i] = np.inf
-    assert s.neighbour_km[i] == pytest.approx(np.sort(km)[: s.neighbours.shape[1]])
-    assert s.distance_km(np.array([i]), s.neighbours[i, :1]) == pytest.approx(s.neighbour_km[i, :1])
+def tiny_table() -> SchoolTable:
+    """Five schools on a line, km 0, 1, 3, 7 and 20; the last two secondaries."""
+    x = np.array([0.0, 1.0, 3.0, 7.0, 20.0])
+    return SchoolTable(school_id=np.arange(5), phase=np.array([PRIMARY] * 3 + [SECONDARY] * 2),
+                       x_km=x, y_km=np.zeros(5), rural=np.zeros(5, dtype=bool),
+                       pupils=np.full(5, 200.0), fsm=np.full(5, 0.2), grade=np.full(5, 2, dtype=np.int8))
 
 
-def test_ties_are_remembered_both_ways_and_keep_the_strongest():
+def test_a_schools_neighbours_are_exactly_the_schools_within_the_radius_of_the_pair():
+    s = SchoolState(tiny_table(), np.random.default_rng(0))
+    # Primaries look 3 km, secondaries 15 km for each other, across phases 4 km (inclusive).
+    table = s.neighbour_table({PRIMARY: 3.0, SECONDARY: 15.0}, cross_phase_km=4.0)
+    expected = {0: [1, 2], 1: [0, 2], 2: [0, 1, 3], 3: [2, 4], 4: [3]}
+    for school, others in expected.items():
+        index, km = table.of(school)
+        assert index.tolist() == others
+        assert km == pytest.approx(np.abs(s.x_km[others] - s.x_km[school]))
+    assert table.count().tolist() == [2, 2, 3, 2, 1]
+    same_phase_only = s.neighbour_table({PRIMARY: 3.0, SECONDARY: 15.0})
+    assert same_phase_only.of(2)[0].tolist() == [0, 1] and same_phase_only.of(3)[0].tolist() == [4]
+    school, at = table.entries(np.array([1, 4]))
+    assert school.tolist() == [1, 1, 4] and table.index[at].tolist() == [0, 2, 3]
+
+
+def test_near_lists_the_schools_within_a_radius_nearest_first():
+    s = SchoolState(tiny_table(), np.random.default_rng(0))
+    others, km = s.near(2, 4.0)
+    assert others.tolist() == [1, 0, 3] and km == pytest.approx([2.0, 3.0, 4.0])
+    assert s.near(4, 5.0)[0].tolist() == []
+
+
+def test_ties_are_remembered_both_ways_for_any_pair_and_keep_the_strongest():
     s = SchoolState(table(), np.random.default_rng(0))
-    a, b = 3, int(s.neighbours[3, 2])
-    s.record_ties(np.array([a]), np.array([b]), np.array([0.4]))
-    s.record_ties(np.array([a]), np.array([b]), np.array([0.2]))  # a weaker tie does not erase it
-    assert s.ties[a, 2] == 0.4
-    assert s.ties[b][s.neighbours[b] == a] == pytest.approx([0.4])
-    assert s.ties.sum() == pytest.approx(0.8)
+    far = int(np.argmax(s.distance_km(np.full(s.n, 3), np.arange(s.n))))  # however far apart
+    s.record_ties(np.array([3]), np.array([far]), np.array([0.4]))
+    s.record_ties(np.array([3]), np.array([far]), np.array([0.2]))  # a weaker tie does not erase it
+    assert s.tie(np.array([3, far, 3]), np.array([far, 3, 5])) == pytest.approx([0.4, 0.4, 0.0])
+    # Many past partners at once, one school twice in a call: the table widens, nothing is lost.
+    others = np.array([o for o in range(s.n) if o not in (3, far)])[:9]
+    s.record_ties(np.full(9, 3), others, np.linspace(0.1, 0.9, 9))
+    s.record_ties(np.array([3, 3]), np.array([others[0], others[0]]), np.array([0.5, 0.05]))
+    school, partner, strength = s.ties_of(np.array([3]))
+    assert sorted(partner.tolist()) == sorted([far, *others.tolist()])
+    assert dict(zip(partner.tolist(), strength.tolist(), strict=True))[int(others[0])] == pytest.approx(0.5)
+    assert s.ties.sum() == pytest.approx(2 * (0.4 + 0.5 + np.linspace(0.1, 0.9, 9)[1:].sum()))
 
 
 def test_per_step_events_are_cleared():
@@ -66,3 +92,14 @@ def test_small_and_struggling():
     s.pupils[:] = 90
     assert (s.small == (s.phase == PRIMARY)).all()
     assert s.struggling.all()
+
+
+def test_rivals_are_the_nearest_schools_of_the_same_phase_within_the_radius():
+    s = SchoolState(tiny_table(), np.random.default_rng(0))  # km 0, 1, 3 primaries; 7, 20 secondaries
+    two = s.neighbour_table({PRIMARY: 0.0, SECONDARY: 0.0})
+    assert two.count().sum() == 0
+    rivals = s.nearest_of_phase(1, {PRIMARY: 1.5, SECONDARY: 15.0})
+    assert [rivals.of(i)[0].tolist() for i in range(5)] == [[1], [0], [], [4], [3]]
+    rivals = s.nearest_of_phase(2, {PRIMARY: 3.0, SECONDARY: 10.0})
+    assert [rivals.of(i)[0].tolist() for i in range(5)] == [[1, 2], [0, 2], [0, 1], [], []]
+    assert rivals.of(2)[1] == pytest.approx([3.0, 2.0])

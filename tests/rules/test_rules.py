@@ -121,8 +121,9 @@ def test_running_builds_trust_and_costs_time(run):
 def test_dissolution_ends_partnerships(run):
     assert run().timeseries.new_dissolved.sum() > 0
     off = run("~rules/dissolution")
-    assert off.timeseries.new_dissolved.sum() == 0
-    assert (off.partnerships.end_reason != "").sum() == 0
+    # Without it only the trusts rule ends partnerships: a school sponsored into a trust leaves its
+    # federation (ending a federation of two), or is moved from one trust to another.
+    assert set(off.partnerships.end_reason) <= {"", "joined_trust", "transferred"}
 
 
 def test_improvement_moves_outcomes(run):
