@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
 import time
 
 YEARS = 20
+# One core means one thread for the numerical libraries too (as in a sweep's workers).
+ONE_THREAD = {**os.environ, **{name: "1" for name in (
+    "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}}
 STEPS_PER_YEAR = 12
 
 
@@ -68,7 +72,7 @@ def main() -> None:
     rows = []
     for kind, n in cases:
         out = subprocess.run([sys.executable, __file__, "--child", kind, str(n)],
-                             capture_output=True, text=True, check=True).stdout
+                             capture_output=True, text=True, check=True, env=ONE_THREAD).stdout
         rows.append(json.loads(out.strip().splitlines()[-1]))
     print(f"One core; {YEARS} years x {STEPS_PER_YEAR} steps a year for the model "
           f"(plus its spin-up), 100 steps for Boltzmann.\n")

@@ -41,10 +41,12 @@ FLOW_COLUMNS = ("new_formed", "new_dissolved", "new_left", "new_converted", "new
 
 def disadvantage_gap(pupils, fsm, outcome, gap) -> float:
     """National gap (months) between disadvantaged pupils and others, within and between schools."""
+    # Weighted sums as multiply-and-sum, not ``@``: a BLAS dot product of one vector spends
+    # milliseconds waking its threads, far more than the sum, when the machine is busy.
     w_dis = pupils * fsm
     w_other = pupils - w_dis
-    mean_dis = w_dis @ (outcome - (1 - fsm) * gap) / w_dis.sum()
-    mean_other = w_other @ (outcome + fsm * gap) / w_other.sum()
+    mean_dis = (w_dis * (outcome - (1 - fsm) * gap)).sum() / w_dis.sum()
+    mean_other = (w_other * (outcome + fsm * gap)).sum() / w_other.sum()
     return float(mean_other - mean_dis)
 
 
@@ -92,7 +94,7 @@ class Recorder:
         row = {
             "step": m.tick,
             "time_years": m.now_years,
-            "mean_outcome": float(s.outcome @ s.pupils / s.pupils.sum()) - m.outcome_reference,
+            "mean_outcome": float((s.outcome * s.pupils).sum() / s.pupils.sum()) - m.outcome_reference,
             "disadvantage_gap": disadvantage_gap(s.pupils, s.fsm, s.outcome, s.gap),
             "outcome_spread": float(np.std(s.outcome)),
             "mean_talent": float(s.talent.mean()),

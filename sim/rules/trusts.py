@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from sim.core.checks import check, check_non_negative, check_positive, check_share
 from sim.core.partnerships import ACTIVE, FEDERATION, TRUST
@@ -236,10 +235,9 @@ class Trusts(Rule):
 
 
 class TrustIndex:
-    """The trusts as a step starts, for the step's many searches (fast at national scale): where
-    their schools are (a k-d tree: a school joining during the step extends its trust's reach from
-    the next step on), each trust's size, schools joined in the past year and sums of capacity and
-    grade (kept up to date as schools join and leave), each school's trust, and its federations."""
+    """The trusts as a step starts, for the step's many searches (fast at national scale): each
+    trust's size, schools joined in the past year and sums of capacity and grade (kept up to date
+    as schools join and leave), each school's trust, and its federations."""
 
     def __init__(self, model) -> None:
         s, pt = model.schools, model.partnerships
@@ -247,8 +245,6 @@ class TrustIndex:
         pid, school = pt.links()
         trust = pt.kind[pid] == TRUST
         self.pid, member = pid[trust], school[trust]
-        self.xy = np.column_stack([s.x_km[member], s.y_km[member]])
-        self.tree = cKDTree(self.xy) if len(member) else None
         self.size = np.bincount(self.pid, minlength=pt.size).astype(float)
         self.capacity_sum = np.bincount(self.pid, s.capacity[member], minlength=pt.size)
         self.grade_sum = np.bincount(self.pid, s.grade[member], minlength=pt.size).astype(float)
@@ -259,16 +255,14 @@ class TrustIndex:
         self._federation, self._federation_school = pid[federation], school[federation]
 
     def in_reach(self, school: int, radius_km: float) -> tuple[np.ndarray, np.ndarray]:
-        """Trusts (ids) with a school within ``radius_km`` of ``school``, and that distance."""
-        s = self.model.schools
-        here = (s.x_km[school], s.y_km[school])
-        near = np.array(self.tree.query_ball_point(here, radius_km) if self.tree else [],
-                        dtype=np.int64)
-        km = np.hypot(self.xy[near, 0] - here[0], self.xy[near, 1] - here[1])
-        order = np.argsort(km)
-        trusts, first = np.unique(self.pid[near[order]], return_index=True)
+        """Trusts (ids) with a school within ``radius_km`` of ``school``, and that distance (the
+        schools' own spatial index: a school that joins a trust extends its reach at once)."""
+        others, km = self.model.schools.near(school, radius_km)  # nearest first
+        trust = self.trust_of[others]
+        member = (trust >= 0) & (trust < len(self.size))  # trusts founded this step open next step
+        trusts, first = np.unique(trust[member], return_index=True)
         open_ = self.size[trusts] > 0
-        return trusts[open_], km[order][first][open_]
+        return trusts[open_], km[member][first][open_]
 
     def add(self, school: int, trust: int) -> None:
         s = self.model.schools

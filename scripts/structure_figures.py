@@ -1,0 +1,96 @@
+"""The model's structure against England's (issue 14): formal structures at time 0, how far apart
+partners are under distance caps, and how much partnerships churn.
+
+    PYTHONPATH=$PWD .venv/bin/python scripts/structure_figures.py structure     # time 0, 3 landscapes
+    PYTHONPATH=$PWD .venv/bin/python scripts/structure_figures.py caps --seeds 3
+    PYTHONPATH=$PWD .venv/bin/python scripts/structure_figures.py churn
+
+Prints figures; asserts nothing (the tests hold the directions).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from sim.config import compose, validate
+from sim.core.model import PartnershipModel
+from sim.core.partnerships import KIND_NAMES, ORIGIN_CODES, TRUST
+from sim.core.vocabulary import PRIMARY, SECONDARY
+from sim.running import spin_up
+
+LANDSCAPES = {"synthetic (default)": [], "region": ["landscape=region"],
+              "england, a tenth": ["landscape=england", "landscape.scale=0.1"]}
+SIZE_BINS = [2, 6, 12, 26, 10**6]  # 2-5, 6-11, 12-25, 26+ (DfE 2019 bins)
+
+
+def structure_at_time_0(model: PartnershipModel) -> str:
+    s, pt = model.schools, model.partnerships
+    ids = pt.active_ids()
+    kinds = np.bincount(pt.kind[ids], minlength=len(KIND_NAMES))
+    per_1000 = ", ".join(f"{name} {1000 * count / s.n:.0f}" for name, count in zip(KIND_NAMES, kinds, strict=True))
+    trusts = pt.n_members[ids[pt.kind[ids] == TRUST]]
+    bins = np.histogram(trusts, SIZE_BINS)[0]
+    in_trust = pt.count_per_school([TRUST]) > 0
+    return (f"{s.n} schools; per 1,000 schools: {per_1000}; trusts by size 2-5/6-11/12-25/26+: "
+            f"{'/'.join(map(str, bins))}; schools in a trust: primary {in_trust[s.phase == PRIMARY].mean():.0%}, "
+            f"secondary {in_trust[s.phase == SECONDARY].mean():.0%}; academies: primary "
+            f"{s.academy[s.phase == PRIMARY].mean():.0%}, secondary {s.academy[s.phase == SECONDARY].mean():.0%}")
+
+
+def organic_partner_km(model: PartnershipModel) -> np.ndarray:
+    """Distance between members of organic partnerships formed after time 0."""
+    s, pt = model.schools, model.partnerships
+    km = []
+    for pid in np.flatnonzero((pt.formed_at > 0) & (pt.origin == ORIGIN_CODES["organic"])):
+        members = pt.members(pid)
+        for i in range(len(members)):
+            km.extend(s.distance_km(np.full(len(members) - i - 1, members[i]), members[i + 1:]))
+    return np.array(km)
+
+
+def caps(seeds: int) -> None:
+    size = ["landscape.n_schools=600", "years=8", "spinup_years=10"]
+    results: dict = {}
+    for seed in range(1, seeds + 1):
+        base = spin_up(validate(compose([*size, f"seed={seed}"])))
+        for cap in (None, 40, 20, 10, 5):
+            extra = [] if cap is None else [f"distance.max_partner_km={cap}"]
+            model = base.fork(validate(compose([*size, f"seed={seed}", *extra])))
+            model.run()
+            results.setdefault(cap, []).append(organic_partner_km(model))
+    for cap, runs in results.items():
+        km = np.concatenate(runs)
+        print(f"cap {'none' if cap is None else f'{cap} km'}: mean distance between organic partners "
+              f"{km.mean():.2f} km over {len(km)} pairs ({seeds} seeds, 600 schools, 8 years)")
+
+
+def churn() -> None:
+    model = PartnershipModel(validate(compose(["years=20", "output.timeseries=year"])))
+    model.run()
+    ps = model.recorder.partnerships
+    formed = ps[ps.formed_at >= 0]
+    informal = formed[(formed.kind == "informal") & formed.ended_at.notna()]
+    length = informal.ended_at - informal.formed_at
+    print(f"20 years, default region: {len(formed) / model.schools.n:.2f} partnerships formed per "
+          f"school; informal ones that ended lasted a median {length.median():.2f} years, "
+          f"{(length <= 1.25).mean():.0%} at most 1.25 years")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("what", choices=("structure", "caps", "churn"))
+    parser.add_argument("--seeds", type=int, default=3)
+    args = parser.parse_args()
+    if args.what == "structure":
+        for name, overrides in LANDSCAPES.items():
+            print(f"{name}: {structure_at_time_0(spin_up(validate(compose([*overrides, 'years=1']))))}")
+    elif args.what == "caps":
+        caps(args.seeds)
+    else:
+        churn()
+
+
+if __name__ == "__main__":
+    main()
