@@ -207,10 +207,11 @@ class Accountability(Rule):
         achievement = ((s.outcome - p.context_weight * s.intake_months
                         + p.weight_progress * (s.outcome - s.outcome_at_inspection))
                        / p.outcome_scale_months)
-        drivers = np.column_stack([achievement, (s.talent - 0.5) / QUALITY_SD,
-                                   (s.capacity - 0.5) / QUALITY_SD])
-        adjusted = self._credit_and_dip(model, regime, np.zeros(s.n))
-        return drivers @ self.AREA_DRIVERS.T + adjusted[:, None]
+        drivers = (achievement, (s.talent - 0.5) / QUALITY_SD, (s.capacity - 0.5) / QUALITY_SD)
+        scores = self._credit_and_dip(model, regime, np.zeros(s.n))[:, None]
+        for driver, weights in zip(drivers, self.AREA_DRIVERS.T, strict=True):
+            scores = scores + driver[:, None] * weights  # elementwise: no BLAS threads
+        return scores
 
     def step(self, model) -> None:
         p, s, n = self.p, model.schools, model.schools.n
