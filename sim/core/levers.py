@@ -135,6 +135,8 @@ class AccountabilityConfig(Lever):
     rise_schools_per_adviser_per_year: float = 3.1  # evidence: a pilot of 32 schools extended to more than 200 in 2025, with 65 advisers (200 / 65)
     rise_gbp_per_school: float = 100_000.0  # evidence: up to GBP 100,000 of support per school (DfE 2025); GBP 20m / 200 schools
     rise_duration_years: float = 2.0  # assumption: the brokered support and its money last two years (the DfE has not fixed a term)
+    rise_share_leadership_time: float = 0.5  # assumption: what RISE money buys: leaders' time for the improvement work ...
+    rise_share_cover: float = 0.5  # ... and cover for the staff who take part; nothing for transport (partners are near); the two sum to 1
 
     def __post_init__(self) -> None:
         self._check_common("accountability")
@@ -152,6 +154,11 @@ class AccountabilityConfig(Lever):
                      "rise_gbp_per_school"):
             check_non_negative(f"accountability.{name}", getattr(self, name))
         check_positive("accountability.rise_duration_years", self.rise_duration_years)
+        for name in ("rise_share_leadership_time", "rise_share_cover"):
+            check_share(f"accountability.{name}", getattr(self, name))
+        total = self.rise_share_leadership_time + self.rise_share_cover
+        check("accountability.rise_share_*", total, abs(total - 1.0) < 1e-6,
+              "rise_share_leadership_time + rise_share_cover must sum to 1")
 
     @property
     def rise_schools_per_year_per_1000_schools(self) -> float:

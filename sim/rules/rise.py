@@ -23,8 +23,8 @@ class Rise(Rule):
     reach, the most capable good or outstanding school nearby (RISE's "other supporting
     organisations"). The pair is a funded partnership led by the supporter (origin
     ``rise``), awarded ``rise_gbp_per_school`` over ``rise_duration_years``: the existing
-    mechanisms do the rest. The money pays for cover and leadership time as programme money does
-    (Running), the pair learns from each other as trust builds (the supported school from the
+    mechanisms do the rest. The money pays for leadership time and cover in the lever's
+    ``rise_share_*`` (Running, as for programme money), the pair learns from each other as trust builds (the supported school from the
     stronger, the supporter by releasing staff) and, when the money stops, the pair goes on only
     if its members judge it worth its cost (Dissolution). A school that stays stuck may be taken
     on again ``repeat_after_years`` after its support ended."""

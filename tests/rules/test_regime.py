@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import build, settings_for
+from sim.core.partnerships import ORIGIN_CODES
 from sim.core.vocabulary import REPORT_CARD_AREAS
 from sim.rules.accountability import Accountability
 from sim.running import run_paired
@@ -139,3 +140,22 @@ def test_baseline_and_its_reform_scenarios_share_one_spin_up():
     assert results[1].timeseries.share_report_card.max() == 0
     assert results[2].timeseries.cum_rise_started.max() == 0
     assert results[0].timeseries.cum_rise_started.iloc[-1] > 0
+
+
+def test_rise_money_buys_what_its_own_design_says_whatever_the_funding_programme():
+    """RISE pairs spend on leaders' time and cover by the accountability lever's rise_share_*, not
+    the funding programme's design: more cover, less time cost for a RISE pair; a funding design
+    with no cover (rural clusters) leaves RISE pairs' costs as they were."""
+    def rise_time_cost(*overrides):
+        model, _ = rise_run(*overrides)
+        pt = model.partnerships
+        ids = pt.active_ids()
+        running = ids[(pt.origin[ids] == ORIGIN_CODES["rise"]) & (pt.funded_until[ids] > model.now_years)]
+        assert len(running) > 0
+        return pt.time_cost[running].mean()
+
+    cover = rise_time_cost("accountability.rise_share_cover=1", "accountability.rise_share_leadership_time=0")
+    leaders = rise_time_cost("accountability.rise_share_cover=0", "accountability.rise_share_leadership_time=1")
+    assert cover < leaders
+    no_cover_design = ("funding.share_cover=0", "funding.share_leadership_time=0.9")
+    assert rise_time_cost(*no_cover_design) == rise_time_cost()
