@@ -46,7 +46,12 @@ def test_a_run_writes_tables_metadata_and_figure(tmp_path):
     assert counterfactual["seed"] == 5 and counterfactual["config"]["funding"]["programme"] == "none"
     cf_ts = pd.read_parquet(tmp_path / "counterfactual" / "timeseries.parquet")
     assert (cf_ts.time_years == ts.time_years).all()
-    assert cf_ts.n_funded.max() == 0 and ts.n_funded.max() > 0
+    cf_partnerships = pd.read_parquet(tmp_path / "counterfactual" / "partnerships.parquet")
+
+    def programme_funded(table):  # funded partnerships other than RISE's (today's policy)
+        return int(((table.funding_gbp > 0) & (table.origin != "rise")).sum())
+
+    assert programme_funded(cf_partnerships) == 0 and programme_funded(partnerships) > 0
     assert "policy − counterfactual" in done.stdout
 
 

@@ -43,3 +43,17 @@ def test_fixed_seed_results_are_unchanged(name):
         else:
             assert np.allclose(got[column].to_numpy(float), expected[column].to_numpy(float),
                                rtol=1e-6, atol=1e-9), column
+
+
+def test_single_grades_reproduce_the_behaviour_before_report_cards():
+    """The historic single-grade regime, on which the calibration rests, gives exactly the
+    results the model gave before report cards and RISE became today's policy (the frozen copy
+    of the baseline's regression file then; never regenerated). Only the flag saying the
+    accountability lever differs from today's policy changes: single grades are a scenario now."""
+    ts = simulate(settings_for(*CASES["baseline"], "scenario=single_grades")).timeseries
+    got = ts[np.isclose(ts.time_years % 1, 0)].reset_index(drop=True)
+    expected = pd.read_csv(DATA / "regression_single_grades.csv")
+    assert got.accountability_active.iloc[1:].all()
+    for column in expected.columns.drop("accountability_active"):
+        assert np.allclose(got[column].to_numpy(float), expected[column].to_numpy(float),
+                           rtol=1e-9, atol=1e-12), column

@@ -23,6 +23,7 @@ DEFAULT_RULES = {
     "staffing": "sim.rules.staffing.Staffing",
     "accountability": "sim.rules.accountability.Accountability",
     "trusts": "sim.rules.trusts.Trusts",
+    "rise": "sim.rules.rise.Rise",
     "executive_headship": "sim.rules.executive_headship.ExecutiveHeadship",
     "need": "sim.rules.need.Need",
     "formation": "sim.rules.formation.Formation",

@@ -20,7 +20,9 @@ LABELS = ("programme", "regime")  # names for people; no rule reads them
 # The labels the option files of conf/funding, conf/accountability and conf/executive_headship use
 # (a test keeps them in step); a new option adds its label here.
 FUNDING_PROGRAMMES = ("none", "pathfinder", "rural_clusters", "cluster_lump_sums")
-ACCOUNTABILITY_REGIMES = ("current", "high_stakes", "partnership_credit")
+ACCOUNTABILITY_REGIMES = ("report_cards", "single_grades", "no_rise", "high_stakes",
+                          "partnership_credit")
+GRADINGS = ("report_cards", "single_grades")  # how Ofsted judges: 2025 report cards or the historic single grade
 EXECUTIVE_PROGRAMMES = ("none", "expansion")
 
 # The rules a lever needs when it differs from today's policy: config name under ``rules`` and the
@@ -112,26 +114,56 @@ class DistanceConfig(Lever):
 
 @dataclass
 class AccountabilityConfig(Lever):
-    """The inspection regime and competition for pupils (S2 policymaker lesson 9)."""
+    """The inspection regime, competition for pupils and the support it brokers for stuck schools
+    (S2 policymaker lesson 9; issue 15). Today's (2026): Ofsted report cards (since 10 November
+    2025) and RISE, the DfE's Regional Improvement for Standards and Excellence teams.
 
-    regime: str = "current"
+    RISE lives in this lever rather than a lever of its own because it acts on what inspection
+    finds ("stuck" is defined by consecutive inspections) and, like ``intervention`` (sponsorship
+    after a failing grade), is the accountability system's response to it; ``rise_*`` settings
+    with no advisers give "no RISE"."""
+
+    regime: str = "report_cards"
+    grading: str = "report_cards"  # "report_cards" (2025 framework) | "single_grades" (historic, 2019 framework)
     inspection_frequency: float = 1.0  # multiplier on the base interval rates; 2 = twice as often
     stakes: float = 0.5  # 0..1: how much a low grade costs a school (pressure, intervention)
     competition: float = 0.3  # 0..1: strength of competition for pupils between nearby schools
     partnership_credit: float = 0.0  # 0..1: weight inspection gives to evidenced partnership work
     dip_penalty: float = 0.5  # 0..1: weight inspection gives to a recent fall in outcomes
     intervention: str = "support_partnership"  # on an inadequate grade: "support_partnership"|"none"
+    rise_advisers_per_1000_schools: float = 3.2  # evidence: about 65 RISE advisers (April 2025) for about 20,300 state-funded primary and secondary schools
+    rise_schools_per_adviser_per_year: float = 3.1  # evidence: a pilot of 32 schools extended to more than 200 in 2025, with 65 advisers (200 / 65)
+    rise_gbp_per_school: float = 100_000.0  # evidence: up to GBP 100,000 of support per school (DfE 2025); GBP 20m / 200 schools
+    rise_duration_years: float = 2.0  # assumption: the brokered support and its money last two years (the DfE has not fixed a term)
+    rise_share_leadership_time: float = 0.5  # assumption: what RISE money buys: leaders' time for the improvement work ...
+    rise_share_cover: float = 0.5  # ... and cover for the staff who take part; nothing for transport (partners are near); the two sum to 1
 
     def __post_init__(self) -> None:
         self._check_common("accountability")
         check("accountability.regime", self.regime, self.regime in ACCOUNTABILITY_REGIMES,
               f"one of {', '.join(ACCOUNTABILITY_REGIMES)}")
+        check("accountability.grading", self.grading, self.grading in GRADINGS,
+              f"one of {', '.join(GRADINGS)}")
         check_positive("accountability.inspection_frequency", self.inspection_frequency)
         for name in ("stakes", "competition", "partnership_credit", "dip_penalty"):
             check_share(f"accountability.{name}", getattr(self, name))
         check("accountability.intervention", self.intervention,
               self.intervention in ("support_partnership", "none"),
               "'support_partnership' or 'none'")
+        for name in ("rise_advisers_per_1000_schools", "rise_schools_per_adviser_per_year",
+                     "rise_gbp_per_school"):
+            check_non_negative(f"accountability.{name}", getattr(self, name))
+        check_positive("accountability.rise_duration_years", self.rise_duration_years)
+        for name in ("rise_share_leadership_time", "rise_share_cover"):
+            check_share(f"accountability.{name}", getattr(self, name))
+        total = self.rise_share_leadership_time + self.rise_share_cover
+        check("accountability.rise_share_*", total, abs(total - 1.0) < 1e-6,
+              "rise_share_leadership_time + rise_share_cover must sum to 1")
+
+    @property
+    def rise_schools_per_year_per_1000_schools(self) -> float:
+        """RISE's capacity: schools its advisers can take on a year, per 1,000 schools."""
+        return self.rise_advisers_per_1000_schools * self.rise_schools_per_adviser_per_year
 
 
 @dataclass

@@ -13,7 +13,7 @@ KIND_CODES = {name: code for code, name in enumerate(KIND_NAMES)}
 FORMAL_KINDS = (FEDERATION, TRUST)  # held by governance: they never break up as a whole
 
 # How a partnership came about.
-ORIGIN_NAMES = ("initial", "organic", "programme", "intervention", "executive_head")
+ORIGIN_NAMES = ("initial", "organic", "programme", "intervention", "executive_head", "rise")
 ORIGIN_CODES = {name: code for code, name in enumerate(ORIGIN_NAMES)}
 
 # Why a partnership ended (BRIEF process 4), or why a school left one: ``joined_trust`` (a

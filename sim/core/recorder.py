@@ -25,6 +25,8 @@ from sim.core.vocabulary import (
     HEAD_VACANT,
     PHASE_NAMES,
     PRIMARY,
+    REPORT_CARD_AREAS,
+    REPORT_CARD_POINTS,
     SECONDARY,
 )
 
@@ -58,6 +60,19 @@ def share(flag: np.ndarray, among: np.ndarray) -> float:
 def reason_names(codes: np.ndarray) -> np.ndarray:
     """Why partnerships or memberships ended, by name; empty for those still running."""
     return np.where(codes == ACTIVE, "", np.array(REASON_NAMES)[np.maximum(codes, 0)])
+
+
+def report_card_shares(area_grade: np.ndarray, safeguarding_met: np.ndarray) -> dict[str, float]:
+    """Share of schools holding a report card, and among them the share at each point of the
+    scale in each area (``share_<area>_<point>``) and with safeguarding not met (0 if none)."""
+    carded = area_grade[:, 0] > 0
+    row = {"share_report_card": float(carded.mean())}
+    for a, area in enumerate(REPORT_CARD_AREAS):
+        counts = np.bincount(area_grade[carded, a], minlength=len(REPORT_CARD_POINTS) + 1)
+        for point, name in enumerate(REPORT_CARD_POINTS, 1):
+            row[f"share_{area}_{name}"] = float(counts[point] / max(carded.sum(), 1))
+    row["share_safeguarding_not_met"] = share(~safeguarding_met, carded)
+    return row
 
 
 class Recorder:
@@ -122,6 +137,7 @@ class Recorder:
         }
         for grade, name in enumerate(("outstanding", "good", "requires_improvement", "inadequate"), 1):
             row[f"share_{name}"] = float(grades[grade])
+        row |= report_card_shares(s.area_grade, s.safeguarding_met)
         # Whether the lever was in force during the step that ends here (read at its start).
         step_start = m.time_at(m.tick - 1) if m.tick > 0 else m.now_years
         for lever in LEVERS:
@@ -165,6 +181,7 @@ class Recorder:
             "outcome": s.outcome - m.outcome_reference,
             "gap": s.gap.copy(),
             "grade": s.grade.copy(),
+            "stuck": s.stuck.copy(),
             "head_status": np.array(HEAD_STATUS_NAMES)[s.head],
             "executive_lead_id": np.where(lead >= 0, s.school_id[np.maximum(lead, 0)], -1),
             "n_partnerships": s.n_partnerships.copy(),

@@ -14,6 +14,7 @@ from sim.core.vocabulary import (
     PHASE_NAMES,
     PRIMARY,
     QUALITY_SD,
+    REPORT_CARD_AREAS,
     SMALL_PRIMARY_PUPILS,
 )
 
@@ -114,6 +115,13 @@ class SchoolState:
         self.head = np.full(n, HEAD_IN_POST, dtype=np.int8)
         self.head_left_now = np.zeros(n, dtype=bool)  # the head left during this step (PER_STEP)
         self.graded_inadequate_now = np.zeros(n, dtype=bool)  # inspected and graded 4 this step (PER_STEP)
+        # Report cards (Accountability): the point, 1 exceptional .. 5 urgent improvement, in each
+        # area of REPORT_CARD_AREAS (0: no report card yet), and whether safeguarding was met.
+        self.area_grade = np.zeros((n, len(REPORT_CARD_AREAS)), dtype=np.int8)
+        self.safeguarding_met = np.ones(n, dtype=bool)
+        # Consecutive inspections below the standard (below good; under report cards, needs
+        # attention or worse in leadership or achievement, or safeguarding not met): 2 = "stuck".
+        self.inspections_below_standard = np.zeros(n, dtype=np.int8)
         self.executive_lead = np.full(n, -1, dtype=np.int64)  # school whose head covers this one
         self.n_led = np.zeros(n, dtype=np.int64)  # other schools this school's head leads
 
@@ -147,6 +155,12 @@ class SchoolState:
     def struggling(self) -> np.ndarray:
         """Schools last graded requires improvement or inadequate."""
         return self.grade >= 3
+
+    @property
+    def stuck(self) -> np.ndarray:
+        """Schools "stuck": their last two inspections below the standard (the DfE's definition:
+        the latest requires improvement or worse and the one before also below good)."""
+        return self.inspections_below_standard >= 2
 
     def distance_km(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Straight-line distance between schools ``a`` and ``b``."""

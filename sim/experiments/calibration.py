@@ -154,7 +154,8 @@ TARGETS: dict[str, Target] = {
 def base_configs(n_schools: int, years: float, spinup_years: float | None, steps_per_year: int):
     """The composed baseline and pathfinder configs (DictConfigs) candidates are applied to."""
     common = [f"landscape.n_schools={n_schools}", f"years={years!r}",
-              f"steps_per_year={steps_per_year}", "output.progress=false"]
+              f"steps_per_year={steps_per_year}", "output.progress=false",
+              "accountability=single_grades"]  # the targets are the single grades' (issue 15)
     if spinup_years is not None:
         common.append(f"spinup_years={spinup_years!r}")
     return compose(["scenario=baseline", *common]), compose(["scenario=pathfinder", *common])

@@ -1,5 +1,6 @@
 """Accountability: inspections, grades, pressure, competition for pupils, interventions
-(BRIEF process 7; S2 policymaker lesson 9)."""
+(BRIEF process 7; S2 policymaker lesson 9), under the historic single grades or the 2025 report
+cards (issue 15)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ import numpy as np
 from scipy.sparse import csr_matrix
 
 from sim.core.checks import check, check_non_negative, check_positive, check_share
-from sim.core.vocabulary import GRADE_SHARES, PRIMARY, QUALITY_SD, SECONDARY
+from sim.core.vocabulary import (
+    GRADE_SHARES,
+    PRIMARY,
+    QUALITY_SD,
+    REPORT_CARD_AREAS,
+    REPORT_CARD_SHARES,
+    SECONDARY,
+)
 from sim.rules import Rule, relax
 
 
@@ -22,7 +30,12 @@ class Accountability(Rule):
     inspections of good schools). A low grade raises pressure, brings monitoring and support that
     raise the school's capacity (an inadequate grade is marked for the Trusts rule, which may
     broker a sponsor); stakes and competition for pupils turn schools inward, away from
-    partnership."""
+    partnership.
+
+    Under report cards (the lever's ``grading``; today's since 10 November 2025) an inspection
+    gives each of the six evaluation areas a point on a five-point scale and judges safeguarding
+    met or not met; see ``_report_card``. The spin-up (history, before 2026) always uses single
+    grades, so every regime starts from the same calibrated state."""
 
     phase = "accountability"
     summary = (
@@ -30,7 +43,9 @@ class Accountability(Rule):
         "policy for their grade) runs out, and graded from outcomes against what their intake "
         "predicts, progress since the last inspection and capacity, plus noise, credit "
         "for evidenced partnership work and a penalty for a recent dip (as the regime sets), a "
-        "school not already outstanding needing a higher score to become outstanding; pressure "
+        "school not already outstanding needing a higher score to become outstanding; under "
+        "report cards each of six areas gets a point of five from its own mix of outcomes in "
+        "context, teaching and leadership, and safeguarding is met or not; pressure "
         "and inwardness follow from stakes, competition and credit; schools under a low grade "
         "are supported (their capacity rises with pressure); pupils drift from worse- to "
         "better-graded rivals.")
@@ -38,13 +53,15 @@ class Accountability(Rule):
         "schools.phase", "schools.x_km", "schools.y_km", "schools.outcome",
         "schools.outcome_at_inspection", "schools.capacity", "schools.grade",
         "schools.t_inspected", "schools.inspection_interval", "schools.intake_months",
-        "schools.pupils", "partnerships.members", "partnerships.impact_measure",
-        "levers.accountability")
+        "schools.pupils", "schools.talent", "schools.area_grade", "schools.safeguarding_met",
+        "schools.inspections_below_standard", "partnerships.members",
+        "partnerships.impact_measure", "levers.accountability")
     writes = (
         "schools.grade", "schools.t_inspected", "schools.inspection_interval",
         "schools.outcome_at_inspection",
         "schools.pressure", "schools.capacity", "schools.inward", "schools.pupils",
-        "schools.graded_inadequate_now")
+        "schools.graded_inadequate_now", "schools.area_grade", "schools.safeguarding_met",
+        "schools.inspections_below_standard")
 
     @dataclass
     class Params:
@@ -66,6 +83,8 @@ class Accountability(Rule):
         max_rivals: int = 6  # the nearest such schools: as many as parents may list on an admissions application (six in London's coordinated scheme, at least three elsewhere; School Admissions Code)
         outstanding_margin_points: float = 1.0  # assumption, after Ofsted's framework: a good school's short (section 8) inspection confirms good and cannot award outstanding; the score must clear the boundary by this much
         support_per_year: float = 0.5  # assumption: rate at which monitoring and support raise the capacity of a school under a low grade, at pressure 1
+        area_noise_sd: float = 0.5  # assumption: judgement noise of each report-card area, score points (each area rests on less evidence than a whole-school grade)
+        safeguarding_not_met_share: float = 0.01  # assumption: share of inspections finding safeguarding not met (rare; under the old framework ineffective safeguarding meant inadequate)
 
         def __post_init__(self) -> None:
             for name in ("interval_outstanding_years", "interval_good_years", "interval_ri_years",
@@ -76,14 +95,38 @@ class Accountability(Rule):
                          "pupil_move_per_year", "outstanding_margin_points", "support_per_year"):
                 check_non_negative(name, getattr(self, name))
             check_share("context_weight", self.context_weight)
+            check_non_negative("area_noise_sd", self.area_noise_sd)
+            check_share("safeguarding_not_met_share", self.safeguarding_not_met_share)
             check_non_negative("weight_progress", self.weight_progress)
             check_positive("interval_cv", self.interval_cv)
             check("max_rivals", self.max_rivals, self.max_rivals >= 1, "an integer >= 1")
 
     PRESSURE_BY_GRADE = np.array([0.0, 0.0, 0.2, 0.7, 1.0])  # index = grade; assumption
+    # Report cards: pressure from the worst area, index = point (0 none yet). Assumption: "urgent
+    # improvement" weighs like inadequate; "needs attention" in one area a little less than
+    # requires improvement overall; expected standard or better brings none.
+    PRESSURE_BY_POINT = np.array([0.0, 0.0, 0.0, 0.0, 0.5, 1.0])
+    # What drives each report-card area (rows: REPORT_CARD_AREAS), as weights on three scores in
+    # score points: outcomes in context with progress (as the single grade weighs them), teaching
+    # (talent) and leadership (capacity). Assumption: the framework names what each area covers,
+    # not how a model state maps to it.
+    AREA_DRIVERS = np.array([
+        [0.5, 0.0, 0.5],   # inclusion: how disadvantaged and SEND pupils do, and leaders' work for them
+        [0.0, 1.0, 0.0],   # curriculum and teaching
+        [1.0, 0.0, 0.0],   # achievement: outcomes in context, with progress
+        [0.0, 0.4, 0.6],   # attendance and behaviour: mostly leadership, some teaching
+        [0.0, 0.5, 0.5],   # personal development and well-being
+        [0.0, 0.0, 1.0],   # leadership and governance
+    ])
+    LEADERSHIP = REPORT_CARD_AREAS.index("leadership_and_governance")
+    ACHIEVEMENT = REPORT_CARD_AREAS.index("achievement")
 
     def setup(self, model) -> None:
         self.thresholds = None  # grade boundaries on the score: set in the spin-up, fixed at time 0
+        self.area_thresholds = None  # report-card boundaries by area: set at time 0
+        # Report cards draw their noise from a stream of their own, so the single-grade regime's
+        # draws are exactly those it made before report cards existed.
+        self.area_rng = self.rng.spawn(1)[0]
         s = model.schools
         s.inspection_interval = self._draw_intervals(s.grade)
         # Rivals for pupils: the nearest same-phase schools within a pupil's journey. Row i of
@@ -104,6 +147,21 @@ class Accountability(Rule):
             self.thresholds = self._boundaries(score)
             s.grade = (1 + np.searchsorted(-self.thresholds, -score, side="right")).astype(np.int8)
             s.inspection_interval = self._draw_intervals(s.grade)
+        # Report-card boundaries: each area's shares (REPORT_CARD_SHARES, an assumption) among
+        # all schools at time 0, then fixed (an absolute standard, as for single grades).
+        scores = self._noisy_area_scores(model, model.todays_policy("accountability"))
+        upper_shares = np.cumsum(REPORT_CARD_SHARES)[:-1]
+        self.area_thresholds = np.quantile(scores, 1 - upper_shares, axis=0)  # (4 boundaries, areas)
+
+    def area_points(self, scores: np.ndarray) -> np.ndarray:
+        """Report-card points, 1 exceptional .. 5 urgent improvement, for area scores (schools x
+        areas)."""
+        return (1 + (scores[:, None, :] < self.area_thresholds[None]).sum(axis=1)).astype(np.int8)
+
+    def _noisy_area_scores(self, model, regime) -> np.ndarray:
+        n_areas = len(REPORT_CARD_AREAS)
+        noise = self.p.area_noise_sd * self.area_rng.normal(size=(model.schools.n, n_areas))
+        return self.area_scores(model, regime) + noise
 
     def _draw_intervals(self, grade: np.ndarray) -> np.ndarray:
         """Years to each school's next inspection at inspection frequency 1: a gamma draw with
@@ -127,6 +185,11 @@ class Accountability(Rule):
         progress = s.outcome - s.outcome_at_inspection
         points = ((in_context + p.weight_progress * progress) / p.outcome_scale_months
                   + p.weight_capacity * (s.capacity - 0.5) / QUALITY_SD)
+        return self._credit_and_dip(model, regime, points)
+
+    def _credit_and_dip(self, model, regime, points: np.ndarray) -> np.ndarray:
+        """``points`` plus credit for evidenced partnership work, less the penalty for a dip."""
+        s = model.schools
         if regime.partnership_credit > 0:
             pid, school = model.partnerships.links()
             with_measure = school[model.partnerships.impact_measure[pid]]
@@ -135,6 +198,20 @@ class Accountability(Rule):
             points = points + regime.partnership_credit * self.p.credit_points * evidenced
         dip = np.maximum(0.0, s.outcome_at_inspection - s.outcome) / self.p.outcome_scale_months
         return points - regime.dip_penalty * self.p.dip_points * dip
+
+    def area_scores(self, model, regime) -> np.ndarray:
+        """Report-card area scores before noise (schools x areas), in score points: each area's
+        mix (AREA_DRIVERS) of outcomes in context with progress, teaching and leadership, with
+        the regime's credit and dip penalty."""
+        p, s = self.p, model.schools
+        achievement = ((s.outcome - p.context_weight * s.intake_months
+                        + p.weight_progress * (s.outcome - s.outcome_at_inspection))
+                       / p.outcome_scale_months)
+        drivers = (achievement, (s.talent - 0.5) / QUALITY_SD, (s.capacity - 0.5) / QUALITY_SD)
+        scores = self._credit_and_dip(model, regime, np.zeros(s.n))[:, None]
+        for driver, weights in zip(drivers, self.AREA_DRIVERS.T, strict=True):
+            scores = scores + driver[:, None] * weights  # elementwise: no BLAS threads
+        return scores
 
     def step(self, model) -> None:
         p, s, n = self.p, model.schools, model.schools.n
@@ -152,28 +229,74 @@ class Accountability(Rule):
         # at the step's start if it was overdue (when the regime tightened).
         t_due = s.t_inspected + s.inspection_interval / regime.inspection_frequency
         inspected = np.flatnonzero(t_due < model.now_years + model.dt)
-        score = raw[inspected] + noise[inspected]
-        grade = 1 + np.searchsorted(-self.thresholds, -score, side="right")
-        # Outstanding is awarded anew only on strong evidence: the bar is higher for a school
-        # not already outstanding (a good school's short inspection can only confirm "good").
-        promoted = (grade == 1) & (s.grade[inspected] != 1)
-        grade[promoted & (score < self.thresholds[0] + p.outstanding_margin_points)] = 2
-        s.grade[inspected] = grade
+        report_cards = model.tick >= 0 and regime.grading == "report_cards"
+        if report_cards:
+            self._report_card(model, regime, inspected)
+        else:
+            score = raw[inspected] + noise[inspected]
+            grade = 1 + np.searchsorted(-self.thresholds, -score, side="right")
+            # Outstanding is awarded anew only on strong evidence: the bar is higher for a school
+            # not already outstanding (a good school's short inspection can only confirm "good").
+            promoted = (grade == 1) & (s.grade[inspected] != 1)
+            grade[promoted & (score < self.thresholds[0] + p.outstanding_margin_points)] = 2
+            s.grade[inspected] = grade
+            s.area_grade[inspected] = 0  # a single grade replaces any report card
+            s.safeguarding_met[inspected] = True
+            below = s.grade[inspected] >= 3  # the DfE's "below good"
+            s.inspections_below_standard[inspected] = np.where(
+                below, s.inspections_below_standard[inspected] + 1, 0)
+            s.graded_inadequate_now[inspected[s.grade[inspected] == 4]] = True  # for sponsorship (Trusts)
         s.t_inspected[inspected] = np.maximum(t_due[inspected], model.now_years)
         s.inspection_interval[inspected] = self._draw_intervals(s.grade[inspected])
         s.outcome_at_inspection[inspected] = s.outcome[inspected]
 
         s.pressure = regime.stakes * self.PRESSURE_BY_GRADE[s.grade]
-        # The improvement journey: a school under a low grade (RI, inadequate) is monitored and
-        # supported (HMI monitoring visits, local-authority or sponsor advisers): its capacity
-        # rises toward 1, faster under more pressure.
-        support = p.support_per_year * s.pressure * s.struggling
+        under_concern = s.struggling
+        if report_cards:  # a school with a report card: pressure from its worst area, any area
+            carded = s.area_grade[:, 0] > 0
+            worst = np.where(s.safeguarding_met, s.area_grade.max(axis=1), 5)
+            s.pressure[carded] = regime.stakes * self.PRESSURE_BY_POINT[worst[carded]]
+            under_concern = under_concern | (carded & (worst >= 4))
+        # The improvement journey: a school under a low grade (RI, inadequate; under report
+        # cards, needs attention or worse in any area) is monitored and supported (HMI
+        # monitoring visits, local-authority or sponsor advisers): its capacity rises toward 1,
+        # faster under more pressure.
+        support = p.support_per_year * s.pressure * under_concern
         s.capacity = relax(s.capacity, 1.0, support, model.dt)
         has_rivals = self._compete_for_pupils(model, regime)
         # Stakes and competition turn schools inward; a regime crediting partnership pulls back.
         s.inward = np.clip(regime.stakes * (regime.competition * has_rivals + 0.5 * regime.dip_penalty)
                            - 0.5 * regime.partnership_credit, 0.0, 1.0)
-        s.graded_inadequate_now[inspected[s.grade[inspected] == 4]] = True  # for sponsorship (Trusts)
+
+    def _report_card(self, model, regime, inspected: np.ndarray) -> None:
+        """Report cards for the schools ``inspected``: a point in each area from its score plus
+        noise against the fixed boundaries, and safeguarding met or not. From them, the standing
+        the other rules read on the four-point scale (``grade``; assumptions, the DfE has not
+        said how report cards map to the old grades, and Ofsted says they do not):
+
+        - 4, failing (brings sponsorship, Trusts): urgent improvement in leadership and
+          governance, or safeguarding not met (the 2025 framework's special measures);
+        - 3, below the standard (two such inspections in a row: "stuck", RISE): needs attention
+          or worse in leadership and governance or in achievement, or urgent improvement in any
+          area;
+        - 1: strong standard or better in at least four areas and none below expected (about
+          the old outstanding share at time 0);
+        - 2: otherwise.
+        Pressure, by contrast, comes from the worst area, whichever it is (``step``).
+        """
+        s = model.schools
+        points = self.area_points(self._noisy_area_scores(model, regime)[inspected])
+        safe = self.area_rng.random(len(inspected)) >= self.p.safeguarding_not_met_share
+        s.area_grade[inspected] = points
+        s.safeguarding_met[inspected] = safe
+        failing = (points[:, self.LEADERSHIP] == 5) | ~safe
+        below = ((points[:, [self.LEADERSHIP, self.ACHIEVEMENT]] >= 4).any(axis=1)
+                 | (points.max(axis=1) == 5))
+        strong = ((points <= 2).sum(axis=1) >= 4) & (points.max(axis=1) <= 3)
+        s.grade[inspected] = np.where(failing, 4, np.where(below, 3, np.where(strong, 1, 2)))
+        s.inspections_below_standard[inspected] = np.where(
+            s.grade[inspected] >= 3, s.inspections_below_standard[inspected] + 1, 0)
+        s.graded_inadequate_now[inspected[failing]] = True  # for sponsorship (Trusts)
 
     def _compete_for_pupils(self, model, regime) -> np.ndarray:
         """Pupils drift from schools graded worse than their same-phase neighbours to better ones.

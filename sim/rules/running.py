@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.core.checks import check_non_negative, check_positive, check_share
-from sim.core.partnerships import FEDERATION, TRUST
+from sim.core.partnerships import FEDERATION, ORIGIN_CODES, TRUST
 from sim.rules import Rule, relax
 
 
@@ -42,7 +42,8 @@ class Running(Rule):
         "schools.capacity", "schools.executive_time", "partnerships.members", "partnerships.lead", "partnerships.n_members",
         "partnerships.kind", "partnerships.focus", "partnerships.strength",
         "partnerships.funding_gbp", "partnerships.funding_rate_gbp", "partnerships.funded_until",
-        "partnerships.spent_gbp", "levers.funding", "levers.distance")
+        "partnerships.spent_gbp", "partnerships.origin", "levers.funding", "levers.distance",
+        "levers.accountability")
     writes = (
         "schools.time_away", "schools.talent", "schools.head_ability", "schools.capacity",
         "partnerships.strength",
@@ -109,13 +110,18 @@ class Running(Rule):
         # Money: a funded partnership's yearly award per member, while the award runs.
         funded = pt.funded_until[pid] > now
         per_member = np.where(funded, pt.funding_rate_gbp[pid] / n_members, 0.0)
-        design = model.config.funding  # what awarded money pays for (fixed by the programme)
-        cover = np.minimum(p.max_cover_relief,
-                           per_member * design.share_cover / p.cover_cost_gbp_per_year)
+        # What awarded money pays for, fixed by the programme: RISE's design for RISE pairs
+        # (the accountability lever), the funding programme's for the rest.
+        design, rise = model.config.funding, model.config.accountability
+        is_rise = pt.origin[pid] == ORIGIN_CODES["rise"]
+        share_cover = np.where(is_rise, rise.rise_share_cover, design.share_cover)
+        share_leadership = np.where(is_rise, rise.rise_share_leadership_time,
+                                    design.share_leadership_time)
+        share_transport = np.where(is_rise, 0.0, design.share_transport)
+        cover = np.minimum(p.max_cover_relief, per_member * share_cover / p.cover_cost_gbp_per_year)
         transport = np.minimum(1.0, model.lever("distance").transport_subsidy_share
-                               + per_member * design.share_transport / p.transport_cost_gbp_per_year)
-        leadership = np.minimum(1.0, per_member * design.share_leadership_time
-                                / p.leadership_time_gbp_per_year)
+                               + per_member * share_transport / p.transport_cost_gbp_per_year)
+        leadership = np.minimum(1.0, per_member * share_leadership / p.leadership_time_gbp_per_year)
 
         intensity = np.array([p.intensity_informal, p.intensity_funded,
                               p.intensity_federation, p.intensity_trust])[pt.kind[pid]]

@@ -394,6 +394,13 @@ LEVER_WORDS = {
     "max_partner_km": lambda v: "no distance limit" if v is None else f"partners within {v:g} km",
     "transport_subsidy_share": lambda v: f"{_share(v)} of travel costs paid centrally",
     "regime": lambda v: f"inspection regime: {v.replace('_', ' ')}",
+    "grading": lambda v: ("Ofsted report cards" if v == "report_cards"
+                          else "a single overall inspection grade"),
+    "rise_advisers_per_1000_schools": lambda v: (f"{v:g} RISE advisers per 1,000 schools (today 3.2)"
+                                                 if v > 0 else "no RISE advisers"),
+    "rise_schools_per_adviser_per_year": lambda v: f"each RISE adviser takes on {v:g} schools a year",
+    "rise_gbp_per_school": lambda v: f"{_money(v)} of RISE support per school",
+    "rise_duration_years": lambda v: f"RISE support lasts {v:g} years",
     "inspection_frequency": lambda v: f"inspections {v:g} times as often as today",
     "stakes": lambda v: f"stakes of a low grade {v:g} (0 none, 1 highest; today 0.5)",
     "competition": lambda v: f"competition for pupils {v:g} (0 to 1; today 0.3)",

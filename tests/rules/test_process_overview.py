@@ -25,6 +25,6 @@ def test_rules_appear_in_step_order_with_their_config_key():
     rows = [line for line in overview(DEFAULT_RULES).splitlines()
             if line.startswith("| ") and line[2].isdigit()]
     assert [row.split(" | ")[1] for row in rows] == [
-        "staffing", "accountability", "trusts", "executive_headship", "need", "formation",
+        "staffing", "accountability", "trusts", "trusts", "executive_headship", "need", "formation",
         "formation", "running", "dissolution", "improvement"]
-    assert "`funding` → `FundedProgramme` (provides funding_programme)" in rows[6]
+    assert "`funding` → `FundedProgramme` (provides funding_programme)" in rows[7]

@@ -21,7 +21,7 @@ def test_rules_run_in_the_documented_phase_order():
     phases = [rule.phase for rule in model.rules]
     assert phases == sorted(phases, key=PHASES.index)
     assert [r.__class__.__name__ for r in model.rules] == [
-        "Staffing", "Accountability", "Trusts", "ExecutiveHeadship", "Need", "Formation",
+        "Staffing", "Accountability", "Trusts", "Rise", "ExecutiveHeadship", "Need", "Formation",
         "FundedProgramme", "Running", "Dissolution", "Improvement"]
 
 
@@ -29,7 +29,7 @@ def test_rules_run_in_the_documented_phase_order():
 def test_a_rule_can_be_switched_off_from_config(switch_off):
     model = build(switch_off)
     assert not any(isinstance(rule, Staffing) for rule in model.rules)
-    assert len(model.rules) == 9
+    assert len(model.rules) == 10
 
 
 def test_staffing_makes_heads_leave_and_posts_fall_vacant(run):
@@ -55,10 +55,13 @@ def test_accountability_reinspects_and_regrades(run):
 
 
 def test_accountability_supports_schools_under_a_low_grade():
-    """Monitoring and support raise the capacity of RI and inadequate schools, and only theirs."""
+    """Monitoring and support raise the capacity of RI and inadequate schools, and only theirs
+    (single grades: the calibrated regime)."""
     # (Without trusts, whose central teams would pass a supported school's gain on to others.)
-    supported = build("spinup_years=0", "rules.accountability.support_per_year=1.0", "~rules/trusts")
-    unsupported = build("spinup_years=0", "rules.accountability.support_per_year=0", "~rules/trusts")
+    supported = build("spinup_years=0", "rules.accountability.support_per_year=1.0", "~rules/trusts",
+                      "accountability=single_grades")
+    unsupported = build("spinup_years=0", "rules.accountability.support_per_year=0", "~rules/trusts",
+                        "accountability=single_grades")
     supported.step()
     unsupported.step()
     low = supported.schools.grade >= 3
@@ -74,8 +77,9 @@ def test_a_new_outstanding_grade_must_clear_a_higher_bar(run):
         grades = schools.pivot(index="school_id", columns="year", values="grade")
         return int(((grades == 1) & (grades.shift(axis=1) != 1)).iloc[:, 1:].to_numpy().sum())
 
-    assert newly_outstanding(run("rules.accountability.outstanding_margin_points=0").schools) > 0
-    assert newly_outstanding(run("rules.accountability.outstanding_margin_points=100").schools) == 0
+    single_grades = "scenario=single_grades"  # the margin is the single-grade regime's
+    assert newly_outstanding(run(single_grades, "rules.accountability.outstanding_margin_points=0").schools) > 0
+    assert newly_outstanding(run(single_grades, "rules.accountability.outstanding_margin_points=100").schools) == 0
 
 
 def test_executive_headship_appoints_executive_heads(run):

@@ -1,0 +1,160 @@
+"""RISE: the DfE's Regional Improvement for Standards and Excellence teams broker support for
+"stuck" schools with strong trusts (issue 15; docs/evidence.md, RISE)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.core.checks import check, check_non_negative, check_positive
+from sim.core.partnerships import FOCUS_NAMES, FUNDED, INFORMAL, ORIGIN_CODES, TRUST
+from sim.core.vocabulary import HEAD_IN_POST
+from sim.rules import FORM_PARTNERSHIP_WRITES, Rule
+
+
+class Rise(Rule):
+    """From time 0 (RISE began in 2025), RISE advisers take on stuck schools (two consecutive
+    inspections below the standard, ``SchoolState.stuck``) as far as their capacity allows: the
+    accountability lever's advisers per 1,000 schools times the schools one adviser takes on a
+    year. Longest-stuck schools come first. Each is paired with a supporting school: the most
+    capable school of the strongest trust within reach (the trust's schools good on average, and
+    a trust supports at most ``max_schools_per_trust`` RISE schools at a time), or, with none in
+    reach, the most capable good or outstanding school nearby (RISE's "other supporting
+    organisations"). The pair is a funded partnership led by the supporter (origin
+    ``rise``), awarded ``rise_gbp_per_school`` over ``rise_duration_years``: the existing
+    mechanisms do the rest. The money pays for leadership time and cover in the lever's
+    ``rise_share_*`` (Running, as for programme money), the pair learns from each other as trust builds (the supported school from the
+    stronger, the supporter by releasing staff) and, when the money stops, the pair goes on only
+    if its members judge it worth its cost (Dissolution). A school that stays stuck may be taken
+    on again ``repeat_after_years`` after its support ended."""
+
+    phase = "trusts"
+    summary = (
+        "From time 0, RISE advisers take on stuck schools (two consecutive inspections below the "
+        "standard), longest stuck first, up to their capacity (advisers x schools each a year); "
+        "each is paired with the most capable school of the strongest trust in reach (or a strong "
+        "school nearby) in a funded partnership led by the supporter, paying for cover and "
+        "leadership time for the support's duration.")
+    reads = (
+        "schools.inspections_below_standard", "schools.grade", "schools.capacity",
+        "schools.phase", "schools.head", "schools.x_km", "schools.y_km", "schools.rise_until",
+        "schools.rise_count", "partnerships.members", "partnerships.kind",
+        "partnerships.origin", "partnerships.lead", "partnerships.funded_until",
+        "levers.accountability")
+    writes = ("schools.rise_until", "schools.rise_count", *FORM_PARTNERSHIP_WRITES)
+
+    @dataclass
+    class Params:
+        search_km: float = 15.0  # assumption: a supporter is in reach within this distance (as Trusts' join_radius_km; RISE teams are regional)
+        strong_trust_max_grade: float = 2.0  # assumption: a strong trust's schools are good on average, on the four-point standing (as Trusts)
+        max_schools_per_trust: int = 2  # assumption: RISE schools one trust supports at a time (its central capacity)
+        repeat_after_years: float = 3.0  # assumption: a school still stuck may be taken on again this long after its support ended
+
+        def __post_init__(self) -> None:
+            check_positive("search_km", self.search_km)
+            check("strong_trust_max_grade", self.strong_trust_max_grade,
+                  1 <= self.strong_trust_max_grade <= 4, "a mean grade from 1 to 4")
+            check("max_schools_per_trust", self.max_schools_per_trust,
+                  self.max_schools_per_trust >= 1, "an integer >= 1")
+            check_non_negative("repeat_after_years", self.repeat_after_years)
+
+    def setup(self, model) -> None:
+        s = model.schools
+        s.rise_until = np.zeros(s.n)  # when the school's RISE support ends (with rise_count > 0)
+        s.rise_count = np.zeros(s.n, dtype=np.int64)  # times RISE took the school on
+        self.places = 0.0  # advisers' places not yet taken up (accrue each step, lapse after a year)
+        self.started = 0  # schools taken on since time 0
+        self.awarded_gbp = 0.0  # money awarded since time 0
+
+    def qualifies(self, model) -> np.ndarray:
+        """Stuck schools not under RISE support, nor within ``repeat_after_years`` of it."""
+        s = model.schools
+        rested = (s.rise_count == 0) | (model.now_years >= s.rise_until + self.p.repeat_after_years)
+        return s.stuck & rested
+
+    def step(self, model) -> None:
+        regime = model.lever("accountability")
+        capacity = regime.rise_schools_per_year_per_1000_schools * model.schools.n / 1000
+        draw = self.rng.random(model.schools.n)  # fixed size: common random numbers
+        if model.tick < 0 or capacity <= 0:
+            self.places = 0.0
+            return
+        self.places = min(self.places + capacity * model.dt, max(capacity, 1.0))
+        waiting = np.flatnonzero(self.qualifies(model))
+        if self.places < 1 or len(waiting) == 0:
+            return
+        s = model.schools
+        order = np.lexsort((draw[waiting], -s.inspections_below_standard[waiting]))
+        trusts = self._strong_trusts(model)
+        for school in waiting[order].tolist():
+            if self.places < 1:
+                break
+            supporter = self._supporter(model, school, trusts)
+            if supporter < 0:
+                continue
+            self._pair(model, regime, school, supporter)
+
+    def _strong_trusts(self, model) -> dict[str, np.ndarray]:
+        """Trust members by row: trust id, school, and whether the trust is strong with room."""
+        s, pt = model.schools, model.partnerships
+        pid, school = pt.links()
+        in_trust = pt.kind[pid] == TRUST
+        pid, school = pid[in_trust], school[in_trust]
+        size = np.maximum(np.bincount(pid, minlength=pt.size), 1)
+        mean_grade = np.bincount(pid, s.grade[school], minlength=pt.size) / size
+        mean_capacity = np.bincount(pid, s.capacity[school], minlength=pt.size) / size
+        # RISE schools each trust supports now: running RISE partnerships led by its schools.
+        trust_of = np.full(s.n, -1)
+        trust_of[school] = pid
+        self.trust_of = trust_of
+        rise = pt.active_ids()
+        rise = rise[(pt.origin[rise] == ORIGIN_CODES["rise"]) & (pt.kind[rise] == FUNDED)
+                    & (pt.funded_until[rise] > model.now_years)]
+        leads = trust_of[pt.lead[rise][pt.lead[rise] >= 0]]
+        self.load = np.bincount(leads[leads >= 0], minlength=pt.size)
+        strong = mean_grade[pid] <= self.p.strong_trust_max_grade
+        return {"pid": pid, "school": school, "strong": strong, "merit": mean_capacity[pid]}
+
+    def _supporter(self, model, school: int, trusts: dict[str, np.ndarray]) -> int:
+        """The most capable school (head in post) of the strongest trust in reach with room, not
+        the school's own trust; else the most capable good or outstanding school in reach; -1."""
+        s, p = model.schools, self.p
+        km = np.hypot(s.x_km[trusts["school"]] - s.x_km[school],
+                      s.y_km[trusts["school"]] - s.y_km[school])
+        own = trusts["pid"][trusts["school"] == school]
+        ok = (trusts["strong"] & (km <= p.search_km) & ~np.isin(trusts["pid"], own)
+              & (self.load[trusts["pid"]] < p.max_schools_per_trust)
+              & (s.head[trusts["school"]] == HEAD_IN_POST))
+        if ok.any():
+            merit = np.where(ok, trusts["merit"] - km / p.search_km, -np.inf)
+            trust = trusts["pid"][np.argmax(merit)]
+            members = ok & (trusts["pid"] == trust)
+            capacity = np.where(members, s.capacity[trusts["school"]], -np.inf)
+            return int(trusts["school"][np.argmax(capacity)])
+        near, km = s.near(school, p.search_km)
+        ok = (s.grade[near] <= 2) & (s.head[near] == HEAD_IN_POST) & (near != school)
+        if not ok.any():
+            return -1
+        merit = np.where(ok, s.capacity[near] - km / p.search_km, -np.inf)
+        return int(near[np.argmax(merit)])
+
+    def _pair(self, model, regime, school: int, supporter: int) -> None:
+        s, pt = model.schools, model.partnerships
+        pid = model.form_partnership([school, supporter], INFORMAL, "rise",
+                                     lead=supporter, focus=FOCUS_NAMES.index("leadership"))
+        pt.fund(pid, regime.rise_gbp_per_school, regime.rise_duration_years, model.now_years)
+        s.rise_until[school] = model.now_years + regime.rise_duration_years
+        s.rise_count[school] += 1
+        if self.trust_of[supporter] >= 0:
+            self.load[self.trust_of[supporter]] += 1
+        self.places -= 1
+        self.started += 1
+        self.awarded_gbp += regime.rise_gbp_per_school
+
+    def report(self, model) -> dict[str, float]:
+        s = model.schools
+        return {"n_stuck": int(s.stuck.sum()),
+                "n_rise_supported": int(((s.rise_count > 0) & (s.rise_until > model.now_years)).sum()),
+                "cum_rise_started": self.started,
+                "cum_rise_awarded_gbp": self.awarded_gbp}
