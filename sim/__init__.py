@@ -5,6 +5,7 @@
     result = sim.run_scenario("pathfinder", seed=3)          # one run: tables and metadata
     result.save("outputs/pathfinder")
     differences = sim.compare(["pathfinder"], seeds=range(10))  # paired on common random numbers
+    uncertain = sim.compare(["pathfinder"], seeds=range(3), ensemble=30)  # x 30 parameter sets
     summary = sim.run_experiment("experiments/smoke.yaml")   # a sweep into a results store
     results = sim.load_results("results/smoke")              # a store's tables
 
@@ -42,36 +43,50 @@ def run_scenario(scenario: str = "baseline", seed: int = 0, overrides: Sequence[
 
 def compare(scenarios: Sequence[str] | str, baseline: str = "baseline",
             seeds: Iterable[int] = range(10), overrides: Sequence[str] = (),
-            outcomes: Sequence[str] = DEFAULT_OUTCOMES):
+            outcomes: Sequence[str] = DEFAULT_OUTCOMES, ensemble: int | None = None):
     """Each scenario against ``baseline`` on the same seeds (common random numbers: for a seed,
     one spin-up, forked for every scenario), year by year.
 
-    Returns a tidy ``pandas.DataFrame``, one row per scenario, seed, year and outcome:
-    ``value``, ``baseline_value`` and ``difference`` (scenario - baseline on that seed).
-    ``sim.analysis`` summarises it (mean difference with its interval, first distinguishable
-    year).
+    ``ensemble``: run under each of the first ``ensemble`` members of the calibrated ensemble
+    (``conf/calibration/ensemble.csv``: parameter sets that all fit the evidence) x seeds, each
+    scenario paired with the baseline of the same member on the same seed; ``None``: the fitted
+    defaults only (member -1). ``sim.analysis.ensemble.ensemble_effects`` splits the spread into
+    parameters and chance.
+
+    Returns a tidy ``pandas.DataFrame``, one row per scenario, member, seed, year and outcome:
+    ``value``, ``baseline_value`` and ``difference`` (scenario - baseline on that member and
+    seed). ``sim.analysis`` summarises it (mean difference with its interval, first
+    distinguishable year).
     """
     import pandas as pd
 
     from sim.config import compose, validate
+    from sim.experiments.ensemble import load_members
+    from sim.experiments.planning import override_value
     from sim.running import run_paired
 
     scenarios = [scenarios] if isinstance(scenarios, str) else list(scenarios)
     names = [baseline, *[s for s in scenarios if s != baseline]]
+    members = [{}] if ensemble is None else load_members(ensemble, key="ensemble")
+    seeds = list(seeds)
     frames = []
-    for seed in seeds:
-        settings = [validate(compose([f"scenario={name}", f"seed={seed}", *overrides]))
-                    for name in names]
-        yearly = {name: result.yearly()[["year", *outcomes]]
-                  for name, result in zip(names, run_paired(settings), strict=True)}
-        base = yearly[baseline].melt(id_vars="year", var_name="outcome",
-                                     value_name="baseline_value")
-        for name in names[1:]:
-            table = yearly[name].melt(id_vars="year", var_name="outcome", value_name="value")
-            table = table.merge(base, on=["year", "outcome"])
-            frames.append(table.assign(scenario=name, seed=seed,
-                                       difference=table.value - table.baseline_value))
-    columns = ["scenario", "seed", "year", "outcome", "value", "baseline_value", "difference"]
+    for member, values in enumerate(members):
+        member_overrides = [f"{key}={override_value(v)}" for key, v in values.items()]
+        for seed in seeds:
+            settings = [validate(compose([f"scenario={name}", f"seed={seed}", *overrides,
+                                          *member_overrides])) for name in names]
+            yearly = {name: result.yearly()[["year", *outcomes]]
+                      for name, result in zip(names, run_paired(settings), strict=True)}
+            base = yearly[baseline].melt(id_vars="year", var_name="outcome",
+                                         value_name="baseline_value")
+            for name in names[1:]:
+                table = yearly[name].melt(id_vars="year", var_name="outcome", value_name="value")
+                table = table.merge(base, on=["year", "outcome"])
+                frames.append(table.assign(scenario=name, member=member if values else -1,
+                                           seed=seed,
+                                           difference=table.value - table.baseline_value))
+    columns = ["scenario", "member", "seed", "year", "outcome", "value", "baseline_value",
+               "difference"]
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(
         columns=columns)
 

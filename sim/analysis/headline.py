@@ -13,13 +13,15 @@ from sim.analysis.evaluation import evaluation_estimates, participant_effect, su
 from sim.analysis.paired import variant_labels
 from sim.analysis.results import SweepResults
 
-KEYS = ["scenario", "variant", "seed"]
+KEYS = ["scenario", "variant", "member", "seed"]  # member: of a calibrated ensemble, else -1
 SUBGROUPS = ("phase", "rural", "fsm_quintile")
 
 
 def policy_pairs(results: SweepResults) -> pd.DataFrame:
     """Finished policy runs whose baseline run finished too: run_id, baseline_run_id, KEYS."""
     plan = results.plan.assign(variant=variant_labels(results.plan))
+    if "member" not in plan:  # a store planned before ensembles
+        plan["member"] = -1
     done = set(results.yearly.run_id) if not results.yearly.empty else set()
     pairs = plan[(plan.scenario != results.baseline) & plan.run_id.isin(done)
                  & plan.baseline_run_id.isin(done)]

@@ -16,11 +16,13 @@ FIRST_YEARS_COLUMNS = ["scenario", "point", "variant", "outcome", "better_if", "
 
 
 def variant_labels(plan: pd.DataFrame) -> pd.Series:
-    """'scenario' or 'scenario [p3: key=value, ...]' for each run of the plan."""
+    """'scenario' or 'scenario [p3: key=value, ...]' for each run of the plan. Members of a
+    calibrated ensemble are not variants: they are pooled under the scenario's name, so every
+    summary's spread includes parameter uncertainty (``sim.analysis.ensemble`` splits it)."""
     params = [c for c in plan.columns if c.startswith("param:")]
 
     def one(row) -> str:
-        if row.point < 0:
+        if row.point < 0 or getattr(row, "member", -1) >= 0:
             return row.scenario
         values = ", ".join(f"{c.split('.')[-1]}={_short(row[c])}" for c in params
                            if pd.notna(row[c]))
@@ -35,17 +37,22 @@ def _short(value) -> str:
 
 def paired_differences(results: SweepResults, columns: list[str]) -> pd.DataFrame:
     """Tidy table: one row per run, year and column with its value, its baseline pair's value and
-    the difference (run - baseline on the same seed and point). Baseline runs pair with themselves.
+    the difference (run - baseline on the same seed and point, or ensemble ``member``). Baseline
+    runs pair with themselves.
     """
     plan = results.plan.assign(variant=variant_labels(results.plan))
     keys = ["run_id", "year"]
     runs = results.yearly[keys + columns].melt(id_vars=keys, var_name="outcome", value_name="value")
-    runs = runs.merge(plan[["run_id", "scenario", "point", "seed", "variant", "baseline_run_id"]],
-                      on="run_id")
+    if "member" not in plan:  # a store planned before ensembles
+        plan["member"] = -1
+    runs = runs.merge(plan[["run_id", "scenario", "point", "member", "seed", "variant",
+                            "baseline_run_id"]], on="run_id")
     base = runs[["run_id", "year", "outcome", "value"]].rename(
         columns={"run_id": "baseline_run_id", "value": "baseline_value"})
     pairs = runs.merge(base, on=["baseline_run_id", "year", "outcome"], how="inner")
     pairs["difference"] = pairs["value"] - pairs["baseline_value"]
+    # Ensemble members pool under their scenario (point -1), each still paired with its own member.
+    pairs.loc[pairs.member >= 0, "point"] = -1
     return pairs
 
 

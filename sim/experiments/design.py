@@ -17,6 +17,7 @@ from sim.core.checks import ConfigError
 from sim.core.paths import CONF_DIR
 
 BACKENDS = ("loky", "dask", "ray", "sequential")
+PARAMETER_SETS = ("default", "ensemble")
 SAMPLING_METHODS = ("grid", "lhs", "sobol")
 # Columns of a run's time series that can be outcomes (see sim.core.recorder), plus n_pupils.
 OUTCOME_COLUMNS = (
@@ -68,6 +69,11 @@ class Experiment:
     landscape: str = "synthetic"  # a file of conf/landscape/
     overrides: list[str] = field(default_factory=list)  # Hydra overrides applied to every run
     parameters: Parameters | None = None
+    # default: the fitted values (conf/calibration/fitted.yaml); ensemble: every scenario and seed
+    # under each of the first `members` parameter sets of conf/calibration/ensemble.csv, each policy
+    # run paired with the baseline run of the same member and seed (parameter uncertainty)
+    parameter_sets: str = "default"
+    members: int = 30
     outcomes: dict[str, str] = field(default_factory=lambda: {
         "mean_outcome": "higher", "disadvantage_gap": "lower", "outcome_spread": "lower",
         "n_schools_partnered": "higher", "n_head_vacancies": "lower"})  # which way is better
@@ -202,11 +208,20 @@ def check_experiment(e: Experiment) -> None:
     x = e.execution
     check("execution.backend", x.backend, x.backend in BACKENDS, f"one of {list(BACKENDS)}")
     check("execution.n_jobs", x.n_jobs, x.n_jobs != 0, "-1 (every core) or a number of workers")
+    check("parameter_sets", e.parameter_sets, e.parameter_sets in PARAMETER_SETS,
+          f"one of {list(PARAMETER_SETS)}")
     if e.parameters is not None:
         _check_parameters(e.parameters, e.all_scenarios, e.baseline)
     n_points = 0 if e.parameters is None else number_of_points(e.parameters)
     varied = len(e.all_scenarios) if e.parameters is None or e.parameters.scenarios is None \
         else len(e.parameters.scenarios)
+    if e.parameter_sets == "ensemble":
+        from sim.experiments.ensemble import load_members
+
+        check("parameter_sets", e.parameter_sets, e.parameters is None,
+              "'default' when 'parameters' ranges are given (the ensemble's members are the "
+              "parameter points)")
+        n_points, varied = len(load_members(e.members)), len(e.all_scenarios)
     check_run_count(e, n_points, varied)
 
 

@@ -35,6 +35,7 @@ class PlannedRun:
     config_hash: str
     baseline_run_id: str  # the baseline run on the same seed (and point) it is compared with
     settings: Settings
+    member: int = -1  # the ensemble member (= point) of an ensemble sweep, -1 otherwise
 
 
 def parameter_points(p: Parameters | None) -> list[dict[str, Any]]:
@@ -79,6 +80,13 @@ def run_name(scenario: str, point: int, seed: int, digest: str) -> str:
 
 def plan_sweep(experiment: Experiment) -> list[PlannedRun]:
     """Compose and validate every run of the sweep; raise ``ConfigError`` on any mistake."""
+    if experiment.parameter_sets == "ensemble":
+        from sim.experiments.ensemble import load_members
+
+        # Each member is a point of every scenario: a policy run pairs with the baseline run of
+        # the same member and seed.
+        return plan_runs(experiment, load_members(experiment.members),
+                         set(experiment.all_scenarios), ensemble=True)
     points = parameter_points(experiment.parameters)
     varied = set()
     if points:
@@ -86,8 +94,8 @@ def plan_sweep(experiment: Experiment) -> list[PlannedRun]:
     return plan_runs(experiment, points, varied)
 
 
-def plan_runs(experiment: Experiment, points: list[dict[str, Any]], varied: set[str]
-              ) -> list[PlannedRun]:
+def plan_runs(experiment: Experiment, points: list[dict[str, Any]], varied: set[str],
+              ensemble: bool = False) -> list[PlannedRun]:
     """Every run: each scenario (at each point if it is in ``varied``) x seed, composed and
     validated. The one planner of sweeps and sensitivity analyses.
 
@@ -132,7 +140,7 @@ def plan_runs(experiment: Experiment, points: list[dict[str, Any]], varied: set[
                 runs.append(PlannedRun(
                     run_id=run_id, scenario=scenario, point=point, seed=seed, parameters=values,
                     overrides=overrides, config_hash=digest, baseline_run_id=run_ids[pair],
-                    settings=settings))
+                    settings=settings, member=point if ensemble else -1))
     return runs
 
 
@@ -152,7 +160,8 @@ def plan_table(runs: list[PlannedRun]) -> pd.DataFrame:
     """The plan as a table, one row per run, parameter values as columns ``param:<key>``."""
     rows = []
     for r in runs:
-        row = {"run_id": r.run_id, "scenario": r.scenario, "point": r.point, "seed": r.seed,
+        row = {"run_id": r.run_id, "scenario": r.scenario, "point": r.point, "member": r.member,
+               "seed": r.seed,
                "baseline_run_id": r.baseline_run_id, "config_hash": r.config_hash,
                "overrides": " ".join(r.overrides),
                "years": r.settings.config.years,

@@ -13,6 +13,9 @@ Written to ``<store>/report/``:
                       from zero, and the difference at the last year
     costs.csv         extra cumulative cost and cost per unit of outcome gained, at 5, 10, 15, 20 years
     survival.csv      how long partnerships formed during the run last, by kind and funding status
+    ensemble.csv      (sweeps over a calibrated ensemble) per scenario, measure and year 5, 10, 15:
+                      the effect with intervals including parameter uncertainty, the shares of the
+                      spread that are parameters and chance, the share of members in which it helps
     figures/*.png     fan charts, difference-from-baseline panels, cost, survival, parameters
     report.html       all of the above on one page
 """
@@ -38,6 +41,8 @@ from sim.analysis.costs import (  # noqa: E402
     DISCOUNT_RATE,  # noqa: E402
     cost_table,
 )
+from sim.analysis.ensemble import ensemble_effects  # noqa: E402
+from sim.analysis.headline import participant_differences  # noqa: E402
 from sim.analysis.paired import comparison_table, first_years, paired_differences, variant_labels  # noqa: E402
 from sim.analysis.results import SweepResults, load_results  # noqa: E402
 from sim.analysis.survival import durations, kaplan_meier, survival_data, survival_table  # noqa: E402
@@ -54,6 +59,7 @@ from sim.views.briefing import (  # noqa: E402
 from sim.views.formatting import label, number, scenario_label, title  # noqa: E402
 
 MAX_PANELS = 12  # variants drawn in one figure
+ENSEMBLE_YEARS = (5, 10, 15)  # years of the ensemble table (issue 12)
 COUNTERFACTUAL = "today's policy (the counterfactual)"
 
 
@@ -267,6 +273,8 @@ def write_report(store_dir: str | Path, discount_rate: float | None = None, pdf:
                                         results.baseline)
     tables["costs"] = cost_table(pairs, results)
     tables["survival"] = survival_table(results)
+    if "member" in results.plan and (results.plan.member >= 0).any():
+        tables["ensemble"] = ensemble_table(results, pairs)
     for name, table in tables.items():
         table.to_csv(out / f"{name}.csv", index=False)
     has_policies = bool((pairs.scenario != results.baseline).any())  # paired with a finished baseline
@@ -302,7 +310,10 @@ def write_report(store_dir: str | Path, discount_rate: float | None = None, pdf:
         jobs.append((survival_chart, (survival_data(results),), "survival.png",
                      "How long partnerships formed during the run last, by kind and funding "
                      "(Kaplan-Meier estimate; those still running at the end count as running)."))
-    if (results.plan.point >= 0).any() and has_policies:
+    varied = results.plan.point >= 0
+    if "member" in results.plan:  # ensemble members are pooled, not varied points
+        varied &= results.plan.member < 0
+    if varied.any() and has_policies:
         jobs.append((parameter_chart, (tables["comparison"], results.plan, outcomes),
                      "parameters.png",
                      "Difference from today's policy at the last year against each varied "
@@ -313,6 +324,35 @@ def write_report(store_dir: str | Path, discount_rate: float | None = None, pdf:
         _draw(make, args, figures / name)
     drawn = [(f"figures/{name}", caption) for _, _, name, caption in jobs]
     return _finish(out, _write_html(out, results, tables, drawn, has_policies), pdf)
+
+
+def ensemble_table(results: SweepResults, pairs: pd.DataFrame) -> pd.DataFrame:
+    """Effects over the ensemble's members x seeds for all pupils (every outcome) and for the
+    participating schools (progress), at years 5, 10 and 15 (those run; else the last year)."""
+    policies = pairs[pairs.scenario != results.baseline]
+    last = int(pairs.year.max())
+    years = [y for y in ENSEMBLE_YEARS if y <= last] or [last]
+    everyone = ensemble_effects(policies, {HEADLINE: "higher", **results.outcomes}, years)
+    taking_part = ensemble_effects(participant_differences(results).assign(outcome=HEADLINE),
+                                   {HEADLINE: "higher"}, years)
+    return pd.concat([everyone.assign(who="all pupils"),
+                      taking_part.assign(who="participating schools")], ignore_index=True)
+
+
+def _ensemble_for_people(table: pd.DataFrame) -> pd.DataFrame:
+    table = table[table.outcome == HEADLINE]
+    return pd.DataFrame({
+        "Policy": table.scenario.map(scenario_label), "Who": table.who,
+        "Year": table.year.map(number),
+        "Effect (months)": [f"{x:+,.2f}" for x in table["mean"]],
+        "95% interval": [f"{a:+,.2f} to {b:+,.2f}" for a, b in zip(table.low, table.high,
+                                                                    strict=True)],
+        "Range over parameter sets": [f"{a:+,.2f} to {b:+,.2f}" for a, b in
+                                      zip(table.members_low, table.members_high, strict=True)],
+        "Spread from parameters": [f"{100 * x:.0f}%" if pd.notna(x) else "-"
+                                   for x in table.share_parameters],
+        "Parameter sets in which it helps": [f"{100 * x:.0f}%"
+                                             for x in table.share_members_helping]})
 
 
 def _finish(out: Path, html_path: Path, pdf: bool) -> Path:
@@ -365,15 +405,28 @@ def _write_html(out: Path, results: SweepResults, tables: dict, figures: list,
         n_pairs = int(briefing["all_pupils"].n.min())
         parts.append(replication_banner(n_pairs))
         years = [y for y in HEADLINE_YEARS if y <= last] or [last]
+        uncertainty = (
+            "carry the model's random variation (seed noise) only, not uncertainty in its "
+            "parameters" if "ensemble" not in tables else
+            f"pool {tables['ensemble'].n_members.max():.0f} calibrated parameter sets x their seeds, "
+            "so they include uncertainty in the parameters (split below)")
         parts.append(
             "<p class='method'>Each policy is compared with today's policy run on the same random "
             "draws (the counterfactual), over " + number(last) + " years; effects are in months of "
-            "pupil progress. Intervals are 95% t intervals over the pairs of runs and carry the "
-            "model's random variation (seed noise) only, not uncertainty in its parameters. "
+            "pupil progress. Intervals are 95% t intervals over the pairs of runs and "
+            + uncertainty + ". "
             "\u201cPairs gained\u201d is the share of pairs of runs in which the policy did better "
             "than today's policy.</p>")
-        parts += ["<h2>At a glance</h2>", at_a_glance(briefing, last),
-                  "<h2>Policy by policy</h2>"]
+        parts += ["<h2>At a glance</h2>", at_a_glance(briefing, last)]
+        if "ensemble" in tables:
+            parts += ["<h2>Parameters or chance</h2>",
+                      "<p>Each parameter set of the calibrated ensemble fits the evidence "
+                      "(docs/calibration.md). Effect: mean over parameter sets, with its 95% "
+                      "interval over the sets' means; range: where 95% of the sets' effects lie; "
+                      "spread from parameters: the share of a single run's spread that comes from "
+                      "the parameters rather than chance.</p>",
+                      _html_table(_ensemble_for_people(tables["ensemble"]))]
+        parts.append("<h2>Policy by policy</h2>")
         for variant, g in briefing["all_pupils"].groupby("variant", sort=False):
             parts.append(scenario_paragraph(briefing, variant, g.scenario.iloc[0], years,
                                             tables["discount_rate"]))

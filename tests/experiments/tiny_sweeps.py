@@ -31,6 +31,7 @@ def tiny(experiment: Experiment, replications: int = 2, years: float = 2.0,
         parameters = dataclasses.replace(parameters, samples=2, ranges=ranges)
     return dataclasses.replace(experiment, replications=replications, years=years,
                                overrides=overrides, parameters=parameters,
+                               members=min(experiment.members, 2),
                                execution=Execution(backend=backend, n_jobs=n_jobs))
 
 

@@ -93,7 +93,8 @@ def test_a_head_of_school_covers_most_of_an_executive_heads_time_at_home():
 def test_when_funding_stops_members_weigh_its_cost_against_its_benefit(benefit, ends):
     """However strong the trust, a partnership ends when the money stops with the chance that
     what it gives (worth_exchange x benefit) falls short of what it now costs (time cost)."""
-    model = build("spinup_years=0", "landscape.n_schools=400")
+    # worth_exchange is calibrated: pinned here so the shortfalls are 1, 0.5 and 0
+    model = build("spinup_years=0", "landscape.n_schools=400", "rules.dissolution.worth_exchange=2.0")
     pt = model.partnerships
     pids = [model.form_partnership([2 * i, 2 * i + 1], INFORMAL, "programme") for i in range(200)]
     for pid in pids:
