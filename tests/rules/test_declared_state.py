@@ -29,6 +29,7 @@ CASES = {
     # Many federations and frequent inspections: schools graded inadequate leave their federation
     # for a sponsor's trust, and inadequate schools in weak trusts are rebrokered.
     "sponsored_out_of_federations": (
+        "accountability=single_grades",  # inadequate grades, so sponsorships, are common there
         "landscape.federations_per_1000_schools=150", "rules.trusts.rebroker_probability=1",
         "accountability.stakes=1", "accountability.inspection_frequency=4",
         "accountability.start_year=0"),

@@ -25,8 +25,11 @@ def _sponsorship_effect(*overrides, seeds=range(3)):
     tables = []
     for seed in seeds:
         # Under single grades, where inadequate grades (and so sponsorships) are common enough.
+        # No trusts to join: every sponsorship is a new trust led by its sponsor, the pairs studied.
         common = ["landscape.n_schools=600", "years=6", f"seed={seed}",
-                  "accountability=single_grades", *overrides]
+                  "accountability=single_grades", "landscape.trusts_per_1000_schools=0",
+                  "rules.trusts.join_per_year_standalone=0", "rules.trusts.convert_per_year_primary=0",
+                  "rules.trusts.convert_per_year_secondary=0", *overrides]
         with_sponsor, without = run_paired([
             validate(compose(common)), validate(compose(["accountability.intervention=none", *common]))])
         changes = member_changes(with_sponsor.schools, with_sponsor.partnerships,
