@@ -48,7 +48,7 @@ def compare(scenarios: Sequence[str] | str, baseline: str = "baseline",
     one spin-up, forked for every scenario), year by year.
 
     ``ensemble``: run under each of the first ``ensemble`` members of the calibrated ensemble
-    (``conf/calibration/ensemble.csv``: parameter sets that all fit the evidence) x seeds, each
+    (``conf/calibration/ensemble.csv``: the parameter sets nearest the evidence) x seeds, each
     scenario paired with the baseline of the same member on the same seed; ``None``: the fitted
     defaults only (member -1). ``sim.analysis.ensemble.ensemble_effects`` splits the spread into
     parameters and chance.

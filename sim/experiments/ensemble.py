@@ -1,4 +1,4 @@
-"""The calibrated ensemble: parameter sets that all fit the evidence (conf/calibration/ensemble.csv,
+"""The calibrated ensemble: the parameter sets nearest the evidence (conf/calibration/ensemble.csv,
 written by sim/experiments/calibration.py, best first). Sweeps (``parameter_sets: ensemble``) and
 ``sim.compare(..., ensemble=n)`` run its first ``n`` members, each as a set of config values."""
 
