@@ -134,9 +134,11 @@ def participants_chart(table: pd.DataFrame, periods: dict | None = None) -> plt.
     for ax, variant in zip(axes, variants, strict=False):
         g = table[table.variant == variant].sort_values("year")
         _shade(ax, (periods or {}).get(variant))
-        ax.fill_between(g.year, g.low, g.high, alpha=0.3, color="tab:purple",
+        # Float columns even where a year has no interval (a single pair of runs: None, not NaN).
+        low, high, mean = (g[c].astype(float) for c in ("low", "high", "mean"))
+        ax.fill_between(g.year, low, high, alpha=0.3, color="tab:purple",
                         label=f"95% interval ({int(g.n.max())} pairs of runs)")
-        ax.plot(g.year, g["mean"], color="tab:purple", label="mean difference")
+        ax.plot(g.year, mean, color="tab:purple", label="mean difference")
         ax.axhline(0, color="black", lw=0.8, label=f"same schools, {COUNTERFACTUAL}")
         _decorate(ax, scenario_label(variant), "difference in progress (months)")
     fig.suptitle("Participating schools: difference from the same schools under today's policy")

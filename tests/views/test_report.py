@@ -240,3 +240,17 @@ def test_the_experiment_file_sets_the_discount_rate(tmp_path):
     store.write_plan(store.read_plan(), info, "name: handmade\n")
     html = write_report(tmp_path, pdf=False).read_text()
     assert "£3,000 at a discount rate of 0% a year" in html
+
+
+def test_participants_chart_draws_years_without_an_interval():
+    """A year with one pair of runs has no interval (None): the chart still draws (the smoke
+    experiment's report stopped with a TypeError on such a table)."""
+    from sim.views.report import participants_chart
+
+    table = pd.DataFrame({"variant": "pathfinder", "year": [0, 1, 2], "n": [1, 1, 2],
+                          "mean": [0.0, 0.1, 0.2],
+                          "low": pd.Series([None, None, 0.1], dtype=object),
+                          "high": pd.Series([None, None, 0.3], dtype=object)})
+    assert table.low.dtype == object
+    fig = participants_chart(table)
+    assert fig.axes[0].lines, "the mean line is drawn"
