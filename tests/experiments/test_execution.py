@@ -158,7 +158,8 @@ def test_a_lost_worker_fails_its_runs_and_the_sweep_goes_on(tmp_path, monkeypatc
 def test_a_sweep_stopped_by_sigterm_stops_its_workers_and_keeps_finished_runs(tmp_path):
     import psutil
 
-    path = experiment_file(tmp_path, "stopme", replications=12, backend="loky")
+    # Enough runs that the sweep cannot finish between its first saved run and the signal.
+    path = experiment_file(tmp_path, "stopme", replications=300, backend="loky")
     store = tmp_path / "store"
     process = subprocess.Popen([sys.executable, "-m", "sim.sweep", str(path), "--store", str(store),
                                 "--quiet", "--no-report", "--n-jobs", "2"],
@@ -177,7 +178,7 @@ def test_a_sweep_stopped_by_sigterm_stops_its_workers_and_keeps_finished_runs(tm
     _, alive = psutil.wait_procs(children, timeout=15)
     assert alive == []
     done = Store(store).done_run_ids()
-    assert 1 <= len(done) < 24
+    assert 1 <= len(done) < 600
 
 
 def test_a_store_that_is_a_file_is_one_line_and_exit_2(tmp_path, capsys):
