@@ -10,8 +10,7 @@ from pathlib import Path
 
 from sim.core.checks import ConfigError
 from sim.experiments.design import BACKENDS, check_experiment, load_experiment
-from sim.experiments.execution import EngineError, describe, run_sweep, sigterm_as_interrupt
-from sim.storage.store import StoreError
+from sim.experiments.execution import describe, run_sweep_from_command_line
 from sim.views.report import write_report
 
 
@@ -38,19 +37,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.n_jobs is not None:
             execution.n_jobs = args.n_jobs
         check_experiment(experiment)
-        with sigterm_as_interrupt():
-            summary = run_sweep(experiment, Path(args.experiment).read_text(),
-                                store_dir=args.store, progress=not args.quiet)
-    except ConfigError as error:
+        summary, code = run_sweep_from_command_line(
+            experiment, Path(args.experiment).read_text(), args.store, progress=not args.quiet)
+    except ConfigError as error:  # also from planning, inside the sweep
         print(f"Experiment error: {error}", file=sys.stderr)
         return 2
-    except (StoreError, EngineError) as error:
-        print(f"Error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("\nInterrupted. Finished runs are saved; run the same command to resume.",
-              file=sys.stderr)
-        return 130
+    if summary is None:
+        return code
     if not args.no_report:
         started = time.perf_counter()
         write_report(summary.store)

@@ -30,7 +30,7 @@ from sim.core.settings import Settings
 from sim.experiments.design import Execution, Experiment
 from sim.experiments.planning import PlannedRun, plan_sweep, plan_table
 from sim.running import RunFailure, git_commit, package_versions, run_paired
-from sim.storage.store import Store
+from sim.storage.store import Store, StoreError
 
 LOST_WORKER = "worker lost (the process died, e.g. killed by the out-of-memory killer) " \
               "while running this seed's runs"
@@ -348,3 +348,24 @@ def sigterm_as_interrupt():
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def run_sweep_from_command_line(experiment: Experiment, experiment_text: str,
+                                store_dir: str | Path | None, progress: bool,
+                                runs: list[PlannedRun] | None = None
+                                ) -> tuple[SweepSummary | None, int]:
+    """``run_sweep`` for a command (``python -m sim.sweep``, ``python -m sim.sensitivity``):
+    SIGTERM acts as Ctrl-C, and a store or engine error or an interrupt becomes one line on
+    stderr. Returns (the summary, 0), or (None, the exit code: 2 for an error, 130 when stopped;
+    finished runs stay in the store)."""
+    try:
+        with sigterm_as_interrupt():
+            return run_sweep(experiment, experiment_text, store_dir, progress=progress,
+                             runs=runs), 0
+    except (StoreError, EngineError) as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return None, 2
+    except KeyboardInterrupt:
+        print("\nInterrupted. Finished runs are saved; run the same command to resume.",
+              file=sys.stderr)
+        return None, 130

@@ -74,9 +74,9 @@ from sim.experiments.design import (
     experiment_from_dict,
     read_yaml,
 )
-from sim.experiments.execution import EngineError, describe, run_sweep, sigterm_as_interrupt
+from sim.experiments.execution import describe, run_sweep_from_command_line
 from sim.experiments.planning import PlannedRun, plan_runs
-from sim.storage.store import Store, StoreError
+from sim.storage.store import Store
 
 
 @dataclass
@@ -384,17 +384,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"{args.method.capitalize()}: {len(keys)} parameters, {len(points)} points, "
           f"{len(runs)} runs", file=sys.stderr)
-    try:
-        with sigterm_as_interrupt():
-            summary = run_sweep(experiment, text, store_dir, progress=not args.quiet,
-                                runs=runs)
-    except (StoreError, EngineError) as error:
-        print(f"Error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("\nInterrupted. Finished runs are saved; run the same command to resume.",
-              file=sys.stderr)
-        return 130
+    summary, code = run_sweep_from_command_line(experiment, text, store_dir,
+                                                progress=not args.quiet, runs=runs)
+    if summary is None:
+        return code
     print(describe(summary))
     if summary.failed:
         return 1
