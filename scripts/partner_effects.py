@@ -8,8 +8,11 @@ partnership is compared with the same school in its counterfactual run on the sa
 
 * pathfinder: programme partnerships in the pathfinder run against the baseline;
 * executive heads: executive-head federations in the executive-heads run against the baseline;
-* sponsorship: intervention federations in the baseline against the baseline with sponsorship
-  switched off (``--no-sponsorship``, by default ``accountability.intervention=none``).
+* sponsorship: every school sponsored into a trust in the baseline (a new sponsor-led trust, or
+  an existing trust it was brokered into: memberships with ``joined_how == "intervention"``), as
+  the weaker partner, with the trust's schools at that moment as the stronger, against the
+  baseline with sponsorship switched off (``--no-sponsorship``, by default
+  ``accountability.intervention=none``).
 
 Prints the mean change (months of progress) of the weaker and the stronger partner at 3 and 5
 years, with a 95% interval across seeds, and the share of funded partnerships still running 12
@@ -59,6 +62,23 @@ def still_running_after_money(partnerships: pd.DataFrame, end_of_run: float) -> 
     return int((reached & survived).sum()), int(reached.sum())
 
 
+def sponsorship_events(memberships: pd.DataFrame) -> pd.DataFrame:
+    """One row per school sponsored into a trust, shaped like the partnerships table for
+    ``member_changes``: the sponsored school and the trust's schools at that moment (founders of a
+    new sponsor-led trust included), formed at the time it joined; ids are the events' own."""
+    sponsored = memberships[memberships.joined_how == "intervention"]
+    rows = []
+    for event, (trust, school, joined) in enumerate(
+            zip(sponsored.partnership_id, sponsored.school_id, sponsored.joined_at, strict=True)):
+        spells = memberships[memberships.partnership_id == trust]
+        present = spells[(spells.joined_at <= joined)
+                         & (spells.left_at.isna() | (spells.left_at > joined))]
+        others = [int(x) for x in present.school_id if x != school]
+        if others:
+            rows.append((event, [int(school), *others], float(joined)))
+    return pd.DataFrame(rows, columns=["partnership_id", "members", "formed_at"])
+
+
 def main() -> None:
     args = arguments()
     common = [f"landscape.n_schools={args.schools}", f"years={args.years}",
@@ -70,7 +90,7 @@ def main() -> None:
     studies = {  # name: (run studied, its counterfactual, origin of the partnerships studied)
         "pathfinder": ("pathfinder", "baseline", "programme"),
         "executive heads": ("executive_heads", "baseline", "executive_head"),
-        "sponsorship": ("baseline", "no_sponsorship", "intervention"),
+        "sponsorship": ("baseline", "no_sponsorship", None),  # from memberships
     }
     per_seed = {name: [] for name in studies}
     survived = reached = 0
@@ -84,10 +104,18 @@ def main() -> None:
         runs = dict(zip(configs, run_paired(settings), strict=True))
         for name, (studied, counterfactual, origin) in studies.items():
             run = runs[studied]
-            changes = member_changes(run.schools, run.partnerships,
-                                     lambda table, origin=origin: table.origin == origin,
-                                     "counterfactual", runs[counterfactual].schools,
-                                     pre=0, post=5, by_strength=True)
+            if origin is None:  # the sponsored school is the weaker partner by definition
+                events = sponsorship_events(run.memberships)
+                changes = member_changes(run.schools, events, lambda table: table.members.map(len) > 0,
+                                         "counterfactual", runs[counterfactual].schools, pre=0, post=5)
+                sponsored = dict(zip(events.partnership_id, events.members.str[0], strict=True))
+                changes["group"] = np.where(changes.school_id == changes.partnership_id.map(sponsored),
+                                            "weaker partner", "stronger partner(s)")
+            else:
+                changes = member_changes(run.schools, run.partnerships,
+                                         lambda table, origin=origin: table.origin == origin,
+                                         "counterfactual", runs[counterfactual].schools,
+                                         pre=0, post=5, by_strength=True)
             if len(changes):
                 per_seed[name].append(changes[changes.k.isin([3, 5])]
                                       .groupby(["group", "k"]).effect.mean())

@@ -39,15 +39,18 @@ def structure_at_time_0(model: PartnershipModel) -> str:
             f"{s.academy[s.phase == PRIMARY].mean():.0%}, secondary {s.academy[s.phase == SECONDARY].mean():.0%}")
 
 
-def organic_partner_km(model: PartnershipModel) -> np.ndarray:
-    """Distance between members of organic partnerships formed after time 0."""
+def organic_partner_km(model: PartnershipModel) -> tuple[np.ndarray, np.ndarray]:
+    """Distance between members of organic partnerships formed after time 0, and whether both
+    members of the pair are secondaries."""
     s, pt = model.schools, model.partnerships
-    km = []
+    km, secondary = [], []
     for pid in np.flatnonzero((pt.formed_at > 0) & (pt.origin == ORIGIN_CODES["organic"])):
         members = pt.members(pid)
         for i in range(len(members)):
-            km.extend(s.distance_km(np.full(len(members) - i - 1, members[i]), members[i + 1:]))
-    return np.array(km)
+            others = members[i + 1:]
+            km.extend(s.distance_km(np.full(len(others), members[i]), others))
+            secondary.extend((s.phase[others] == SECONDARY) & (s.phase[members[i]] == SECONDARY))
+    return np.array(km), np.array(secondary, dtype=bool)
 
 
 def caps(seeds: int) -> None:
@@ -61,9 +64,12 @@ def caps(seeds: int) -> None:
             model.run()
             results.setdefault(cap, []).append(organic_partner_km(model))
     for cap, runs in results.items():
-        km = np.concatenate(runs)
+        km = np.concatenate([run[0] for run in runs])
+        secondary = np.concatenate([run[1] for run in runs])
         print(f"cap {'none' if cap is None else f'{cap} km'}: mean distance between organic partners "
-              f"{km.mean():.2f} km over {len(km)} pairs ({seeds} seeds, 600 schools, 8 years)")
+              f"{km.mean():.2f} km over {len(km)} pairs; between secondaries "
+              f"{km[secondary].mean():.2f} km over {secondary.sum()} pairs, other pairs "
+              f"{km[~secondary].mean():.2f} km ({seeds} seeds, 600 schools, 8 years)")
 
 
 def churn() -> None:

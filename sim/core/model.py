@@ -161,9 +161,16 @@ class PartnershipModel(mesa.Model):
 
     # -- changes several rules make, kept in one place so state stays consistent ----------------
     def form_partnership(self, members, kind: int, origin: str, **fields) -> int:
-        """Start a partnership and update the members' histories."""
+        """Start a partnership and update the members' histories. It starts with the strength of
+        the members' strongest past joint work (S2 lesson 1: "partnership grows out of
+        partnership")."""
         pid = self.partnerships.add(members, kind, self.now_years, origin, **fields)
-        self.schools.n_past_partnerships[self.partnerships.members(pid)] += 1
+        members = self.partnerships.members(pid)
+        a, b = np.triu_indices(len(members), 1)
+        past = float(self.schools.tie(members[a], members[b]).max())
+        if past > 0:
+            self.partnerships.update(pid, strength=past)
+        self.schools.n_past_partnerships[members] += 1
         self.flows.formed += 1
         return pid
 

@@ -45,9 +45,12 @@ COLUMNS = tuple(_COLUMNS)
 UPDATABLE = ("kind", "formalised_at", "focus", "strength", "impact_measure", "benefit", "time_cost",
              "spent_gbp")
 # The member link table: one row per membership, with when it began and ended (and why).
+# ``how``: the school came in as the partnership began (its origin) or, joining later, by choice
+# ("organic") or brokered after a failing grade ("intervention": sponsored).
 _LINKS = {"pid": (np.int64, 0), "school": (np.int64, 0), "active": (np.bool_, False),
-          "joined": (np.float64, np.nan), "left": (np.float64, np.nan), "reason": (np.int8, ACTIVE)}
-_HISTORY = ("pid", "school", "joined", "left", "reason")  # what an ended membership keeps
+          "joined": (np.float64, np.nan), "left": (np.float64, np.nan), "reason": (np.int8, ACTIVE),
+          "how": (np.int8, 0)}
+_HISTORY = ("pid", "school", "joined", "left", "reason", "how")  # what an ended membership keeps
 
 
 def _blank(spec: dict, name: str, n: int) -> np.ndarray:
@@ -119,6 +122,7 @@ class PartnershipTable:
         self.link_school[first:first + len(members)] = members
         self.link_active[first:first + len(members)] = True
         self.link_joined[first:first + len(members)] = t_years
+        self.link_how[first:first + len(members)] = ORIGIN_CODES[origin]
         self.n_links += len(members)
         self._members.append(members)
         self._link_rows.append(list(range(first, first + len(members))))
@@ -126,8 +130,9 @@ class PartnershipTable:
         self._active_cache = None
         return pid
 
-    def join(self, pid: int, school: int, t_years: float) -> None:
-        """Add ``school`` to the active partnership ``pid`` at ``t_years``."""
+    def join(self, pid: int, school: int, t_years: float, how: str = "organic") -> None:
+        """Add ``school`` to the active partnership ``pid`` at ``t_years``, by choice
+        (``how="organic"``) or sponsored (``"intervention"``)."""
         for other in self._members[pid]:
             key = self.pair_key(school, other)
             self._pairs[key] = self._pairs.get(key, 0) + 1
@@ -138,6 +143,7 @@ class PartnershipTable:
         self.link_school[self.n_links] = school
         self.link_active[self.n_links] = True
         self.link_joined[self.n_links] = t_years
+        self.link_how[self.n_links] = ORIGIN_CODES[how]
         self.n_links += 1
         self._cols["n_members"][pid] += 1
         self._links_cache = None
@@ -267,8 +273,9 @@ class PartnershipTable:
 
     def memberships(self, pids) -> dict[str, np.ndarray]:
         """Every membership, past and present, of the partnerships ``pids``: partnership, school,
-        when it joined and left (NaN while a member) and why it left (a ``REASON_NAMES`` code; -1
-        while a member), ordered by partnership, then time joined, then school."""
+        when it joined and left (NaN while a member), why it left (a ``REASON_NAMES`` code; -1
+        while a member) and how it came in (an ``ORIGIN_NAMES`` code), ordered by partnership,
+        then time joined, then school."""
         table = {name: np.concatenate([self.past_links[name],
                                        getattr(self, f"link_{name}")[: self.n_links]])
                  for name in _HISTORY}

@@ -223,4 +223,5 @@ class Recorder:
             "joined_at": spells["joined"],
             "left_at": spells["left"],
             "left_reason": reason_names(spells["reason"]),
+            "joined_how": np.array(ORIGIN_NAMES)[spells["how"]],
         })

@@ -18,6 +18,10 @@ class Dissolution(Rule):
       show; an agreed impact measure makes the gains visible (S2 lesson 10);
     - *competition*: an inward-turning accountability regime (S2 policymaker lesson 9);
     - *drift*: a background hazard;
+    - these three fall as the relationship strengthens, to ``rel_hazard_established`` of a new
+      partnership's at full strength (S4: "after two years ... a robust and purposeful group");
+      a partnership built on past joint work starts with that strength (S2 lesson 1:
+      "partnership grows out of partnership"; see ``PartnershipModel.form_partnership``);
     - a federation does not break up as a whole: each member school leaves it at these
       hazards scaled by ``rel_hazard_federation``, and it ends when fewer than two remain; the
       landscape's own (observed) federations are kept whole through the spin-up;
@@ -39,7 +43,8 @@ class Dissolution(Rule):
         "unfunded cost, else revert to informal; a head's departure may end an informal or "
         "funded partnership; these end at competing hazards (not worth it, competition, "
         "drift); a federation never breaks up as a whole — its schools leave one at a time at "
-        "a much lower rate, and it ends when fewer than two remain; trusts never end here.")
+        "a much lower rate, and it ends when fewer than two remain; trusts never end here; "
+        "the hazards fall as the relationship strengthens.")
     reads = (
         "schools.head_left_now", "schools.inward", "partnerships.members",
         "partnerships.n_members", "partnerships.kind", "partnerships.origin",
@@ -59,13 +64,14 @@ class Dissolution(Rule):
         end_when_head_leaves: float = 0.4  # assumption: chance a weak-trust partnership ends (S2 lesson 3)
         rel_hazard_funded: float = 0.5  # assumption: while funded
         rel_hazard_federation: float = 0.05  # assumption: per school leaving a federation, ~1-2% a year (S1 theme 5: the "glue")
+        rel_hazard_established: float = 0.3  # assumption: hazards at full relationship strength against a new partnership's (S4: robust after two years; S2 lesson 1)
 
         def __post_init__(self) -> None:
             for name in ("drift_per_year", "not_worth_it_per_year", "worth_exchange",
                          "judge_after_years", "competition_per_year"):
                 check_non_negative(name, getattr(self, name))
             for name in ("impact_measure_relief", "end_when_head_leaves",
-                         "rel_hazard_funded", "rel_hazard_federation"):
+                         "rel_hazard_funded", "rel_hazard_federation", "rel_hazard_established"):
                 check_share(name, getattr(self, name))
 
     def step(self, model) -> None:
@@ -105,7 +111,9 @@ class Dissolution(Rule):
             np.full(len(ids), p.drift_per_year),
         ])
         reasons = ("not_worth_it", "competition", "drift")
-        rel = np.where(kind == FUNDED, p.rel_hazard_funded, 1.0)
+        # Robust relationships last (S4, S2 lesson 1).
+        rel = (np.where(kind == FUNDED, p.rel_hazard_funded, 1.0)
+               * (1 - (1 - p.rel_hazard_established) * strength))
         hazard = hazards.sum(axis=0)
         total = hazard * rel
         hazard_ends = np.flatnonzero(~funding_ends & ~head_ends & ~formal

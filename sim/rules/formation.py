@@ -62,6 +62,7 @@ class Formation(Rule):
         weight_catchment_difference: float = 0.3  # assumption: points per 0.15 FSM difference (S0)
         weight_same_phase: float = 1.0  # assumption: similar priorities within a phase (S4)
         distance_scale_km: float = 8.0  # assumption: each such distance costs one point (S2 lesson 2)
+        distance_scale_secondary_km: float = 16.5  # assumption: between secondaries, distance weighs in proportion to pupils' journeys (7.0 against 3.4 miles, Defra: x2.06; S0: partners for fit, not closeness)
         search_radius_primary_km: float = 10.0  # assumption: about two rural primary journeys (3.4 miles, Defra); also the radius between phases (S2 lesson 2: keep it local)
         search_radius_secondary_km: float = 50.0  # assumption: between secondaries, about four rural secondary journeys (7.0 miles, Defra), so distance caps up to 50 km bite (S0: different, not close)
         weight_busy: float = 1.0  # assumption: points lost per partnership the candidate has
@@ -87,6 +88,7 @@ class Formation(Rule):
                          "formalise_min_age_years"):
                 check_non_negative(name, getattr(self, name))
             check_positive("distance_scale_km", self.distance_scale_km)
+            check_positive("distance_scale_secondary_km", self.distance_scale_secondary_km)
             check_positive("search_radius_primary_km", self.search_radius_primary_km)
             check_positive("search_radius_secondary_km", self.search_radius_secondary_km)
             check("max_partnerships_per_school", self.max_partnerships_per_school,
@@ -110,10 +112,14 @@ class Formation(Rule):
         me = np.repeat(np.arange(s.n, dtype=np.int32), self.candidates.count())
         cand = self.candidates.index
         ethos, fsm = s.ethos.astype(np.float32), s.fsm.astype(np.float32)  # float32: a big table
+        both_secondary = (s.phase[cand] == SECONDARY) & (s.phase[me] == SECONDARY)
+        # Points one km costs: less between secondaries, whose pupils travel further.
+        self.per_km = np.where(both_secondary, 1 / p.distance_scale_secondary_km,
+                               1 / p.distance_scale_km).astype(np.float32)
         self.affinity = (p.weight_ethos * (1 - 2 * np.abs(ethos[cand] - ethos[me]))
                          + p.weight_catchment_difference * np.abs(fsm[cand] - fsm[me]) / 0.15
                          + p.weight_same_phase * (s.phase[cand] == s.phase[me])
-                         - self.candidates.km / np.float32(p.distance_scale_km)).astype(np.float32)
+                         - self.candidates.km * self.per_km).astype(np.float32)
 
     def step(self, model) -> None:
         p, s, n = self.p, model.schools, model.schools.n
@@ -148,8 +154,8 @@ class Formation(Rule):
         score = (np.float32(p.weight_complement / QUALITY_SD) * stronger + self.affinity[at]
                  - busy[cand])
         if distance.transport_subsidy_share > 0:  # the subsidy pays back part of the distance cost
-            score += self.candidates.km[at] * np.float32(
-                distance.transport_subsidy_share / p.distance_scale_km)
+            score += (self.candidates.km[at] * self.per_km[at]
+                      * np.float32(distance.transport_subsidy_share))
         # Past joint work and current partners, looked up by pair: keys ``me * n + cand`` are
         # ascending (seekers ascending, candidates ascending within each), so a search finds them.
         keys = me * n + cand

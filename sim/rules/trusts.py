@@ -108,8 +108,8 @@ class Trusts(Rule):
         merit = index.capacity_sum[trusts] / size - km / p.join_radius_km
         return int(trusts[ok][np.argmax(merit[ok])])
 
-    def _join(self, model, trust: int, school: int) -> None:
-        model.partnerships.join(trust, school, model.now_years)
+    def _join(self, model, trust: int, school: int, how: str = "organic") -> None:
+        model.partnerships.join(trust, school, model.now_years, how)
         model.schools.n_past_partnerships[school] += 1
         self.index.add(school, trust)
         self._become_academy(model, np.array([school]))
@@ -190,7 +190,7 @@ class Trusts(Rule):
                 index.remove(school, current)
             self._leave_federations(model, school)
             if trust >= 0:
-                self._join(model, trust, school)
+                self._join(model, trust, school, how="intervention")
                 model.flows.sponsored += 1
             elif self._new_sponsor_trust(model, school):
                 model.flows.sponsored += 1

@@ -8,7 +8,7 @@ import pickle
 import numpy as np
 
 from conftest import build
-from sim.core.partnerships import FEDERATION, TRUST
+from sim.core.partnerships import FEDERATION, ORIGIN_CODES, TRUST
 from sim.rules.trusts import Trusts
 
 
@@ -25,6 +25,12 @@ def sponsored_after(model, failing: np.ndarray) -> tuple[int, int]:
     s.graded_inadequate_now[failing] = True
     s.grade[failing] = 4
     trusts_rule(copy).step(copy)
+    # Every sponsored school is marked so in its membership (how it came in)
+    spells = copy.partnerships.memberships(np.arange(copy.partnerships.size))
+    brought_in = spells["school"][(spells["how"] == ORIGIN_CODES["intervention"])
+                                  & (spells["joined"] == copy.now_years)]
+    # (a new sponsor-led trust's sponsor is marked too: it founded the trust by intervention)
+    assert np.isin(brought_in, failing).sum() == copy.flows.sponsored
     return copy.flows.sponsored, int((copy.partnerships.count_per_school([TRUST]) > 0).sum())
 
 
