@@ -308,8 +308,8 @@ def funded_gains(today: list[dict]) -> str:
 def difference_table(today: list[dict], years: int) -> tuple[pd.DataFrame, tuple[float, float]]:
     """§1.1's second table: per scenario, the mean difference from the baseline on the same seed
     by year, the year from which it stays positive (mean) and distinguishable from zero (95% t
-    interval across seeds), the extra money spent; and the range of the standard error of a
-    year's mean difference (NaN with one seed)."""
+    interval across seeds), the extra money spent; and the range over scenarios of the standard
+    error of the mean difference in the last year (NaN with one seed)."""
     frames = []
     for t in today:
         base = t["yearly"][BASELINE].set_index("year")
@@ -343,8 +343,8 @@ def difference_table(today: list[dict], years: int) -> tuple[pd.DataFrame, tuple
     table = pd.DataFrame(rows)
     if table.apply(lambda c: c.str.contains("nan", case=False)).any().any():
         raise ValueError("a difference of §1.1 is NaN:\n" + table.to_string())
-    after_start = outcome[outcome.year > outcome.scenario.map(starts)]
-    standard_error = after_start.sd_difference / np.sqrt(after_start.n_pairs)
+    last = outcome[outcome.year == years]
+    standard_error = last.sd_difference / np.sqrt(last.n_pairs)
     return table, (float(standard_error.min()), float(standard_error.max()))
 
 
@@ -383,8 +383,8 @@ def block(figures: dict, command: str, wall_s: float) -> str:
     years = figures["years"]
     low, high = figures["seed_noise"]
     noise = ("with one seed there is no estimate of seed noise" if math.isnan(low) else
-             f"with {len(figures['seeds'])} seeds the standard error of a year's mean difference "
-             f"(after the policy starts) is {low:.2f}–{high:.2f} months")
+             f"with {len(figures['seeds'])} seeds the standard error of the mean difference in "
+             f"year {years} is {low:.2f}–{high:.2f} months (by scenario)")
     defaults = ("the defaults (`conf/calibration/fitted.yaml`: member 0 of the calibrated ensemble "
                 "`conf/calibration/ensemble.csv`)" if figures["defaults_are_member_0"] else
                 "the defaults (`conf/rules`; they are not member 0 of the calibrated ensemble)")
