@@ -1,7 +1,7 @@
 """docs/ODD.md §1.1 "Behaviour at the defaults", generated: runs the model at its defaults and
 rewrites the text between the two marker comments (``START`` ... ``END``) in place.
 
-    PYTHONPATH=$PWD python scripts/behaviour_at_defaults.py              # seeds 0-3: a few minutes
+    PYTHONPATH=$PWD python scripts/behaviour_at_defaults.py              # seeds 0-3: ~30 s on 2 cores
     PYTHONPATH=$PWD python scripts/behaviour_at_defaults.py --seeds 2 --schools 60 --years 4 \
         --spinup-years 5 --print                                         # a quick look, no rewrite
 
@@ -97,9 +97,9 @@ def common_overrides(n_schools: int, years: int, spinup_years: float | None) -> 
 
 
 def policy_start(config) -> float:
-    """The first year any lever differs from today's policy."""
-    return min(getattr(config, lever).start_year for lever in LEVERS
-               if differs_from_today(lever, getattr(config, lever)))
+    """The first year any lever differs from today's policy (NaN if none does)."""
+    return min((getattr(config, lever).start_year for lever in LEVERS
+                if differs_from_today(lever, getattr(config, lever))), default=math.nan)
 
 
 def run_today(seed: int, n_schools: int, years: int, spinup_years: float | None) -> dict:
@@ -143,26 +143,18 @@ def generate(seeds: list[int], n_schools: int = 300, years: int = 15,
         "seed_noise": noise,
         "max_implausibility": historic["max_implausibility"],
         "objective": historic["objective"],
-        "defaults_are_member_0": defaults_are_member_0(config),
+        "defaults_are_member_0": defaults_are_member_0(n_schools, years, spinup_years),
         "seeds": seeds, "n_schools": n_schools, "years": years,
         "spinup_years": config.spinup_years, "spinup_steps_per_year": config.spinup_steps_per_year,
         "steps_per_year": config.steps_per_year,
     }
 
 
-def defaults_are_member_0(config) -> bool:
-    """Whether the rules' defaults are member 0 of the calibrated ensemble."""
-    member = load_members(1)[0]
-    return all(math.isclose(_select(config, key), value, rel_tol=1e-6)
-               for key, value in member.items())
-
-
-def _select(config, dotted: str) -> float:
-    *path, name = dotted.split(".")
-    node = config
-    for part in path:
-        node = node[part] if isinstance(node, dict) else getattr(node, part)
-    return float(node[name] if isinstance(node, dict) else getattr(node, name))
+def defaults_are_member_0(n_schools: int, years: int, spinup_years: float | None) -> bool:
+    """Whether the rules' defaults of the calibrated parameters are member 0 of the ensemble."""
+    defaults = default_values(base_configs(n_schools, years, spinup_years, 12)[0])
+    return all(math.isclose(defaults[key], value, rel_tol=1e-6)
+               for key, value in load_members(1)[0].items())
 
 
 # -- the quantity table ---------------------------------------------------------------------------
@@ -333,7 +325,8 @@ def difference_table(today: list[dict], years: int) -> tuple[pd.DataFrame, tuple
     for name in scenario_names():
         g = outcome[outcome.scenario == name].set_index("year").sort_index()
         spend = comparison[(comparison.scenario == name) & (comparison.outcome == "cum_spend_gbp")]
-        row = {"scenario": f"`{name}`", "starts yr": f"{starts[name]:g}"}
+        row = {"scenario": f"`{name}`",
+               "starts yr": "–" if pd.isna(starts[name]) else f"{starts[name]:g}"}
         row.update({f"yr {y}": f"{g.mean_difference[y]:+.2f}" for y in shown})
         row["positive from yr"] = _year(first_year_from_which(g.index, g.mean_difference > 0))
         row["distinguishable from yr"] = _year(lasting.benefit_from_year_on[name])
@@ -424,6 +417,7 @@ def block(figures: dict, command: str, wall_s: float) -> str:
         f"{git_state()}, {seeds}, in {wall_s / 60:.1f} min; regenerate after changing defaults.",
         END,
     ]
+
     def wrapped(part: str) -> str:
         if part.startswith(("|", "<!--")):  # tables and markers as they are
             return part
@@ -467,10 +461,10 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = arguments(argv)
-    text = args.doc.read_text()
     try:
+        text = args.doc.read_text()
         check_markers(text)  # before the long run
-    except ValueError as error:
+    except (OSError, ValueError) as error:
         print(f"{args.doc}: {error}", file=sys.stderr)
         return 2
     started = time.perf_counter()
