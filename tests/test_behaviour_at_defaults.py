@@ -44,9 +44,10 @@ def test_both_tables_have_every_row_and_no_nan(script, figures):
 def test_rewriting_is_idempotent_and_keeps_the_text_outside_the_markers(script, figures):
     document = SCRIPT.parent.parent.joinpath("docs", "ODD.md").read_text()
     block = script.block(figures, "scripts/behaviour_at_defaults.py --seeds 1", wall_s=1.0)
-    once = script.rewrite(document, block)
-    assert script.rewrite(once, block) == once
-    before, after = document.split(script.START)[0], document.split(script.END)[1]
+    once = script.MARKERS.rewrite(document, block)
+    assert script.MARKERS.rewrite(once, block) == once
+    before = document.split(script.MARKERS.start)[0]
+    after = document.split(script.MARKERS.end)[1]
     assert once.startswith(before + block) and once.endswith(block + after)
     assert "| `pathfinder` |" in once and "seed 0" in once
 
