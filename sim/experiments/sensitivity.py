@@ -153,7 +153,8 @@ def load(path: str | Path) -> tuple[SensitivityExperiment, Morris, Sobol | None,
               "a power of 2, at least 2")
         n_points = max(n_points, n * (len(sobol.parameters) + 2))
     check_run_count(experiment, n_points, len(experiment.all_scenarios))
-    morris.ranges = resolve_ranges(morris.ranges, baseline_defaults(experiment, list(morris.ranges)))
+    defaults = baseline_defaults(experiment, list(morris.ranges))
+    morris.ranges = resolve_ranges(morris.ranges, defaults)
     return experiment, morris, sobol, text
 
 
