@@ -274,7 +274,7 @@ def listing(keys: list[str], a: dict, b: dict, a_name: str, b_name: str, most: i
 def consistency(morris: dict, sobol: dict, now: dict, experiment_path: Path) -> list[str]:
     """Sentences on what differs between the two stores, and between each and the file now."""
     sentences = []
-    if list(morris["commits"].index) != list(sobol["commits"].index):
+    if set(morris["commits"].index) != set(sobol["commits"].index):
         sentences.append(f"**The Morris and Sobol stores were made at different commits** "
                          f"(Morris: {commit_text(morris['commits'])}; Sobol: "
                          f"{commit_text(sobol['commits'])}).")
@@ -288,10 +288,10 @@ def consistency(morris: dict, sobol: dict, now: dict, experiment_path: Path) -> 
         ran, current = behaviour(store["baseline_config"]), now["config"]
         keys = [f"default of {k}" for k in differences(
             {k: ran[k] for k in ran if k in current}, current, set(store["varied"]))]
-        settings = differences(flat(store["experiment"]), flat(now["experiment"]),
-                               {"description", "store"})
-        changes = [listing([k], flat(store["experiment"]), flat(now["experiment"]), "run", "now")
-                   for k in settings]
+        ran_settings, now_settings = flat(store["experiment"]), flat(now["experiment"])
+        settings = [k for k in differences(ran_settings, now_settings, {"description", "store"})
+                    if not k.startswith("execution.")]  # where runs ran does not change them
+        changes = [listing([k], ran_settings, now_settings, "run", "now") for k in settings]
         changes += [listing([k.removeprefix("default of ")], ran, current, "run", "now")
                     .replace("` ", "` default ", 1) for k in keys]
         if changes:
@@ -513,7 +513,7 @@ def plain_words_block(morris: dict, sobol: dict) -> str:
     for outcome in outcome_names(morris):
         d = indices[indices.outcome == outcome].sort_values("mu_star", ascending=False)
         floor, y = d.noise_floor.iloc[0], points[outcome]
-        text = (f"**`{outcome}`** ({sensitivity.label(outcome)}): "
+        text = (f"**`{outcome}`**, {sensitivity.label(outcome)}: "
                 f"{outcome_number(outcome, y.mean())} on average over the {n_points} Morris "
                 f"points ({outcome_number(outcome, y.min())} to {outcome_number(outcome, y.max())}"
                 f"). ")
