@@ -266,8 +266,18 @@ def behaviour(config: dict) -> dict[str, Any]:
     return flat({"rules": config["rules"], "landscape": config["landscape"]})
 
 
+def value(item: Any) -> str:
+    """A config value as the text shows it (numbers to 4 significant digits)."""
+    if isinstance(item, float):
+        return f"{item:.4g}"
+    if isinstance(item, list):
+        return "[" + ", ".join(value(v) for v in item) + "]"
+    return repr(item)
+
+
 def listing(keys: list[str], a: dict, b: dict, a_name: str, b_name: str, most: int = 6) -> str:
-    shown = [f"`{k}` {a.get(k)!r} ({a_name}) vs {b.get(k)!r} ({b_name})" for k in keys[:most]]
+    shown = [f"`{k}` {value(a.get(k))} ({a_name}) vs {value(b.get(k))} ({b_name})"
+             for k in keys[:most]]
     return "; ".join(shown) + (f"; and {len(keys) - most} more" if len(keys) > most else "")
 
 
@@ -283,17 +293,23 @@ def consistency(morris: dict, sobol: dict, now: dict, experiment_path: Path) -> 
     if keys := differences(a, b, varied):
         sentences.append(f"**The Morris and Sobol stores ran at different defaults**: "
                          f"{listing(keys, a, b, 'Morris', 'Sobol')}.")
+    # A relative range moves with its default: the Sobol ranges must be the Morris ones.
+    a, b = ({k: v for k, v in store["experiment"]["morris"]["ranges"].items()
+             if k in sobol["varied"]} for store in (morris, sobol))
+    if keys := differences(a, b):
+        sentences.append(f"**The Morris and Sobol stores screened different ranges**: "
+                         f"{listing(keys, a, b, 'Morris', 'Sobol')}.")
     for store in (morris, sobol):
         name = store["method"].capitalize()
         ran, current = behaviour(store["baseline_config"]), now["config"]
-        keys = [f"default of {k}" for k in differences(
-            {k: ran[k] for k in ran if k in current}, current, set(store["varied"]))]
+        moved = differences({k: ran[k] for k in ran if k in current}, current,
+                            set(store["varied"]))
         ran_settings, now_settings = flat(store["experiment"]), flat(now["experiment"])
         settings = [k for k in differences(ran_settings, now_settings, {"description", "store"})
                     if not k.startswith("execution.")]  # where runs ran does not change them
         changes = [listing([k], ran_settings, now_settings, "run", "now") for k in settings]
-        changes += [listing([k.removeprefix("default of ")], ran, current, "run", "now")
-                    .replace("` ", "` default ", 1) for k in keys]
+        changes += [f"`{k}` default {value(ran[k])} (run) vs {value(current[k])} (now)"
+                    for k in moved]
         if changes:
             shown = "; ".join(changes[:8]) + (f"; and {len(changes) - 8} more"
                                              if len(changes) > 8 else "")

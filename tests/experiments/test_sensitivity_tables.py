@@ -15,8 +15,9 @@ from sim.core.paths import PROJECT_DIR
 SCRIPT = PROJECT_DIR / "scripts" / "sensitivity_tables.py"
 DOC = PROJECT_DIR / "docs" / "sensitivity.md"
 OUTCOMES = ["effect_y1", "effect_y3", "gap_effect_y3", "gap_y3", "survival_1y"]
-# The Sobol store runs at another default of a parameter neither method varies: the page must say so.
-OTHER_DEFAULT = "rules.dissolution.worth_exchange=1.0"
+# The Sobol store runs at other defaults, of a parameter neither method varies and of one with a
+# relative range (so its range moves): the page must say so.
+OTHER_DEFAULTS = ["rules.dissolution.worth_exchange=1.0", "rules.improvement.lag_years=1.2"]
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,7 @@ def stores(tmp_path_factory):
     experiment.write_text(yaml.safe_dump(dict(TINY, replications=2)))
     other = root / "tiny_other_default.yaml"
     other.write_text(yaml.safe_dump(dict(TINY, replications=2,
-                                         overrides=TINY["overrides"] + [OTHER_DEFAULT])))
+                                         overrides=TINY["overrides"] + OTHER_DEFAULTS)))
     # --n-jobs changes where runs execute, not what they give: not a difference from the file.
     assert sensitivity.main([str(experiment), "--store", str(root / "morris"), "--n-jobs", "1",
                              "--quiet"]) == 0
@@ -91,8 +92,10 @@ def test_every_outcome_and_parameter_has_a_row_and_no_figure_is_nan(script, bloc
 def test_stores_at_different_defaults_are_said_so(script, blocks):
     settings = blocks["settings"]
     assert "**The Morris and Sobol stores ran at different defaults**" in settings
-    assert "`rules.dissolution.worth_exchange` 1.38 (Morris) vs 1.0 (Sobol)" in settings.replace(
-        "\n", " ")
+    one_line = settings.replace("\n", " ")
+    assert "`rules.dissolution.worth_exchange` 1.38 (Morris) vs 1 (Sobol)" in one_line
+    assert "**The Morris and Sobol stores screened different ranges**: " \
+        "`rules.improvement.lag_years` [0.487, 1.461] (Morris) vs [0.6, 1.8] (Sobol)" in one_line
     assert "**The Sobol store differs from" in settings
     assert "**The Morris store differs" not in settings  # it ran the file as it is now
     assert "**The Morris and Sobol stores were made at different commits" not in settings
