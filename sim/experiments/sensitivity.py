@@ -12,7 +12,14 @@ The experiment file is an ordinary sweep experiment (docs/sweeps.md) plus a ``mo
       sampler_seed: 0
       effect_years: [5, 10]   # years after time 0 at which the policy's effect is read
       survival_years: 2.0     # partnerships formed after time 0 still active this long after
-      ranges: {rules.<rule>.<param>: [low, high], ...}
+      ranges:                 # per parameter [low, high], or a range relative to its default:
+        rules.<rule>.<param>: [low, high]
+        rules.<rule>.<param>: {relative: 0.5}   # default x [0.5, 1.5]
+
+A relative range follows the defaults (they move at every calibration): its default is read from
+the experiment's baseline config (its landscape and overrides) when the file is loaded, and
+``load`` replaces it by the resolved ``[low, high]``, so the design, the store's ``sweep.json`` and
+everything downstream see numbers only. A run prints every resolved range before it starts.
 
 Every Morris point is a set of overrides applied to every scenario *and* the baseline (rule
 parameters change the world the baseline lives in), each on seeds ``first_seed ..``; the runs are
@@ -75,7 +82,7 @@ from sim.experiments.design import (
     read_yaml,
 )
 from sim.experiments.execution import describe, run_sweep_from_command_line
-from sim.experiments.planning import PlannedRun, plan_runs
+from sim.experiments.planning import PlannedRun, compose_scenario, plan_runs
 from sim.storage.store import Store
 
 
@@ -83,7 +90,9 @@ from sim.storage.store import Store
 class Morris:
     """The ``morris`` section of the file."""
 
-    ranges: dict[str, Any] = MISSING  # behavioural parameter: [low, high] (checked by load)
+    # behavioural parameter: [low, high] or {relative: r} (checked, and resolved to [low, high],
+    # by load)
+    ranges: dict[str, Any] = MISSING
     trajectories: int = 10
     levels: int = 4
     sampler_seed: int = 0
@@ -115,18 +124,18 @@ class SensitivityExperiment(Experiment):
 
 
 def load(path: str | Path) -> tuple[SensitivityExperiment, Morris, Sobol | None, str]:
-    """Read and check the file through the sweep's experiment schema extended by its sections."""
+    """Read and check the file through the sweep's experiment schema extended by its sections;
+    relative ranges are resolved against the baseline's defaults (``resolve_ranges``)."""
     data, text = read_yaml(path)
     experiment = experiment_from_dict(data if data is not None else {}, SensitivityExperiment)
     check("parameters", experiment.parameters, experiment.parameters is None,
           "not used with 'morris' (its ranges are the parameters)")
     morris, sobol = experiment.morris, experiment.sobol
     for key, bounds in morris.ranges.items():
-        numbers = isinstance(bounds, list) and len(bounds) == 2 and all(
-            isinstance(v, int | float) and not isinstance(v, bool) for v in bounds)
-        check(f"morris.ranges.{key}", bounds, numbers and bounds[0] < bounds[1]
-              and key.startswith(("rules.", "landscape.")),
-              "a behavioural parameter (rules.* or landscape.*) with [low, high]")
+        check(f"morris.ranges.{key}", bounds, key.startswith(("rules.", "landscape.")),
+              "a behavioural parameter (rules.* or landscape.*) with [low, high] or "
+              "{relative: r}")
+        check_range(f"morris.ranges.{key}", bounds)
     check("morris.ranges", dict(morris.ranges), len(morris.ranges) > 0, "at least one parameter")
     check("morris.trajectories", morris.trajectories, 1 <= morris.trajectories <= MAX_RUNS,
           f"an integer from 1 to {MAX_RUNS:,}")
@@ -144,7 +153,63 @@ def load(path: str | Path) -> tuple[SensitivityExperiment, Morris, Sobol | None,
               "a power of 2, at least 2")
         n_points = max(n_points, n * (len(sobol.parameters) + 2))
     check_run_count(experiment, n_points, len(experiment.all_scenarios))
+    defaults = baseline_defaults(experiment, list(morris.ranges))
+    morris.ranges = resolve_ranges(morris.ranges, defaults)
     return experiment, morris, sobol, text
+
+
+def check_range(key: str, bounds: Any) -> None:
+    """``[low, high]`` with low < high, or ``{relative: r}`` with 0 < r < 1."""
+    if isinstance(bounds, dict):
+        r = bounds.get("relative")
+        check(key, bounds, set(bounds) == {"relative"} and isinstance(r, int | float)
+              and not isinstance(r, bool) and 0 < r < 1,
+              "{relative: r} with r between 0 and 1 (exclusive): the default x [1 - r, 1 + r]")
+        return
+    numbers = isinstance(bounds, list) and len(bounds) == 2 and all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in bounds)
+    check(key, bounds, numbers and bounds[0] < bounds[1],
+          "[low, high] with low < high, or {relative: r} (the default x [1 - r, 1 + r])")
+
+
+def baseline_defaults(experiment: Experiment, keys: list[str]) -> dict[str, float]:
+    """The value of each key in the experiment's baseline config (its landscape and overrides, as
+    the planner composes it); ``ConfigError`` naming the first key that is not a number there."""
+    from omegaconf import OmegaConf
+
+    config = compose_scenario([f"scenario={experiment.baseline}",
+                               f"landscape={experiment.landscape}", *experiment.overrides],
+                              experiment.baseline)
+    defaults = {}
+    for key in keys:
+        value = OmegaConf.select(config, key)
+        if value is None:
+            raise ConfigError(f"experiment key 'morris.ranges.{key}' is unknown: the baseline's "
+                              f"config ('{experiment.baseline}') has no such key")
+        check(f"morris.ranges.{key}", value, isinstance(value, int | float)
+              and not isinstance(value, bool), "a key of a number in the baseline's config")
+        defaults[key] = float(value)
+    return defaults
+
+
+def resolve_ranges(ranges: dict[str, Any], defaults: dict[str, float]) -> dict[str, list[float]]:
+    """Every range as [low, high]: ``{relative: r}`` becomes the default x [1 - r, 1 + r]."""
+    resolved = {}
+    for key, bounds in ranges.items():
+        if isinstance(bounds, dict):
+            default, r = defaults[key], bounds["relative"]
+            check(f"morris.ranges.{key}", bounds, default != 0,
+                  "[low, high]: the default is 0, so a relative range would be empty")
+            bounds = sorted([default * (1 - r), default * (1 + r)])  # a negative default flips
+        resolved[key] = [float(bounds[0]), float(bounds[1])]
+    return resolved
+
+
+def describe_ranges(morris: Morris, defaults: dict[str, float], keys: list[str]) -> str:
+    """The resolved ranges of ``keys`` with each default, one line each (printed before a run)."""
+    width = max(len(key) for key in keys)
+    return "\n".join(f"  {key:<{width}}  [{morris.ranges[key][0]:.4g}, {morris.ranges[key][1]:.4g}]"
+                     f"  (default {defaults[key]:.4g})" for key in keys)
 
 
 def design(morris: Morris) -> np.ndarray:
@@ -379,11 +444,13 @@ def main(argv: list[str] | None = None) -> int:
             keys, points = list(morris.ranges), design(morris)
         store_dir = Path(args.store or experiment.store or default_store)
         runs = plan(experiment, keys, points)
+        defaults = baseline_defaults(experiment, list(morris.ranges))
     except ConfigError as error:
         print(f"Experiment error: {error}", file=sys.stderr)
         return 2
     print(f"{args.method.capitalize()}: {len(keys)} parameters, {len(points)} points, "
-          f"{len(runs)} runs", file=sys.stderr)
+          f"{len(runs)} runs; ranges (relative ones resolved at the baseline's defaults):\n"
+          + describe_ranges(morris, defaults, keys), file=sys.stderr)
     summary, code = run_sweep_from_command_line(experiment, text, store_dir,
                                                 progress=not args.quiet, runs=runs)
     if summary is None:

@@ -24,7 +24,7 @@ TINY = {
     "execution": {"backend": "sequential"},
     "morris": {"trajectories": 2, "levels": 4, "effect_years": [1, 3], "survival_years": 1,
                "ranges": {"rules.running.learn_rate_per_year": [0.25, 1.0],
-                          "rules.improvement.lag_years": [1.0, 3.0],
+                          "rules.improvement.lag_years": {"relative": 0.5},
                           "rules.formation.seek_rate_per_year": [0.05, 0.2]}},
     "sobol": {"parameters": ["rules.running.learn_rate_per_year", "rules.improvement.lag_years"],
               "base_samples": 4},
@@ -75,7 +75,73 @@ def test_runs_are_in_the_sweep_store_with_their_pairs(tiny_store):
 def test_a_second_invocation_resumes_without_running_again(sensitivity, tiny_store, capsys):
     path = tiny_store.parent / "tiny.yaml"
     assert sensitivity.main([str(path), "--store", str(tiny_store), "--quiet"]) == 0
-    assert "0 finished now" in capsys.readouterr().out
+    output = capsys.readouterr()
+    assert "0 finished now" in output.out
+    # The resolved ranges come first, each with its default (lag_years is relative: +-50 %).
+    lag = next(line for line in output.err.splitlines() if "rules.improvement.lag_years" in line)
+    default = float(lag.split("(default ")[1].rstrip(")"))
+    assert f"[{0.5 * default:.4g}, {1.5 * default:.4g}]" in lag
+
+
+def relative_file(tmp_path, ranges, overrides=()):
+    path = tmp_path / "relative.yaml"
+    path.write_text(yaml.safe_dump(dict(TINY, overrides=TINY["overrides"] + list(overrides),
+                                        morris=dict(TINY["morris"], ranges=ranges))))
+    return path
+
+
+def test_a_relative_range_is_the_baselines_default_times_one_plus_minus_r(sensitivity, tmp_path):
+    ranges = dict(TINY["morris"]["ranges"], **{"rules.running.learn_rate_per_year":
+                                               {"relative": 0.25}})
+    path = relative_file(tmp_path, ranges, ["rules.running.learn_rate_per_year=0.4"])
+    _, morris, _, _ = sensitivity.load(path)
+    assert morris.ranges["rules.running.learn_rate_per_year"] == pytest.approx([0.3, 0.5])
+    assert morris.ranges["rules.formation.seek_rate_per_year"] == [0.05, 0.2]  # absolute: as given
+
+
+def test_relative_ranges_give_the_same_design_as_the_numbers_they_resolve_to(
+        sensitivity, tmp_path):
+    relative = relative_file(tmp_path, TINY["morris"]["ranges"])
+    _, morris, sobol, _ = sensitivity.load(relative)
+    assert isinstance(TINY["morris"]["ranges"]["rules.improvement.lag_years"], dict)
+    absolute = tmp_path / "absolute.yaml"
+    absolute.write_text(yaml.safe_dump(dict(TINY, morris=dict(TINY["morris"],
+                                                              ranges=morris.ranges))))
+    _, same, same_sobol, _ = sensitivity.load(absolute)
+    assert same.ranges == morris.ranges
+    assert np.array_equal(sensitivity.design(same), sensitivity.design(morris))
+    assert np.array_equal(sensitivity.sobol_design(same, same_sobol),
+                          sensitivity.sobol_design(morris, sobol))
+
+
+def test_the_shipped_file_gives_every_calibrated_parameter_a_relative_range():
+    from sim.experiments.calibration import FREE
+
+    ranges = yaml.safe_load((ROOT / "experiments" / "sensitivity.yaml").read_text())["morris"][
+        "ranges"]
+    calibrated = [key for key in ranges if key in FREE]
+    assert len(calibrated) >= 6
+    assert all(ranges[key] == {"relative": 0.5} for key in calibrated), ranges
+
+
+@pytest.mark.parametrize(("key", "bounds", "overrides", "named"), [
+    ("rules.running.learn_rate_per_year", {"relative": 1.5}, [], "between 0 and 1"),
+    ("rules.running.learn_rate_per_year", {"relative": 0}, [], "between 0 and 1"),
+    ("rules.running.learn_rate_per_year", {"relative": "half"}, [], "between 0 and 1"),
+    ("rules.running.learn_rate_per_year", {"relative": 0.5, "around": 1}, [], "between 0 and 1"),
+    ("rules.running.learn_rate_per_year", [0.5], [], "low < high"),
+    ("rules.running.learn_rate_per_yer", {"relative": 0.5}, [], "is unknown"),
+    ("rules.running.learn_rate_per_yer", [0.1, 0.2], [], "is unknown"),
+    ("rules.running.learn_rate_per_year", {"relative": 0.5},
+     ["rules.running.learn_rate_per_year=0"], "the default is 0"),
+])
+def test_a_bad_range_is_one_line_naming_its_key(sensitivity, tmp_path, key, bounds, overrides,
+                                                named):
+    path = relative_file(tmp_path, dict(TINY["morris"]["ranges"], **{key: bounds}), overrides)
+    with pytest.raises(ConfigError, match=named) as error:
+        sensitivity.load(path)
+    message = str(error.value)
+    assert message.startswith(f"experiment key 'morris.ranges.{key}'") and "\n" not in message
 
 
 def test_a_mistake_is_reported_before_running(sensitivity, tmp_path):
