@@ -10,6 +10,7 @@ import pytest
 import yaml
 from test_sensitivity import TINY
 
+from sim.config import compose
 from sim.core.paths import PROJECT_DIR
 
 SCRIPT = PROJECT_DIR / "scripts" / "sensitivity_tables.py"
@@ -93,9 +94,13 @@ def test_stores_at_different_defaults_are_said_so(script, blocks):
     settings = blocks["settings"]
     assert "**The Morris and Sobol stores ran at different defaults**" in settings
     one_line = settings.replace("\n", " ")
-    assert "`rules.dissolution.worth_exchange` 1.38 (Morris) vs 1 (Sobol)" in one_line
+    defaults = compose([]).rules  # the Morris store ran at today's defaults
+    worth, lag = float(defaults.dissolution.worth_exchange), float(defaults.improvement.lag_years)
+    assert f"`rules.dissolution.worth_exchange` {script.value(worth)} (Morris) vs 1 (Sobol)" \
+        in one_line
     assert "**The Morris and Sobol stores screened different ranges**: " \
-        "`rules.improvement.lag_years` [0.487, 1.461] (Morris) vs [0.6, 1.8] (Sobol)" in one_line
+        f"`rules.improvement.lag_years` {script.value([0.5 * lag, 1.5 * lag])} (Morris) " \
+        "vs [0.6, 1.8] (Sobol)" in one_line
     assert "**The Sobol store differs from" in settings
     assert "**The Morris store differs" not in settings  # it ran the file as it is now
     assert "**The Morris and Sobol stores were made at different commits" not in settings
