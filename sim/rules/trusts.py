@@ -257,12 +257,14 @@ class TrustIndex:
     def in_reach(self, school: int, radius_km: float) -> tuple[np.ndarray, np.ndarray]:
         """Trusts (ids) with a school within ``radius_km`` of ``school``, and that distance (the
         schools' own spatial index: a school that joins a trust extends its reach at once)."""
-        others, km = self.model.schools.near(school, radius_km)  # nearest first
+        s = self.model.schools
+        others = s.within(school, radius_km)
         trust = self.trust_of[others]
         member = (trust >= 0) & (trust < len(self.size))  # trusts founded this step open next step
-        trusts, first = np.unique(trust[member], return_index=True)
+        others, km = s.nearest_first(school, others[member])  # only members: far fewer to sort
+        trusts, first = np.unique(self.trust_of[others], return_index=True)
         open_ = self.size[trusts] > 0
-        return trusts[open_], km[member][first][open_]
+        return trusts[open_], km[first][open_]
 
     def add(self, school: int, trust: int) -> None:
         s = self.model.schools
