@@ -225,12 +225,19 @@ class Trusts(Rule):
         pid, school = pid[on], school[on]
         if len(pid) == 0:
             return
-        size = np.bincount(pid, minlength=pt.size)
-        mean = np.bincount(pid, s.capacity[school], minlength=pt.size) / np.maximum(size, 1)
-        growth = pt.joined_since(model.now_years - 1.0) / np.maximum(size, 1)
+        # Per-trust arrays by row, for the running trusts only (ids run over every partnership
+        # ever formed, the spin-up's included: many times more).
+        ids = pt.active_ids()
+        trusts = ids[pt.kind[ids] == TRUST]
+        row_of = np.empty(pt.size, dtype=np.int64)
+        row_of[trusts] = np.arange(len(trusts))
+        row = row_of[pid]
+        size = np.bincount(row, minlength=len(trusts))
+        mean = np.bincount(row, s.capacity[school], minlength=len(trusts)) / np.maximum(size, 1)
+        growth = pt.joined_since(model.now_years - 1.0)[trusts] / np.maximum(size, 1)
         rate = p.central_support_per_year / (1 + p.growth_strain * growth)
-        below = s.capacity[school] < mean[pid]
-        lifted = relax(s.capacity[school], mean[pid], rate[pid], model.dt)
+        below = s.capacity[school] < mean[row]
+        lifted = relax(s.capacity[school], mean[row], rate[row], model.dt)
         s.capacity[school[below]] = lifted[below]
 
 
