@@ -4,13 +4,16 @@ Prints figures; asserts nothing. Each case runs in a fresh process so peak memor
 
     .venv/bin/python benchmarks/bench_model.py            # all cases
     .venv/bin/python benchmarks/bench_model.py --sizes 300 2400
+    .venv/bin/python benchmarks/bench_model.py --profile 24000   # where one run's time goes
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
 import resource
 import subprocess
 import sys
@@ -23,8 +26,9 @@ ONE_THREAD = {**os.environ, **{name: "1" for name in (
 STEPS_PER_YEAR = 12
 
 
-def run_case(kind: str, n: int) -> dict:
-    """Run one case in this process and return its figures."""
+def run_case(kind: str, n: int, profile: bool = False) -> dict:
+    """Run one case in this process and return its figures (with ``profile``, print the
+    functions taking most of the model's run, after its spin-up)."""
     if kind == "boltzmann":
         from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannWealth
 
@@ -49,9 +53,17 @@ def run_case(kind: str, n: int) -> dict:
     start = time.perf_counter()
     model = PartnershipModel(settings)  # build + spin-up
     spinup_s = time.perf_counter() - start - build
+    profiler = cProfile.Profile() if profile else None
     start = time.perf_counter()
+    if profiler:
+        profiler.enable()
     model.run()
     wall = time.perf_counter() - start
+    if profiler:
+        profiler.disable()
+        stats = pstats.Stats(profiler).sort_stats("cumulative")
+        stats.print_stats(40)
+        stats.sort_stats("tottime").print_stats(25)
     steps = YEARS * STEPS_PER_YEAR
     return {"case": f"partnership model, {n:,} schools", "build_s": build,
             "spinup_s": spinup_s, "spinup_years": spinup, "run_s": wall,
@@ -61,8 +73,16 @@ def run_case(kind: str, n: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[300, 2400, 24000])
+    parser.add_argument("--profile", type=int, metavar="N",
+                        help="profile one run of N schools (cProfile, one thread) and print where "
+                             "its time goes, instead of the comparison")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.profile:
+        os.environ.update(ONE_THREAD)  # read when numpy loads its libraries, below
+        figures = run_case("model", args.profile, profile=True)
+        print(f"\n{figures['case']}: {figures['run_s']:.2f} s under the profiler")
+        return
     if args.child:
         figures = run_case(args.child[0], int(args.child[1]))
         figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

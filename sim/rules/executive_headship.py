@@ -80,7 +80,7 @@ class ExecutiveHeadship(Rule):
         s = model.schools
         if not allow_new_head and not ((s.n_led > 0) & (s.n_led < lever.max_schools_per_head - 1)).any():
             return -1  # no head leading others has room, and no new one may start: skip the search
-        candidates, km = s.near(school, lever.search_radius_km)
+        candidates = s.within(school, lever.search_radius_km)
         ok = ((s.grade[candidates] <= 2) & (s.head[candidates] == HEAD_IN_POST)
               & (s.n_led[candidates] < lever.max_schools_per_head - 1)
               & (s.phase[candidates] == s.phase[school]))
@@ -88,5 +88,5 @@ class ExecutiveHeadship(Rule):
             ok &= s.n_led[candidates] > 0
         if not ok.any():
             return -1
-        merit = np.where(ok, s.head_ability[candidates] - 0.01 * km, -np.inf)
-        return int(candidates[np.argmax(merit)])
+        candidates, km = s.nearest_first(school, candidates[ok])  # ties go to the nearer school
+        return int(candidates[np.argmax(s.head_ability[candidates] - 0.01 * km)])

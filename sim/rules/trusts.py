@@ -225,12 +225,19 @@ class Trusts(Rule):
         pid, school = pid[on], school[on]
         if len(pid) == 0:
             return
-        size = np.bincount(pid, minlength=pt.size)
-        mean = np.bincount(pid, s.capacity[school], minlength=pt.size) / np.maximum(size, 1)
-        growth = pt.joined_since(model.now_years - 1.0) / np.maximum(size, 1)
+        # Per-trust arrays by row, for the running trusts only (ids run over every partnership
+        # ever formed, the spin-up's included: many times more).
+        ids = pt.active_ids()
+        trusts = ids[pt.kind[ids] == TRUST]
+        row_of = np.empty(pt.size, dtype=np.int64)
+        row_of[trusts] = np.arange(len(trusts))
+        row = row_of[pid]
+        size = np.bincount(row, minlength=len(trusts))
+        mean = np.bincount(row, s.capacity[school], minlength=len(trusts)) / np.maximum(size, 1)
+        growth = pt.joined_since(model.now_years - 1.0)[trusts] / np.maximum(size, 1)
         rate = p.central_support_per_year / (1 + p.growth_strain * growth)
-        below = s.capacity[school] < mean[pid]
-        lifted = relax(s.capacity[school], mean[pid], rate[pid], model.dt)
+        below = s.capacity[school] < mean[row]
+        lifted = relax(s.capacity[school], mean[row], rate[row], model.dt)
         s.capacity[school[below]] = lifted[below]
 
 
@@ -257,12 +264,14 @@ class TrustIndex:
     def in_reach(self, school: int, radius_km: float) -> tuple[np.ndarray, np.ndarray]:
         """Trusts (ids) with a school within ``radius_km`` of ``school``, and that distance (the
         schools' own spatial index: a school that joins a trust extends its reach at once)."""
-        others, km = self.model.schools.near(school, radius_km)  # nearest first
+        s = self.model.schools
+        others = s.within(school, radius_km)
         trust = self.trust_of[others]
         member = (trust >= 0) & (trust < len(self.size))  # trusts founded this step open next step
-        trusts, first = np.unique(trust[member], return_index=True)
+        others, km = s.nearest_first(school, others[member])  # only members: far fewer to sort
+        trusts, first = np.unique(self.trust_of[others], return_index=True)
         open_ = self.size[trusts] > 0
-        return trusts[open_], km[member][first][open_]
+        return trusts[open_], km[first][open_]
 
     def add(self, school: int, trust: int) -> None:
         s = self.model.schools

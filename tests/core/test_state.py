@@ -64,6 +64,23 @@ def test_near_lists_the_schools_within_a_radius_nearest_first():
     assert s.near(4, 5.0)[0].tolist() == []
 
 
+def test_filtering_the_schools_within_reach_before_sorting_keeps_nears_order():
+    # Pairs of schools share a location, so equal distances are common: their order must not
+    # depend on whether a rule filters before sorting (nearest_first) or after (near).
+    t = table(n=400)
+    t.x_km[1::2], t.y_km[1::2] = t.x_km[::2], t.y_km[::2]
+    s = SchoolState(t, np.random.default_rng(0))
+    keep = np.random.default_rng(1).random(s.n) < 0.4
+    for school in range(0, s.n, 7):
+        others, km = s.near(school, 5.0)
+        assert school not in others and (np.diff(km) >= 0).all()
+        found = s.within(school, 5.0)
+        assert sorted(found.tolist()) == sorted(others.tolist())
+        filtered, filtered_km = s.nearest_first(school, found[keep[found]])
+        assert filtered.tolist() == others[keep[others]].tolist()
+        assert filtered_km.tolist() == km[keep[others]].tolist()
+
+
 def test_ties_are_remembered_both_ways_for_any_pair_and_keep_the_strongest():
     s = SchoolState(table(), np.random.default_rng(0))
     far = int(np.argmax(s.distance_km(np.full(s.n, 3), np.arange(s.n))))  # however far apart
