@@ -50,7 +50,7 @@ from sim.experiments.calibration import (
     trust_sizes,
 )
 from sim.experiments.ensemble import load_members
-from sim.running import run_paired
+from sim.running import run_paired, simulate
 from sim.views.generated_text import Markers, git_state, markdown, today
 
 MARKERS = Markers("behaviour-at-defaults", "scripts/behaviour_at_defaults.py")
@@ -125,15 +125,48 @@ def run_historic(seeds: list[int], n_schools: int, years: int,
     return evaluate(default_values(base_cfg), seeds, base_cfg, pf_cfg)
 
 
+def run_drift(seed: int, n_schools: int, years: int, spinup_years: float | None) -> pd.DataFrame:
+    """Today's baseline alone over ``years``, yearly (the residual drift over decades)."""
+    common = common_overrides(n_schools, years, spinup_years)
+    return simulate(validate(compose([f"scenario={BASELINE}", f"seed={seed}", *common]))).yearly()
+
+
+def drift_text(runs: list[pd.DataFrame], years: int) -> str:
+    """One paragraph: how far the baseline's means move over ``years`` (means over seeds)."""
+    mean = pd.concat(runs).groupby("year").mean(numeric_only=True)
+    start, end = mean.loc[0], mean.loc[years]
+    outcome = mean.mean_outcome - start.mean_outcome
+    far = outcome.abs().idxmax()
+    spread = end.outcome_spread / start.outcome_spread - 1
+    return (f"Over {years} years the baseline's means (of {len(runs)} seeds, yearly) move: mean "
+            f"outcome at most {abs(outcome[far]):.2f} months from time 0 (year {far}; "
+            f"{outcome[years]:+.2f} at year {years}); national disadvantage gap "
+            f"{start.disadvantage_gap:.1f} → {end.disadvantage_gap:.1f} months (range "
+            f"{mean.disadvantage_gap.min():.1f}–{mean.disadvantage_gap.max():.1f}); mean capacity "
+            f"{start.mean_capacity:.3f} → {end.mean_capacity:.3f}; mean talent "
+            f"{start.mean_talent:.3f} → {end.mean_talent:.3f}; spread of outcomes between "
+            f"schools {start.outcome_spread:.2f} → {end.outcome_spread:.2f} months "
+            f"({spread:+.0%}); partnerships {start.n_partnerships:.0f} → "
+            f"{end.n_partnerships:.0f}, schools in a trust {start.n_schools_in_trust:.0f} → "
+            f"{end.n_schools_in_trust:.0f}. Scenario comparisons are paired on the same seeds, so "
+            "a drift shared with the baseline cancels; a study of levels or spread over decades "
+            "should account for it.")
+
+
 def generate(seeds: list[int], n_schools: int = 300, years: int = 15,
-             spinup_years: float | None = None, n_jobs: int = 2) -> dict:
+             spinup_years: float | None = None, n_jobs: int = 2,
+             drift_seeds: int = 6, drift_years: int = 30) -> dict:
     """Run everything §1.1 reports; return its two tables and the figures its prose quotes."""
     tasks = [delayed(run_historic)(seeds, n_schools, years, spinup_years)]
     tasks += [delayed(run_today)(seed, n_schools, years, spinup_years) for seed in seeds]
-    historic, *today = Parallel(n_jobs=min(n_jobs, len(tasks)))(tasks)
+    tasks += [delayed(run_drift)(seed, n_schools, drift_years, spinup_years)
+              for seed in range(drift_seeds)]
+    historic, *rest = Parallel(n_jobs=min(n_jobs, len(tasks)))(tasks)
+    today, drift = rest[:len(seeds)], rest[len(seeds):]
     config = today[0]["config"]
     differences, noise = difference_table(today, years)
     return {
+        "drift": drift_text(drift, drift_years) if drift else None,
         "quantities": quantity_table(historic, today, years),
         "differences": differences,
         "seed_noise": noise,
@@ -387,6 +420,7 @@ def block(figures: dict, command: str, wall_s: float) -> str:
         "sets they differ far more (`docs/calibration.md`, \"Policies under parameter "
         "uncertainty\": effects with intervals that include parameter uncertainty and the share "
         "of parameter sets in which each policy helps).",
+        *([figures["drift"]] if figures.get("drift") else []),
         f"Generated on {today()} by `PYTHONPATH=$PWD python {command}` at "
         f"{git_state()}, {seeds}, in {wall_s / 60:.1f} min; regenerate after changing defaults.",
     ]
@@ -408,6 +442,10 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--spinup-years", type=float, default=None,
                         help="default: the model's (a smaller value for a quick look)")
     parser.add_argument("--n-jobs", type=at_least_one, default=2, help="parallel tasks (default 2)")
+    parser.add_argument("--drift-seeds", type=int, default=6,
+                        help="seeds of the baseline's long run (default 6; 0: none)")
+    parser.add_argument("--drift-years", type=at_least_one, default=30,
+                        help="years of the baseline's long run (default 30)")
     parser.add_argument("--doc", type=Path, default=ODD, help="the document to rewrite")
     parser.add_argument("--print", action="store_true", help="print the block, rewrite nothing")
     return parser.parse_args(argv)
@@ -424,7 +462,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     started = time.perf_counter()
     figures = generate(list(range(args.seeds)), args.schools, args.years, args.spinup_years,
-                       args.n_jobs)
+                       args.n_jobs, args.drift_seeds, args.drift_years)
     command = " ".join(["scripts/behaviour_at_defaults.py", *argv])
     new_block = block(figures, command, time.perf_counter() - started)
     if args.print:

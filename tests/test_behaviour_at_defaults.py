@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 
 import pytest
 
@@ -21,7 +22,8 @@ def script():
 
 @pytest.fixture(scope="module")
 def figures(script):
-    return script.generate([0], n_schools=60, years=2, spinup_years=10, n_jobs=1)
+    return script.generate([0], n_schools=60, years=2, spinup_years=10, n_jobs=1,
+                           drift_seeds=2, drift_years=3)
 
 
 def test_both_tables_have_every_row_and_no_nan(script, figures):
@@ -50,6 +52,8 @@ def test_rewriting_is_idempotent_and_keeps_the_text_outside_the_markers(script, 
     after = document.split(script.MARKERS.end)[1]
     assert once.startswith(before + block) and once.endswith(block + after)
     assert "| `pathfinder` |" in once and "seed 0" in once
+    assert "Over 3 years the baseline's means (of 2 seeds, yearly) move" in once
+    assert not re.search(r"\bnan\b", figures["drift"], re.IGNORECASE), figures["drift"]
 
 
 def test_a_document_without_markers_stops_before_running(script, tmp_path, capsys):
