@@ -285,8 +285,12 @@ def consistency(morris: dict, sobol: dict, now: dict, experiment_path: Path) -> 
         moved = differences({k: ran[k] for k in ran if k in current}, current,
                             set(store["varied"]))
         ran_settings, now_settings = flat(store["experiment"]), flat(now["experiment"])
+        # Where runs ran does not change them, nor does the other method's design (Morris ignores
+        # `sobol`; Sobol reads of `morris` only its parameters' ranges and the survival years).
+        ignored = ("execution.", "sobol.") if store["method"] == "morris" else (
+            "execution.", "morris.trajectories", "morris.levels", "morris.sampler_seed")
         settings = [k for k in differences(ran_settings, now_settings, {"description", "store"})
-                    if not k.startswith("execution.")]  # where runs ran does not change them
+                    if not k.startswith(ignored)]
         changes = [listing([k], ran_settings, now_settings, "run", "now") for k in settings]
         changes += [f"`{k}` default {value(ran[k])} (run) vs {value(current[k])} (now)"
                     for k in moved]
