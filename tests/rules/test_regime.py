@@ -54,7 +54,13 @@ def test_rise_takes_on_only_stuck_schools_and_no_more_than_its_capacity():
     rise = model.recorder.partnerships
     rise = rise[rise.origin == "rise"]
     assert (rise.funding_gbp == regime.rise_gbp_per_school).all()
-    assert len(rise) == watch.new and (rise.n_members == 2).all()
+    # Each began as a pair (a supporter and a stuck school); once the award ends it may carry on
+    # as an informal partnership that others join.
+    ms = model.recorder.memberships
+    founders = ms[ms.partnership_id.isin(rise.partnership_id) & (ms.joined_how == "rise")]
+    assert len(rise) == watch.new
+    assert (founders.groupby("partnership_id").size() == 2).all()
+    assert set(founders.partnership_id) == set(rise.partnership_id)
 
 
 def test_rise_reaches_the_stuck_schools_when_it_has_the_advisers():
