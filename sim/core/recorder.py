@@ -67,14 +67,14 @@ def report_card_shares(area_grade: np.ndarray, safeguarding_met: np.ndarray) -> 
     scale in each area (``share_<area>_<point>``) and with safeguarding not met (0 if none)."""
     carded = area_grade[:, 0] > 0
     row = {"share_report_card": float(carded.mean())}
-    # One count over every (area, point) of the carded schools: counts[a, point].
+    # One count over every (area, point) of the carded schools; point 0 (no card) is no share.
     n_points = len(REPORT_CARD_POINTS) + 1
     codes = area_grade[carded] + n_points * np.arange(len(REPORT_CARD_AREAS))
     counts = np.bincount(codes.ravel(), minlength=n_points * len(REPORT_CARD_AREAS))
-    counts = counts.reshape(len(REPORT_CARD_AREAS), n_points)
-    for a, area in enumerate(REPORT_CARD_AREAS):
-        for point, name in enumerate(REPORT_CARD_POINTS, 1):
-            row[f"share_{area}_{name}"] = float(counts[a, point] / max(carded.sum(), 1))
+    shares = (counts.reshape(len(REPORT_CARD_AREAS), n_points)[:, 1:] / max(carded.sum(), 1)).tolist()
+    for area, area_shares in zip(REPORT_CARD_AREAS, shares, strict=True):
+        for name, value in zip(REPORT_CARD_POINTS, area_shares, strict=True):
+            row[f"share_{area}_{name}"] = value
     row["share_safeguarding_not_met"] = share(~safeguarding_met, carded)
     return row
 
