@@ -19,16 +19,19 @@ def check_finite_state(model: PartnershipModel) -> None:
     """Raise ``NonFiniteError`` naming the first school attribute or partnership column that holds
     a NaN or an infinity (columns whose blank is NaN, such as ``ended_at``, may hold NaN)."""
     for name, values in vars(model.schools).items():
-        if isinstance(values, np.ndarray) and values.dtype.kind == "f":
-            _check(model, f"school attribute '{name}'", ~np.isfinite(values), values)
+        if isinstance(values, np.ndarray) and values.dtype.kind == "f" and not np.isfinite(values).all():
+            _stop(model, f"school attribute '{name}'", values[~np.isfinite(values)])
     for name, values, blank_is_nan in model.partnerships.float_columns():
-        _check(model, f"partnership column '{name}'",
-               np.isinf(values) if blank_is_nan else ~np.isfinite(values), values)
+        if blank_is_nan:
+            if np.isinf(values).any():
+                _stop(model, f"partnership column '{name}'", values[np.isinf(values)])
+        elif not np.isfinite(values).all():
+            _stop(model, f"partnership column '{name}'", values[~np.isfinite(values)])
 
 
-def _check(model: PartnershipModel, what: str, bad: np.ndarray, values: np.ndarray) -> None:
-    if bad.any():
-        raise NonFiniteError(
-            f"{what} became {values[bad].ravel()[0]} in the step to year {model.now_years:g} "
-            f"(step {model.tick}); the run stopped before writing results: check the rules' "
-            "parameters")
+def _stop(model: PartnershipModel, what: str, bad_values: np.ndarray) -> None:
+    # The healthy case above is one pass per column; finding the value happens only here.
+    raise NonFiniteError(
+        f"{what} became {bad_values.ravel()[0]} in the step to year {model.now_years:g} "
+        f"(step {model.tick}); the run stopped before writing results: check the rules' "
+        "parameters")

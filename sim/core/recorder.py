@@ -67,10 +67,14 @@ def report_card_shares(area_grade: np.ndarray, safeguarding_met: np.ndarray) -> 
     scale in each area (``share_<area>_<point>``) and with safeguarding not met (0 if none)."""
     carded = area_grade[:, 0] > 0
     row = {"share_report_card": float(carded.mean())}
-    for a, area in enumerate(REPORT_CARD_AREAS):
-        counts = np.bincount(area_grade[carded, a], minlength=len(REPORT_CARD_POINTS) + 1)
-        for point, name in enumerate(REPORT_CARD_POINTS, 1):
-            row[f"share_{area}_{name}"] = float(counts[point] / max(carded.sum(), 1))
+    # One count over every (area, point) of the carded schools; point 0 (no card) is no share.
+    n_points = len(REPORT_CARD_POINTS) + 1
+    codes = area_grade[carded] + n_points * np.arange(len(REPORT_CARD_AREAS))
+    counts = np.bincount(codes.ravel(), minlength=n_points * len(REPORT_CARD_AREAS))
+    shares = (counts.reshape(len(REPORT_CARD_AREAS), n_points)[:, 1:] / max(carded.sum(), 1)).tolist()
+    for area, area_shares in zip(REPORT_CARD_AREAS, shares, strict=True):
+        for name, value in zip(REPORT_CARD_POINTS, area_shares, strict=True):
+            row[f"share_{area}_{name}"] = value
     row["share_safeguarding_not_met"] = share(~safeguarding_met, carded)
     return row
 
@@ -199,9 +203,10 @@ class Recorder:
         # Partnerships running at time 0 or formed since (not the spin-up's ended history).
         rows = np.flatnonzero((pt.end_reason == ACTIVE) | (pt.ended_at >= 0))
         member_lists = pt.member_lists()
+        school_id_of = school_ids.__getitem__  # map() with a bound method: no Python frame a member
         self.partnerships = pd.DataFrame({
             "partnership_id": rows,
-            "members": [[school_ids[j] for j in member_lists[i]] for i in rows],
+            "members": [list(map(school_id_of, member_lists[i])) for i in rows.tolist()],
             "n_members": pt.n_members[rows],
             "kind": np.array(KIND_NAMES)[pt.kind[rows]],
             "origin": np.array(ORIGIN_NAMES)[pt.origin[rows]],

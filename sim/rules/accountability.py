@@ -158,10 +158,12 @@ class Accountability(Rule):
         areas)."""
         return (1 + (scores[:, None, :] < self.area_thresholds[None]).sum(axis=1)).astype(np.int8)
 
-    def _noisy_area_scores(self, model, regime) -> np.ndarray:
-        n_areas = len(REPORT_CARD_AREAS)
-        noise = self.p.area_noise_sd * self.area_rng.normal(size=(model.schools.n, n_areas))
-        return self.area_scores(model, regime) + noise
+    def _noisy_area_scores(self, model, regime, rows=slice(None)) -> np.ndarray:
+        """Area scores plus judgement noise of the schools ``rows`` (default all). Every school
+        draws its noise, whichever rows are scored, so the stream's draws do not depend on who
+        is inspected (the same draws as ``normal``, which is ``0 + 1 * standard_normal``)."""
+        noise = self.area_rng.standard_normal(size=(model.schools.n, len(REPORT_CARD_AREAS)))
+        return self.area_scores(model, regime, rows) + self.p.area_noise_sd * noise[rows]
 
     def _draw_intervals(self, grade: np.ndarray) -> np.ndarray:
         """Years to each school's next inspection at inspection frequency 1: a gamma draw with
@@ -199,25 +201,29 @@ class Accountability(Rule):
         dip = np.maximum(0.0, s.outcome_at_inspection - s.outcome) / self.p.outcome_scale_months
         return points - regime.dip_penalty * self.p.dip_points * dip
 
-    def area_scores(self, model, regime) -> np.ndarray:
-        """Report-card area scores before noise (schools x areas), in score points: each area's
-        mix (AREA_DRIVERS) of outcomes in context with progress, teaching and leadership, with
-        the regime's credit and dip penalty."""
+    def area_scores(self, model, regime, rows=slice(None)) -> np.ndarray:
+        """Report-card area scores before noise (schools ``rows``, default all, x areas), in
+        score points: each area's mix (AREA_DRIVERS) of outcomes in context with progress,
+        teaching and leadership, with the regime's credit and dip penalty."""
         p, s = self.p, model.schools
         achievement = ((s.outcome - p.context_weight * s.intake_months
                         + p.weight_progress * (s.outcome - s.outcome_at_inspection))
                        / p.outcome_scale_months)
         drivers = (achievement, (s.talent - 0.5) / QUALITY_SD, (s.capacity - 0.5) / QUALITY_SD)
-        scores = self._credit_and_dip(model, regime, np.zeros(s.n))[:, None]
+        # The per-school parts over every school (credit looks up memberships), the (schools x
+        # areas) mix over the rows asked for only: a step scores just the schools inspected.
+        scores = self._credit_and_dip(model, regime, np.zeros(s.n))[rows, None]
         for driver, weights in zip(drivers, self.AREA_DRIVERS.T, strict=True):
-            scores = scores + driver[:, None] * weights  # elementwise: no BLAS threads
+            scores = scores + driver[rows, None] * weights  # elementwise: no BLAS threads
         return scores
 
     def step(self, model) -> None:
         p, s, n = self.p, model.schools, model.schools.n
         regime = model.lever("accountability")
-        noise = p.inspection_noise_sd * self.rng.normal(size=n)
-        raw = self.score(model, regime)
+        noise = p.inspection_noise_sd * self.rng.normal(size=n)  # drawn under either regime
+        report_cards = model.tick >= 0 and regime.grading == "report_cards"
+        if not report_cards:  # report cards score by area (_report_card)
+            raw = self.score(model, regime)
         if model.tick < 0:
             # During the spin-up the standard follows the scores, so that a full round of
             # inspections would give the national grade mix (Ofsted, Dec 2018); it is fixed
@@ -229,7 +235,6 @@ class Accountability(Rule):
         # at the step's start if it was overdue (when the regime tightened).
         t_due = s.t_inspected + s.inspection_interval / regime.inspection_frequency
         inspected = np.flatnonzero(t_due < model.now_years + model.dt)
-        report_cards = model.tick >= 0 and regime.grading == "report_cards"
         if report_cards:
             self._report_card(model, regime, inspected)
         else:
@@ -254,7 +259,7 @@ class Accountability(Rule):
         under_concern = s.struggling
         if report_cards:  # a school with a report card: pressure from its worst area, any area
             carded = s.area_grade[:, 0] > 0
-            worst = np.where(s.safeguarding_met, s.area_grade.max(axis=1), 5)
+            worst = np.where(s.safeguarding_met, _row_max(s.area_grade), 5)
             s.pressure[carded] = regime.stakes * self.PRESSURE_BY_POINT[worst[carded]]
             under_concern = under_concern | (carded & (worst >= 4))
         # The improvement journey: a school under a low grade (RI, inadequate; under report
@@ -285,7 +290,7 @@ class Accountability(Rule):
         Pressure, by contrast, comes from the worst area, whichever it is (``step``).
         """
         s = model.schools
-        points = self.area_points(self._noisy_area_scores(model, regime)[inspected])
+        points = self.area_points(self._noisy_area_scores(model, regime, inspected))
         safe = self.area_rng.random(len(inspected)) >= self.p.safeguarding_not_met_share
         s.area_grade[inspected] = points
         s.safeguarding_met[inspected] = safe
@@ -309,3 +314,12 @@ class Accountability(Rule):
             rate = regime.competition * self.p.pupil_move_per_year * (appeal - local) * self.has_rivals
             s.pupils = np.maximum(10.0, s.pupils * np.exp(rate * model.dt))
         return self.has_rivals
+
+
+def _row_max(table: np.ndarray) -> np.ndarray:
+    """Each row's largest value, a column at a time: for a few columns many times faster than
+    ``table.max(axis=1)``, which reduces along the short rows."""
+    largest = table[:, 0].copy()
+    for column in table.T[1:]:
+        np.maximum(largest, column, out=largest)
+    return largest

@@ -91,19 +91,23 @@ class Dissolution(Rule):
         funding_ends = expired & (draws[:, 0] < shortfall)
         pt.update(ids[expired & ~funding_ends], kind=INFORMAL)
 
-        # A member's head left this step.
-        pid, school = pt.links()
-        hit = np.zeros(pt.size, dtype=bool)
-        hit[pid[s.head_left_now[school]]] = True
         kind = pt.kind[ids]
+
+        # A member's head left this step. Per-partnership arrays by row (position in ``ids``).
+        row_of = np.full(pt.size, -1, dtype=np.int64)
+        row_of[ids] = np.arange(len(ids))
+        pid, school = pt.links()
+        row = row_of[pid]
+        hit = np.zeros(len(ids), dtype=bool)
+        hit[row[s.head_left_now[school]]] = True
         formal = np.isin(kind, FORMAL_KINDS)
-        head_ends = (~funding_ends & hit[ids] & ~formal
+        head_ends = (~funding_ends & hit & ~formal
                      & (draws[:, 1] < p.end_when_head_leaves * (1 - strength)))
 
         # Competing hazards.
         judged = (now - pt.formed_at[ids]) >= p.judge_after_years
         relief = np.where(pt.impact_measure[ids], 1 - p.impact_measure_relief, 1.0)
-        inward = (np.bincount(pid, s.inward[school], minlength=pt.size)[ids]
+        inward = (np.bincount(row, s.inward[school], minlength=len(ids))
                   / np.maximum(pt.n_members[ids], 1))
         hazards = np.stack([
             p.not_worth_it_per_year * shortfall * relief * judged,
@@ -129,9 +133,7 @@ class Dissolution(Rule):
         leave_p = p_event(hazard * p.rel_hazard_federation, model.dt)
         if model.tick < 0:  # the landscape's own federations are data: kept to time 0
             leave_p = np.where(pt.origin[ids] == ORIGIN_CODES["initial"], 0.0, leave_p)
-        row_of = np.full(pt.size, -1, dtype=np.int64)
-        row_of[ids] = np.arange(len(ids))
-        pid, school = pt.links()
+        pid, school = pt.links()  # less the memberships that ended just now
         row = row_of[pid]
         federation = kind == FEDERATION
         chance = np.where((row >= 0) & federation[row], leave_p[row], 0.0)

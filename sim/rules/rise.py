@@ -101,9 +101,16 @@ class Rise(Rule):
         pid, school = pt.links()
         in_trust = pt.kind[pid] == TRUST
         pid, school = pid[in_trust], school[in_trust]
-        size = np.maximum(np.bincount(pid, minlength=pt.size), 1)
-        mean_grade = np.bincount(pid, s.grade[school], minlength=pt.size) / size
-        mean_capacity = np.bincount(pid, s.capacity[school], minlength=pt.size) / size
+        # Per-trust means by row, over the running trusts only (ids run over every partnership
+        # ever formed, the spin-up's included: many times more).
+        ids = pt.active_ids()
+        trusts = ids[pt.kind[ids] == TRUST]
+        row_of = np.empty(pt.size, dtype=np.int64)
+        row_of[trusts] = np.arange(len(trusts))
+        row = row_of[pid]
+        size = np.maximum(np.bincount(row, minlength=len(trusts)), 1)
+        mean_grade = np.bincount(row, s.grade[school], minlength=len(trusts)) / size
+        mean_capacity = np.bincount(row, s.capacity[school], minlength=len(trusts)) / size
         # RISE schools each trust supports now: running RISE partnerships led by its schools.
         trust_of = np.full(s.n, -1)
         trust_of[school] = pid
@@ -113,8 +120,8 @@ class Rise(Rule):
                     & (pt.funded_until[rise] > model.now_years)]
         leads = trust_of[pt.lead[rise][pt.lead[rise] >= 0]]
         self.load = np.bincount(leads[leads >= 0], minlength=pt.size)
-        strong = mean_grade[pid] <= self.p.strong_trust_max_grade
-        return {"pid": pid, "school": school, "strong": strong, "merit": mean_capacity[pid],
+        strong = mean_grade[row] <= self.p.strong_trust_max_grade
+        return {"pid": pid, "school": school, "strong": strong, "merit": mean_capacity[row],
                 "x_km": s.x_km[school], "y_km": s.y_km[school]}
 
     def _supporter(self, model, school: int, trusts: dict[str, np.ndarray]) -> int:

@@ -102,10 +102,14 @@ class Running(Rule):
         size_of = pt.n_members[ids].astype(float)
         n_members = size_of[row]
 
+        # Each member's values, gathered once (each array below has a row per membership).
+        x_km, y_km, kind = s.x_km[school], s.y_km[school], pt.kind[pid]
+        talent, ability = s.talent[school], s.head_ability[school]
+
         # Travel: each member goes to the partnership's centre and back.
-        cx = np.bincount(row, s.x_km[school], minlength=m) / size_of
-        cy = np.bincount(row, s.y_km[school], minlength=m) / size_of
-        travel_km = 2 * np.hypot(s.x_km[school] - cx[row], s.y_km[school] - cy[row])
+        cx = np.bincount(row, x_km, minlength=m) / size_of
+        cy = np.bincount(row, y_km, minlength=m) / size_of
+        travel_km = 2 * np.hypot(x_km - cx[row], y_km - cy[row])
 
         # Money: a funded partnership's yearly award per member, while the award runs.
         funded = pt.funded_until[pid] > now
@@ -124,11 +128,11 @@ class Running(Rule):
         leadership = np.minimum(1.0, per_member * share_leadership / p.leadership_time_gbp_per_year)
 
         intensity = np.array([p.intensity_informal, p.intensity_funded,
-                              p.intensity_federation, p.intensity_trust])[pt.kind[pid]]
+                              p.intensity_federation, p.intensity_trust])[kind]
         intensity = intensity + p.leadership_time_boost * leadership
         # A supported school (led by its sponsor in a federation or trust) hosts rather than sends staff.
         lead = pt.lead[pid]
-        supported = np.isin(pt.kind[pid], (FEDERATION, TRUST)) & (lead >= 0) & (lead != school)
+        supported = np.isin(kind, (FEDERATION, TRUST)) & (lead >= 0) & (lead != school)
         released = (p.time_cost_per_partnership * intensity
                     * np.where(supported, p.supported_time_share, 1.0))
         time_cost = released * (1 + travel_km / p.travel_km_scale * (1 - transport)) * (1 - cover)
@@ -144,17 +148,15 @@ class Running(Rule):
         # Learning from stronger partners, in proportion to trust and intensity, and development
         # of the staff each school releases (the best have least left to learn: headroom).
         others = np.maximum(n_members - 1, 1)
-        talent_others = (np.bincount(row, s.talent[school], minlength=m)[row] - s.talent[school]) / others
-        ability_others = (np.bincount(row, s.head_ability[school], minlength=m)[row]
-                          - s.head_ability[school]) / others
+        talent_others = (np.bincount(row, talent, minlength=m)[row] - talent) / others
+        ability_others = (np.bincount(row, ability, minlength=m)[row] - ability) / others
         drive = p.learn_rate_per_year * strength[row] * intensity
         develop = p.release_development * released
         teaching_share = self.TEACHING_SHARE_BY_FOCUS[pt.focus[pid]]
-        talent_gain = teaching_share * (drive * np.maximum(0, talent_others - s.talent[school])
-                                        + develop * (1 - s.talent[school]))
-        ability_gain = (1 - teaching_share) * (
-            drive * np.maximum(0, ability_others - s.head_ability[school])
-            + develop * (1 - s.head_ability[school]))
+        talent_gain = teaching_share * (drive * np.maximum(0, talent_others - talent)
+                                        + develop * (1 - talent))
+        ability_gain = (1 - teaching_share) * (drive * np.maximum(0, ability_others - ability)
+                                               + develop * (1 - ability))
         s.talent = np.minimum(1.0, s.talent + np.bincount(school, talent_gain, minlength=s.n) * dt)
         s.head_ability = np.minimum(1.0, s.head_ability + np.bincount(school, ability_gain, minlength=s.n) * dt)
 

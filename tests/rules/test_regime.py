@@ -9,6 +9,7 @@ import pytest
 
 from conftest import build, settings_for
 from sim.core.partnerships import ORIGIN_CODES
+from sim.core.recorder import report_card_shares
 from sim.core.vocabulary import REPORT_CARD_AREAS
 from sim.rules.accountability import Accountability
 from sim.running import run_paired
@@ -134,6 +135,42 @@ def test_area_boundaries_split_schools_by_the_assumed_shares():
                        for a in range(len(REPORT_CARD_AREAS))])
     assert (shares[:, 2] > 0.5).all()  # expected standard: most schools
     assert (shares[:, 0] < 0.1).all()  # exceptional: rare
+
+
+def test_scoring_the_inspected_schools_only_gives_their_scores_and_the_same_draws():
+    """A step scores just the schools inspected (speed at national scale): their scores are
+    those of scoring every school, and every school still draws its noise, so the stream goes
+    on exactly as if all were scored."""
+    model = build(*REGION, "seed=3")
+    rule = next(r for r in model.rules if isinstance(r, Accountability))
+    regime, rows = model.config.accountability, np.array([3, 17, 250, 399])
+    state = rule.area_rng.bit_generator.state
+    every = rule._noisy_area_scores(model, regime)
+    after_every = rule.area_rng.random(3)
+    rule.area_rng.bit_generator.state = state
+    some = rule._noisy_area_scores(model, regime, rows)
+    assert np.array_equal(some, every[rows])
+    assert np.array_equal(rule.area_rng.random(3), after_every)
+
+
+def test_report_card_shares_count_the_carded_schools_only():
+    """Shares at each point of each area are among schools holding a report card (a row of
+    zeros: none yet); safeguarding not met likewise."""
+    area_grade = np.zeros((4, len(REPORT_CARD_AREAS)), dtype=np.int8)
+    area_grade[0] = 2  # strong standard everywhere
+    area_grade[1] = 3  # expected standard, but urgent improvement in the first area
+    area_grade[1, 0] = 5
+    row = report_card_shares(area_grade, np.array([True, False, True, True]))
+    first, second = REPORT_CARD_AREAS[:2]
+    assert row["share_report_card"] == 0.5
+    assert row[f"share_{first}_strong_standard"] == 0.5
+    assert row[f"share_{first}_urgent_improvement"] == 0.5
+    assert row[f"share_{first}_expected_standard"] == 0.0
+    assert row[f"share_{second}_expected_standard"] == 0.5
+    assert row["share_safeguarding_not_met"] == 0.5
+    assert sum(value for name, value in row.items() if name.startswith(f"share_{second}_")) == 1.0
+    assert report_card_shares(np.zeros_like(area_grade), np.ones(4, dtype=bool))[
+        f"share_{first}_exceptional"] == 0.0
 
 
 def test_baseline_and_its_reform_scenarios_share_one_spin_up():
