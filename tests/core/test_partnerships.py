@@ -95,9 +95,11 @@ def test_a_runs_memberships_agree_with_its_partnerships():
     from conftest import settings_for
     from sim.running import simulate
 
-    # Schools leave federations often here, so some memberships end before their partnership.
+    # Schools leave federations often here, so some memberships end before their partnership
+    # (200 schools: enough federations of three that one carries on when a school leaves).
     result = simulate(settings_for("scenario=pathfinder", "funding.start_year=0", "seed=3",
-                                   "rules.dissolution.rel_hazard_federation=1"))
+                                   "rules.dissolution.rel_hazard_federation=1",
+                                   "landscape.n_schools=200"))
     pt = result.partnerships.set_index("partnership_id")
     ms = result.memberships
     assert set(ms.partnership_id) == set(pt.index)
