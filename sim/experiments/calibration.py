@@ -433,8 +433,9 @@ def history_match(waves: int, per_wave: int, seeds: list[int], base_cfg, pf_cfg,
         # Rounded as stored (ensemble.csv, fitted.yaml): every set is exactly what was simulated.
         points = [{k: round_value(float(v)) for k, v in zip(keys, row, strict=True)}
                   for row in latin_hypercube(per_wave, *box, sampler_seed + wave)]
-        if wave == 1:
-            points = [default_values(base_cfg)] + points
+        if wave == 1:  # the defaults first (once: they may be a point of an earlier search)
+            defaults = default_values(base_cfg)
+            points = [defaults] + [p for p in points if p != defaults]
         for r in parallel(delayed(evaluate)(p, seeds, base_cfg, pf_cfg) for p in points):
             r["wave"] = wave
             done.append(r)
@@ -454,7 +455,12 @@ def history_match(waves: int, per_wave: int, seeds: list[int], base_cfg, pf_cfg,
 def accept(results: list[dict], members: int) -> tuple[list[dict], float]:
     """The accepted sets, best (lowest objective) first, and the largest implausibility allowed:
     every set within tolerance of every target (1), or, if fewer than ``members`` are, the
-    ``members`` sets with the smallest largest implausibility (the relaxed rule)."""
+    ``members`` sets with the smallest largest implausibility (the relaxed rule). A set evaluated
+    twice counts once (its first evaluation)."""
+    distinct: dict[tuple, dict] = {}
+    for r in results:
+        distinct.setdefault(tuple(r["values"][k] for k in sorted(r["values"])), r)
+    results = list(distinct.values())
     strict = [r for r in results if r["max_implausibility"] <= 1.0]
     if len(strict) >= members:
         return sorted(strict, key=lambda r: r["objective"]), 1.0
@@ -670,12 +676,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--figures", default=str(PROJECT_DIR / "docs/figures"))
     parser.add_argument("--replot", action="store_true",
                         help="only redraw the figures from <out>/evaluations.csv and summary.json")
+    parser.add_argument("--reaccept", action="store_true",
+                        help="apply the acceptance rule again to <out>/evaluations.csv (no "
+                             "simulation) and rewrite the ensemble, member 0 and the figures")
     args = parser.parse_args(argv)
     out = Path(args.out)
-    if args.replot:
+    if args.replot or args.reaccept:
         summary = json.loads((out / "summary.json").read_text())
         results = results_from_csv(out / "evaluations.csv")
         accepted, cut = accept(results, summary["settings"]["members"])
+        if args.reaccept:
+            if accepted[0]["values"] != summary["member0"]["values"]:
+                summary["holdout"] = {"seeds": 0, "seconds": 0.0, "member0": None}
+            summary["acceptance"].update(
+                rule=acceptance_rule(results, accepted, cut), cut=cut, accepted=len(accepted))
+            summary["member0"] = accepted[0]
+            (out / "summary.json").write_text(json.dumps(summary, indent=2, default=float))
+            write_outputs(args, accepted, summary)
         figures(results, accepted, Path(args.figures), cut)
         return 0
     import logging
@@ -700,9 +717,7 @@ def main(argv: list[str] | None = None) -> int:
     table = target_table(accepted, cut, holdout)
     table.to_csv(out / "targets.csv", index=False)
     strict = sum(r["max_implausibility"] <= 1 for r in results)
-    rule = ("every target within tolerance" if cut <= 1 else
-            f"relaxed: only {strict} sets met every tolerance, so the {len(accepted)} with the "
-            f"smallest largest implausibility were accepted (cut {cut:.2f})")
+    rule = acceptance_rule(results, accepted, cut)
     settings = {"waves": args.waves, "per_wave": args.per_wave, "seeds": seeds,
                 "members": args.members, "n_schools": args.n_schools, "years": args.years,
                 "spinup_years": args.spinup_years or "model default (60)",
@@ -726,11 +741,26 @@ def main(argv: list[str] | None = None) -> int:
     print(f"acceptance: {rule}; member 0 objective {accepted[0]['objective']:.3f}"
           + (f" ({holdout['objective']:.3f} on holdout seeds)" if holdout else "")
           + f"; wall {wall:.0f} s")
-    header = {"created": summary["created"], "acceptance": rule,
+    write_outputs(args, accepted, summary)
+    return 0
+
+
+def acceptance_rule(results: list[dict], accepted: list[dict], cut: float) -> str:
+    """The acceptance rule used, in words."""
+    strict = sum(r["max_implausibility"] <= 1 for r in results)
+    return ("every target within tolerance" if cut <= 1 else
+            f"relaxed: only {strict} sets met every tolerance, so the {len(accepted)} with the "
+            f"smallest largest implausibility were accepted (cut {cut:.2f})")
+
+
+def write_outputs(args, accepted: list[dict], summary: dict) -> None:
+    """The accepted sets to ``--ensemble`` and member 0 to ``--fitted`` (with its header)."""
+    settings, holdout = summary["settings"], summary["holdout"]["member0"]
+    header = {"created": summary["created"], "acceptance": summary["acceptance"]["rule"],
               "objective": f"{accepted[0]['objective']:.3f} (largest implausibility "
-                           f"{accepted[0]['max_implausibility']:.2f}) on seeds {seeds}"
-                           + (f"; {holdout['objective']:.3f} on {args.holdout_seeds} holdout "
-                              "seeds" if holdout else ""),
+                           f"{accepted[0]['max_implausibility']:.2f}) on seeds {settings['seeds']}"
+                           + (f"; {holdout['objective']:.3f} on {summary['holdout']['seeds']} "
+                              "holdout seeds" if holdout else ""),
               "search": ", ".join(f"{k}={v}" for k, v in settings.items())}
     if args.ensemble:
         path = Path(args.ensemble)
@@ -743,7 +773,6 @@ def main(argv: list[str] | None = None) -> int:
             ": the defaults (conf/rules/*/default.yaml regenerated)"
             if path.resolve() == (PROJECT_DIR / "conf/calibration/fitted.yaml").resolve()
             else "; apply with:\n  python -m sim " + " ".join(fitted_overrides(path))))
-    return 0
 
 
 if __name__ == "__main__":

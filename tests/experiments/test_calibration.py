@@ -169,7 +169,8 @@ def _result(worst: float, objective: float, x: float = 0.5) -> dict:
 
 
 def test_acceptance_is_strict_when_enough_sets_fit_and_says_when_it_relaxes(calibrate):
-    results = [_result(0.9, 3.0), _result(0.5, 1.0), _result(2.0, 0.5), _result(1.5, 2.0)]
+    results = [_result(0.9, 3.0, 0.1), _result(0.5, 1.0, 0.2), _result(2.0, 0.5, 0.3),
+               _result(1.5, 2.0, 0.4)]
     accepted, cut = calibrate.accept(results, members=2)
     assert cut == 1.0
     assert [r["objective"] for r in accepted] == [1.0, 3.0]  # within tolerance, best first
@@ -177,6 +178,13 @@ def test_acceptance_is_strict_when_enough_sets_fit_and_says_when_it_relaxes(cali
     assert cut == 1.5  # relaxed: the three smallest largest implausibilities
     assert sorted(r["max_implausibility"] for r in accepted) == [0.5, 0.9, 1.5]
     assert [r["objective"] for r in accepted] == [1.0, 2.0, 3.0]  # still best first
+
+
+def test_a_set_evaluated_twice_is_accepted_once(calibrate):
+    """The defaults may also be a point of the first wave (an earlier search found them there)."""
+    results = [_result(0.9, 3.0, 0.1), _result(0.9, 3.0, 0.1), _result(1.5, 2.0, 0.4)]
+    accepted, cut = calibrate.accept(results, members=2)
+    assert [r["values"]["a"] for r in accepted] == [0.4, 0.1] and cut == 1.5
 
 
 def test_each_wave_samples_the_box_of_the_plausible_sets(calibrate, monkeypatch):
@@ -205,3 +213,17 @@ def test_gain_delay_is_the_first_lasting_positive_year(calibrate):
 def test_replot_redraws_the_figures_from_the_saved_results(calibrate, tiny_run, tmp_path):
     assert calibrate.main(["--replot", "--out", str(tiny_run), "--figures", str(tmp_path)]) == 0
     assert (tmp_path / "calibration_waves.png").stat().st_size > 0
+
+
+def test_reaccept_applies_the_rule_again_without_simulating(calibrate, tiny_run, tmp_path):
+    """--reaccept rewrites the ensemble and member 0 from the saved evaluations: the same sets as
+    the run itself accepted, best first, none twice."""
+    ensemble, fitted = tmp_path / "ensemble.csv", tmp_path / "fitted.yaml"
+    assert calibrate.main(["--reaccept", "--out", str(tiny_run), "--figures", str(tmp_path),
+                           "--ensemble", str(ensemble), "--fitted", str(fitted)]) == 0
+    again, before = pd.read_csv(ensemble), pd.read_csv(tiny_run / "ensemble.csv")
+    assert again.drop(columns="member").equals(before.drop(columns="member"))
+    keys = [k for k in again.columns if k.startswith("rules.")]
+    assert not again.duplicated(keys).any()
+    assert fitted.read_text().split("rules:")[1] == \
+        (tiny_run / "fitted.yaml").read_text().split("rules:")[1]
