@@ -164,13 +164,16 @@ class PartnershipModel(mesa.Model):
         """Start a partnership and update the members' histories. It starts with the strength of
         the members' strongest past joint work (S2 lesson 1: "partnership grows out of
         partnership")."""
-        pid = self.partnerships.add(members, kind, self.now_years, origin, **fields)
-        members = self.partnerships.members(pid)
-        a, b = np.triu_indices(len(members), 1)
-        past = float(self.schools.tie(members[a], members[b]).max())
+        pt, s = self.partnerships, self.schools
+        pid = pt.add(members, kind, self.now_years, origin, **fields)
+        # Plain Python over the (sorted) members: a partnership starts with two to four schools,
+        # too few for numpy's per-call cost to pay (tens of thousands are formed in a run).
+        members = pt.member_lists()[pid]
+        past = max(s.pair_tie(a, b) for a, b in combinations(members, 2))
         if past > 0:
-            self.partnerships.update(pid, strength=past)
-        self.schools.n_past_partnerships[members] += 1
+            pt.update(pid, strength=past)
+        for school in members:
+            s.n_past_partnerships[school] += 1
         self.flows.formed += 1
         return pid
 
@@ -181,13 +184,22 @@ class PartnershipModel(mesa.Model):
         if len(pids) == 0:
             return
         s, pt = self.schools, self.partnerships
+        # Every pair of members remembers the partnership's strength. Partnerships of one size
+        # share a table of members, whose pairs numpy takes at once (hundreds end in some steps;
+        # record_ties does not depend on the pairs' order).
         member_lists = pt.member_lists()
-        strength = pt.strength
-        pairs = [(a, b, strength[pid]) for pid in pids.tolist()
-                 for a, b in combinations(member_lists[pid], 2)]
-        if pairs:
-            a, b, tie = (np.array(column) for column in zip(*pairs, strict=True))
-            s.record_ties(a, b, tie)
+        lists = [member_lists[pid] for pid in pids.tolist()]
+        sizes = np.array([len(members) for members in lists])
+        a, b, tie = [], [], []
+        for size in np.unique(sizes[sizes >= 2]).tolist():
+            group = np.flatnonzero(sizes == size)
+            members = np.array([lists[i] for i in group.tolist()], dtype=np.int64)
+            first, second = np.triu_indices(size, 1)
+            a.append(members[:, first].ravel())
+            b.append(members[:, second].ravel())
+            tie.append(np.repeat(pt.strength[pids[group]], len(first)))
+        if a:
+            s.record_ties(np.concatenate(a), np.concatenate(b), np.concatenate(tie))
         lead = pt.lead
         for pid in pids[lead[pids] >= 0].tolist():
             members = pt.members(pid)
