@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import pickle
 import zlib
@@ -35,6 +36,13 @@ def spinup_key(settings: Settings) -> str:
     return json.dumps({"seed": c.seed, "spinup_years": c.spinup_years,
                        "spinup_steps_per_year": c.spinup_steps_per_year, "landscape": c.landscape,
                        "rules": asdict(c)["rules"]}, sort_keys=True, default=str)
+
+
+@functools.cache
+def _pair_positions(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (i, j), i < j, of every pair among ``size`` members (kept: asked once per
+    partnership ended, mostly for the same few sizes)."""
+    return np.triu_indices(size, 1)
 
 
 class StepFlows:
@@ -194,7 +202,7 @@ class PartnershipModel(mesa.Model):
         for size in np.unique(sizes[sizes >= 2]).tolist():
             group = np.flatnonzero(sizes == size)
             members = np.array([lists[i] for i in group.tolist()], dtype=np.int64)
-            first, second = np.triu_indices(size, 1)
+            first, second = _pair_positions(size)
             a.append(members[:, first].ravel())
             b.append(members[:, second].ravel())
             tie.append(np.repeat(pt.strength[pids[group]], len(first)))
