@@ -196,17 +196,17 @@ class PartnershipModel(mesa.Model):
         # share a table of members, whose pairs numpy takes at once (hundreds end in some steps;
         # record_ties does not depend on the pairs' order).
         member_lists = pt.member_lists()
-        lists = [member_lists[pid] for pid in pids.tolist()]
-        sizes = np.array([len(members) for members in lists])
+        by_size: dict[int, list[int]] = {}
+        for pid in pids.tolist():
+            by_size.setdefault(len(member_lists[pid]), []).append(pid)
         a, b, tie = [], [], []
-        for size in np.unique(sizes[sizes >= 2]).tolist():
-            group = np.flatnonzero(sizes == size)
-            members = np.array([lists[i] for i in group.tolist()], dtype=np.int64)
+        for size, group in by_size.items():
+            members = np.array([member_lists[pid] for pid in group], dtype=np.int64)
             first, second = _pair_positions(size)
             a.append(members[:, first].ravel())
             b.append(members[:, second].ravel())
-            tie.append(np.repeat(pt.strength[pids[group]], len(first)))
-        if a:
+            tie.append(np.repeat(pt.strength[group], len(first)))
+        if sum(map(len, a)):
             s.record_ties(np.concatenate(a), np.concatenate(b), np.concatenate(tie))
         lead = pt.lead
         for pid in pids[lead[pids] >= 0].tolist():

@@ -253,14 +253,16 @@ class Formation(Rule):
             return
         p, pt, s = self.p, model.partnerships, model.schools
         ids = pt.active_ids()
+        draw = self.rng.random(len(ids))  # one per running partnership (CRN)
+        # The few drawn are checked (the same as checking every one, then keeping those drawn).
+        ids = ids[draw < p_event(p.formalise_rate_per_year, model.dt)]
         ready = ((pt.kind[ids] == INFORMAL) & (pt.strength[ids] >= p.formalise_min_strength)
                  & (model.now_years - pt.formed_at[ids] >= p.formalise_min_age_years)
                  & (pt.n_members[ids] <= p.max_federation_size))
-        pid, school = pt.links()
-        has_academy = np.bincount(pid, s.academy[school], minlength=pt.size)[ids] > 0
-        draw = self.rng.random(len(ids))
-        chosen = ids[ready & ~has_academy & (draw < p_event(p.formalise_rate_per_year, model.dt))]
-        pt.update(chosen, kind=FEDERATION, formalised_at=model.now_years)
+        member_lists = pt.member_lists()
+        has_academy = np.array([s.academy[member_lists[pid]].any() for pid in ids.tolist()],
+                               dtype=bool)
+        pt.update(ids[ready & ~has_academy], kind=FEDERATION, formalised_at=model.now_years)
 
 
 def _positions(sorted_keys: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
