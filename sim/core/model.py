@@ -7,7 +7,7 @@ import json
 import pickle
 import zlib
 from dataclasses import asdict
-from itertools import combinations
+from itertools import chain, combinations
 
 import mesa
 import numpy as np
@@ -208,10 +208,14 @@ class PartnershipModel(mesa.Model):
             tie.append(np.repeat(pt.strength[group], len(first)))
         if sum(map(len, a)):
             s.record_ties(np.concatenate(a), np.concatenate(b), np.concatenate(tie))
-        lead = pt.lead
-        for pid in pids[lead[pids] >= 0].tolist():
-            members = pt.members(pid)
-            self.release_executive(members[s.executive_lead[members] == lead[pid]])
+        # Members covered by the head of their partnership's lead, all at once (a school covered
+        # through two ending partnerships with the same lead is released once, as one by one).
+        led = pids[pt.lead[pids] >= 0]
+        if len(led):
+            lists = [member_lists[pid] for pid in led.tolist()]
+            school = np.fromiter(chain.from_iterable(lists), dtype=np.int64)
+            lead = np.repeat(pt.lead[led], [len(members) for members in lists])
+            self.release_executive(np.unique(school[s.executive_lead[school] == lead]))
         pt.end(pids, reason, self.now_years)
         self.flows.dissolved += len(pids)
 
