@@ -86,11 +86,8 @@ class PartnershipTable:
             setattr(self, f"link_{name}", _blank(_LINKS, name, capacity * 3))
         # Memberships that ended, moved out of the link table when it is compacted.
         self.past_links = {name: _blank(_LINKS, name, 0) for name in _HISTORY}
-        # Per partnership: its schools (the last, once ended) and its rows in the link table.
-        # Tuples of ints, which the garbage collector stops tracking (lists it would walk through
-        # at every full collection: two per partnership ever formed, ~250,000 at national scale).
-        self._members: list[tuple[int, ...]] = []
-        self._link_rows: list[tuple[int, ...]] = []
+        self._members: list[list[int]] = []  # per partnership: its schools (the last, once ended)
+        self._link_rows: list[list[int]] = []  # per partnership: its rows in the link table
         self._pairs: dict[int, int] = {}  # pair key -> number of active partnerships sharing it
         # Active memberships among the link table's first ``_links_upto`` rows (``links``): kept
         # while rows are only added (``add``, ``join``), dropped when a membership ends.
@@ -102,7 +99,7 @@ class PartnershipTable:
     def add(self, members, kind: int, t_years: float, origin: str, *, lead: int = -1,
             focus: int = 0, impact_measure: bool = False) -> int:
         """Start a partnership of ``members`` (school indices); return its id."""
-        members = tuple(sorted({int(m) for m in members}))
+        members = sorted({int(m) for m in members})
         if len(members) < 2:
             raise ValueError("a partnership needs at least two member schools")
         pid = self.size
@@ -131,7 +128,7 @@ class PartnershipTable:
         self.link_how[first:first + len(members)] = ORIGIN_CODES[origin]
         self.n_links += len(members)
         self._members.append(members)
-        self._link_rows.append(tuple(range(first, first + len(members))))
+        self._link_rows.append(list(range(first, first + len(members))))
         self._active_cache = None
         return pid
 
@@ -141,8 +138,8 @@ class PartnershipTable:
         for other in self._members[pid]:
             key = self.pair_key(school, other)
             self._pairs[key] = self._pairs.get(key, 0) + 1
-        self._members[pid] = (*self._members[pid], school)
-        self._link_rows[pid] = (*self._link_rows[pid], self.n_links)
+        self._members[pid].append(school)
+        self._link_rows[pid].append(self.n_links)
         self._grow_links(self.n_links + 1)
         self.link_pid[self.n_links] = pid
         self.link_school[self.n_links] = school
@@ -178,8 +175,8 @@ class PartnershipTable:
     def leave(self, pid: int, school: int, reason: str, t_years: float) -> None:
         """Take ``school`` out of the active partnership ``pid`` (which keeps its other members)
         at ``t_years``, for ``reason`` (a name from ``REASON_NAMES``)."""
-        members = tuple(other for other in self._members[pid] if other != school)
-        self._members[pid] = members
+        members = self._members[pid]
+        members.remove(school)
         for other in members:
             key = self.pair_key(school, other)
             self._pairs[key] -= 1
@@ -271,7 +268,7 @@ class PartnershipTable:
                                                     getattr(self, f"link_{name}")[ended]])
         for pid in np.unique(self.link_pid[ended]):
             if self._cols["end_reason"][pid] != ACTIVE:
-                self._link_rows[pid] = ()
+                self._link_rows[pid] = []
         new_row = np.full(self.n_links, -1, dtype=np.int64)
         new_row[keep] = np.arange(len(keep))
         for name in _LINKS:
@@ -280,15 +277,14 @@ class PartnershipTable:
             column[len(keep): self.n_links] = _LINKS[name][1]  # free rows hold defaults
         self.n_links = len(keep)
         for pid in np.unique(self.link_pid[: self.n_links]):
-            self._link_rows[pid] = tuple(int(new_row[r]) for r in self._link_rows[pid] if new_row[r] >= 0)
+            self._link_rows[pid] = [int(new_row[r]) for r in self._link_rows[pid] if new_row[r] >= 0]
 
     def members(self, pid: int) -> np.ndarray:
         """Schools currently (or, once ended, last) in partnership ``pid``."""
         return np.array(self._members[pid], dtype=np.int64)
 
-    def member_lists(self) -> list[tuple[int, ...]]:
-        """Members of every partnership, by id (current, or last for ended ones), as tuples (index
-        numpy arrays with ``list(...)`` of one: a tuple would index dimensions)."""
+    def member_lists(self) -> list[list[int]]:
+        """Members of every partnership, by id (current, or last for ended ones)."""
         return self._members
 
     def memberships(self, pids) -> dict[str, np.ndarray]:

@@ -260,7 +260,7 @@ class Formation(Rule):
                  & (model.now_years - pt.formed_at[ids] >= p.formalise_min_age_years)
                  & (pt.n_members[ids] <= p.max_federation_size))
         member_lists = pt.member_lists()
-        has_academy = np.array([s.academy[list(member_lists[pid])].any() for pid in ids.tolist()],
+        has_academy = np.array([s.academy[member_lists[pid]].any() for pid in ids.tolist()],
                                dtype=bool)
         pt.update(ids[ready & ~has_academy], kind=FEDERATION, formalised_at=model.now_years)
 
