@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import pickle
 import zlib
 from dataclasses import asdict
-from itertools import combinations
+from itertools import chain, combinations
 
 import mesa
 import numpy as np
@@ -35,6 +36,13 @@ def spinup_key(settings: Settings) -> str:
     return json.dumps({"seed": c.seed, "spinup_years": c.spinup_years,
                        "spinup_steps_per_year": c.spinup_steps_per_year, "landscape": c.landscape,
                        "rules": asdict(c)["rules"]}, sort_keys=True, default=str)
+
+
+@functools.cache
+def _pair_positions(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (i, j), i < j, of every pair among ``size`` members (kept: asked once per
+    partnership ended, mostly for the same few sizes)."""
+    return np.triu_indices(size, 1)
 
 
 class StepFlows:
@@ -164,13 +172,16 @@ class PartnershipModel(mesa.Model):
         """Start a partnership and update the members' histories. It starts with the strength of
         the members' strongest past joint work (S2 lesson 1: "partnership grows out of
         partnership")."""
-        pid = self.partnerships.add(members, kind, self.now_years, origin, **fields)
-        members = self.partnerships.members(pid)
-        a, b = np.triu_indices(len(members), 1)
-        past = float(self.schools.tie(members[a], members[b]).max())
+        pt, s = self.partnerships, self.schools
+        pid = pt.add(members, kind, self.now_years, origin, **fields)
+        # Plain Python over the (sorted) members: a partnership starts with two to four schools,
+        # too few for numpy's per-call cost to pay (tens of thousands are formed in a run).
+        members = pt.member_lists()[pid]
+        past = max(s.pair_tie(a, b) for a, b in combinations(members, 2))
         if past > 0:
-            self.partnerships.update(pid, strength=past)
-        self.schools.n_past_partnerships[members] += 1
+            pt.update(pid, strength=past)
+        for school in members:
+            s.n_past_partnerships[school] += 1
         self.flows.formed += 1
         return pid
 
@@ -181,17 +192,30 @@ class PartnershipModel(mesa.Model):
         if len(pids) == 0:
             return
         s, pt = self.schools, self.partnerships
+        # Every pair of members remembers the partnership's strength. Partnerships of one size
+        # share a table of members, whose pairs numpy takes at once (hundreds end in some steps;
+        # record_ties does not depend on the pairs' order).
         member_lists = pt.member_lists()
-        strength = pt.strength
-        pairs = [(a, b, strength[pid]) for pid in pids.tolist()
-                 for a, b in combinations(member_lists[pid], 2)]
-        if pairs:
-            a, b, tie = (np.array(column) for column in zip(*pairs, strict=True))
-            s.record_ties(a, b, tie)
-        lead = pt.lead
-        for pid in pids[lead[pids] >= 0].tolist():
-            members = pt.members(pid)
-            self.release_executive(members[s.executive_lead[members] == lead[pid]])
+        by_size: dict[int, list[int]] = {}
+        for pid in pids.tolist():
+            by_size.setdefault(len(member_lists[pid]), []).append(pid)
+        a, b, tie = [], [], []
+        for size, group in by_size.items():
+            members = np.array([member_lists[pid] for pid in group], dtype=np.int64)
+            first, second = _pair_positions(size)
+            a.append(members[:, first].ravel())
+            b.append(members[:, second].ravel())
+            tie.append(np.repeat(pt.strength[group], len(first)))
+        if sum(map(len, a)):
+            s.record_ties(np.concatenate(a), np.concatenate(b), np.concatenate(tie))
+        # Members covered by the head of their partnership's lead, all at once (a school covered
+        # through two ending partnerships with the same lead is released once, as one by one).
+        led = pids[pt.lead[pids] >= 0]
+        if len(led):
+            lists = [member_lists[pid] for pid in led.tolist()]
+            school = np.fromiter(chain.from_iterable(lists), dtype=np.int64)
+            lead = np.repeat(pt.lead[led], [len(members) for members in lists])
+            self.release_executive(np.unique(school[s.executive_lead[school] == lead]))
         pt.end(pids, reason, self.now_years)
         self.flows.dissolved += len(pids)
 

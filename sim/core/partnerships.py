@@ -89,7 +89,10 @@ class PartnershipTable:
         self._members: list[list[int]] = []  # per partnership: its schools (the last, once ended)
         self._link_rows: list[list[int]] = []  # per partnership: its rows in the link table
         self._pairs: dict[int, int] = {}  # pair key -> number of active partnerships sharing it
+        # Active memberships among the link table's first ``_links_upto`` rows (``links``): kept
+        # while rows are only added (``add``, ``join``), dropped when a membership ends.
         self._links_cache: tuple[np.ndarray, np.ndarray] | None = None
+        self._links_upto = 0
         self._active_cache: np.ndarray | None = None
 
     # -- changes -----------------------------------------------------------------------------
@@ -126,7 +129,6 @@ class PartnershipTable:
         self.n_links += len(members)
         self._members.append(members)
         self._link_rows.append(list(range(first, first + len(members))))
-        self._links_cache = None
         self._active_cache = None
         return pid
 
@@ -146,8 +148,6 @@ class PartnershipTable:
         self.link_how[self.n_links] = ORIGIN_CODES[how]
         self.n_links += 1
         self._cols["n_members"][pid] += 1
-        self._links_cache = None
-        self._active_cache = None
 
     def fund(self, pid: int, amount_gbp: float, duration_years: float, t_years: float) -> None:
         """Award ``amount_gbp`` to partnership ``pid``, drawn down evenly over ``duration_years``."""
@@ -235,13 +235,29 @@ class PartnershipTable:
         return self._active_cache
 
     def links(self) -> tuple[np.ndarray, np.ndarray]:
-        """(partnership id, school) of every active membership, cached until the table changes."""
+        """(partnership id, school) of every active membership, in link-table order, cached until
+        a membership ends; rows added since (all active) extend the cache, which is cheaper than a
+        pass over the whole table (links are asked for a dozen times a step)."""
+        n, upto = self.n_links, self._links_upto
+        if self._links_cache is not None and n > upto:
+            pid, school = self._links_cache
+            if self._compaction_due(len(pid) + n - upto):
+                self._links_cache = None
+            else:
+                self._links_cache = (np.concatenate([pid, self.link_pid[upto:n]]),
+                                     np.concatenate([school, self.link_school[upto:n]]))
+                self._links_upto = n
         if self._links_cache is None:
-            if self.n_links > 1024 and self.n_links > 2 * int(self.link_active[: self.n_links].sum()):
+            if self._compaction_due(int(self.link_active[: self.n_links].sum())):
                 self._compact_links()
             on = self.link_active[: self.n_links]
             self._links_cache = (self.link_pid[: self.n_links][on], self.link_school[: self.n_links][on])
+            self._links_upto = self.n_links
         return self._links_cache
+
+    def _compaction_due(self, n_active: int) -> bool:
+        """Whether the link table is more than half ended memberships (and not small)."""
+        return self.n_links > 1024 and self.n_links > 2 * n_active
 
     def _compact_links(self) -> None:
         """Move the rows of ended memberships out of the link table, into ``past_links``."""

@@ -264,6 +264,12 @@ class SchoolState:
         return (np.repeat(schools, known.sum(axis=1)), partner[known].astype(np.int64),
                 self.ties[schools][known])
 
+    def pair_tie(self, a: int, b: int) -> float:
+        """``tie`` of one pair, in plain Python (a school's past partners fill a few slots, each
+        at most once): cheaper than ``tie`` on one-element arrays, for per-partnership loops."""
+        partners = self.tie_partner[a].tolist()
+        return float(self.ties[a, partners.index(b)]) if b in partners else 0.0
+
     def tie(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Strength of past joint work of each pair ``a[i]``, ``b[i]`` (0 if none)."""
         match = self.tie_partner[np.asarray(a)] == np.asarray(b)[:, None]

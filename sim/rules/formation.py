@@ -198,7 +198,11 @@ class Formation(Rule):
                          np.where(weaker_in_teaching, FOCUS_NAMES.index("teaching_learning"),
                                   FOCUS_NAMES.index("leadership")))
         measure = draws[seekers, 3] < p.informal_impact_measure_share
-        room = (p.max_partnerships_per_school - s.n_partnerships).tolist()
+        # Room left of the schools in a match, in plain Python for the loop.
+        involved = np.unique(np.concatenate([seekers, partners]))
+        room = dict(zip(involved.tolist(),
+                        (p.max_partnerships_per_school - s.n_partnerships[involved]).tolist(),
+                        strict=True))
         for me, other, pid, join, area, with_measure in zip(
                 seekers.tolist(), partners.tolist(), cluster.tolist(), joins.tolist(),
                 focus.tolist(), measure.tolist(), strict=True):
@@ -214,7 +218,10 @@ class Formation(Rule):
                                    impact_measure=with_measure)
             room[me] -= 1
             room[other] -= 1
-        s.n_partnerships = p.max_partnerships_per_school - np.array(room, dtype=np.int64)
+        n_partnerships = s.n_partnerships.copy()
+        n_partnerships[list(room)] = p.max_partnerships_per_school - np.fromiter(
+            room.values(), dtype=np.int64, count=len(room))
+        s.n_partnerships = n_partnerships
 
     def choose(self, me: np.ndarray, score: np.ndarray) -> np.ndarray:
         """The entry each seeker asks: its best score after choice noise (multinomial logit), a
@@ -246,14 +253,16 @@ class Formation(Rule):
             return
         p, pt, s = self.p, model.partnerships, model.schools
         ids = pt.active_ids()
+        draw = self.rng.random(len(ids))  # one per running partnership (CRN)
+        # The few drawn are checked (the same as checking every one, then keeping those drawn).
+        ids = ids[draw < p_event(p.formalise_rate_per_year, model.dt)]
         ready = ((pt.kind[ids] == INFORMAL) & (pt.strength[ids] >= p.formalise_min_strength)
                  & (model.now_years - pt.formed_at[ids] >= p.formalise_min_age_years)
                  & (pt.n_members[ids] <= p.max_federation_size))
-        pid, school = pt.links()
-        has_academy = np.bincount(pid, s.academy[school], minlength=pt.size)[ids] > 0
-        draw = self.rng.random(len(ids))
-        chosen = ids[ready & ~has_academy & (draw < p_event(p.formalise_rate_per_year, model.dt))]
-        pt.update(chosen, kind=FEDERATION, formalised_at=model.now_years)
+        member_lists = pt.member_lists()
+        has_academy = np.array([s.academy[member_lists[pid]].any() for pid in ids.tolist()],
+                               dtype=bool)
+        pt.update(ids[ready & ~has_academy], kind=FEDERATION, formalised_at=model.now_years)
 
 
 def _positions(sorted_keys: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -270,7 +279,11 @@ def _partner_keys(model, seekers: np.ndarray) -> np.ndarray:
     is_seeker = np.zeros(n, dtype=bool)
     is_seeker[seekers] = True
     mine = is_seeker[school]
-    order = np.argsort(pid, kind="stable")
+    # Only the links of the seekers' partnerships, sorted by partnership (a few of the ~100,000).
+    wanted = np.zeros(model.partnerships.size, dtype=bool)
+    wanted[pid[mine]] = True
+    theirs = np.flatnonzero(wanted[pid])
+    order = theirs[np.argsort(pid[theirs], kind="stable")]
     by_pid = pid[order]
     start = np.searchsorted(by_pid, pid[mine], side="left")
     stop = np.searchsorted(by_pid, pid[mine], side="right")

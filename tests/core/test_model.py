@@ -43,6 +43,38 @@ def test_forming_and_ending_a_partnership_keep_counts_and_ties():
     assert s.tie(np.array([a, b]), np.array([b, a])) == pytest.approx([0.6, 0.6])  # both remember
 
 
+def test_ending_partnerships_together_is_ending_them_one_by_one():
+    """``end_partnerships`` handles a batch at once (member pairs by partnership size, executive
+    heads released together): the ties it leaves and the heads it releases must be those of
+    ending the same partnerships one at a time, also for a school covered by one lead through
+    two partnerships."""
+    import pickle
+
+    from sim.core.partnerships import FEDERATION
+    from sim.core.vocabulary import HEAD_EXECUTIVE, HEAD_IN_POST, HEAD_VACANT
+
+    model = build("spinup_years=0")
+    s = model.schools
+    lead, x, y, *rest = np.flatnonzero((s.head == HEAD_IN_POST) & (s.n_led == 0))[:10].tolist()
+    pids = [model.form_partnership([x, lead], FEDERATION, "executive_head", lead=lead),
+            model.form_partnership([x, y, lead], FEDERATION, "executive_head", lead=lead),
+            model.form_partnership(rest[:4], INFORMAL, "organic"),
+            model.form_partnership(rest[4:6], INFORMAL, "organic"),
+            model.form_partnership([y, *rest[6:8]], INFORMAL, "organic")]
+    model.partnerships.update(pids, strength=np.array([0.1, 0.2, 0.3, 0.4, 0.5]))
+    s.head[[x, y]] = HEAD_EXECUTIVE
+    s.executive_lead[[x, y]] = lead
+    s.n_led[lead] = 2
+    one_by_one = pickle.loads(pickle.dumps(model))
+    model.end_partnerships(pids, "drift")
+    for pid in pids:
+        one_by_one.end_partnerships([pid], "drift")
+    for name in ("ties", "tie_partner", "head", "executive_lead", "n_led"):
+        assert np.array_equal(getattr(model.schools, name), getattr(one_by_one.schools, name)), name
+    assert s.head[x] == s.head[y] == HEAD_VACANT and s.n_led[lead] == 0
+    assert s.tie(np.array([x, y, rest[0]]), np.array([lead, x, rest[3]])) == pytest.approx([0.2, 0.2, 0.3])
+
+
 def test_a_fork_is_independent_of_the_model_it_came_from():
     spun = PartnershipModel(settings_for("years=1"))
     fork = spun.fork(settings_for("years=1", "scenario=pathfinder", "funding.start_year=0"))

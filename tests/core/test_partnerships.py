@@ -91,6 +91,34 @@ def test_memberships_survive_compacting_the_link_table():
     assert np.isnan(table.memberships([later])["left"]).all()
 
 
+def test_links_kept_up_to_date_as_rows_are_added_match_a_fresh_table():
+    """``links`` extends its cache with added and joined rows rather than starting again: it
+    must give what a table that never cached gives, in the same order, and still compact the
+    link table once appended rows take it past the size where compacting starts."""
+
+    def fresh(table):
+        on = table.link_active[: table.n_links]
+        return table.link_pid[: table.n_links][on].tolist(), table.link_school[: table.n_links][on].tolist()
+
+    table = PartnershipTable(n_schools=3000, capacity=8)
+    pids = [table.add([i, i + 1], INFORMAL, 0.0, "organic") for i in range(0, 900, 2)]
+    table.end(pids[:400], "drift", 1.0)
+    table.links()  # 900 rows, 800 ended: too small to compact
+    assert table.n_links == 900 and len(table.past_links["pid"]) == 0
+    table.join(pids[420], 2000, 2.0)  # a row for an older partnership, after newer ones
+    added = table.add([2001, 2002, 2003], FEDERATION, 2.0, "initial")
+    pid, school = table.links()
+    assert (pid.tolist(), school.tolist()) == fresh(table)
+    assert pid[-4:].tolist() == [pids[420], added, added, added]
+    for i in range(2100, 2300, 2):  # past 1024 rows, still mostly ended: compacts
+        table.add([i, i + 1], INFORMAL, 3.0, "organic")
+    pid, school = table.links()
+    assert len(table.past_links["pid"]) == 800 and table.n_links == len(pid)
+    assert (pid.tolist(), school.tolist()) == fresh(table)
+    table.leave(added, 2002, "drift", 4.0)
+    assert 2002 not in table.links()[1].tolist() and table.links()[1].tolist() == fresh(table)[1]
+
+
 def test_a_runs_memberships_agree_with_its_partnerships():
     from conftest import settings_for
     from sim.running import simulate

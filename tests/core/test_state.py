@@ -95,6 +95,11 @@ def test_ties_are_remembered_both_ways_for_any_pair_and_keep_the_strongest():
     assert sorted(partner.tolist()) == sorted([far, *others.tolist()])
     assert dict(zip(partner.tolist(), strength.tolist(), strict=True))[int(others[0])] == pytest.approx(0.5)
     assert s.ties.sum() == pytest.approx(2 * (0.4 + 0.5 + np.linspace(0.1, 0.9, 9)[1:].sum()))
+    # One pair at a time (pair_tie, plain Python) gives exactly what the vectorised tie gives.
+    never = next(o for o in range(s.n) if o not in (3, far, *others.tolist()))
+    for b in [far, *others.tolist(), never]:
+        assert s.pair_tie(3, b) == s.tie(np.array([3]), np.array([b]))[0]
+    assert s.pair_tie(3, never) == 0.0 and s.pair_tie(3, int(others[0])) == 0.5
 
 
 def test_per_step_events_are_cleared():
