@@ -185,7 +185,8 @@ class Formation(Rule):
                 + p.weight_complement * (complement(s, partners, seekers) - complement(s, seekers, partners))
                 + p.accept_weight_need * s.need[partners]
                 - p.accept_weight_inward * s.inward[partners])
-        accepted = draws[seekers, 1] < 1.0 / (1.0 + np.exp(-view))
+        with np.errstate(over="ignore"):  # a very negative view: exp overflows, the chance is 0
+            accepted = draws[seekers, 1] < 1.0 / (1.0 + np.exp(-view))
         seekers, partners = seekers[accepted], partners[accepted]
         # What each match would be, decided at once; the loop below only settles conflicts
         # within the step (room used up by an earlier match, a cluster grown full).
