@@ -28,7 +28,6 @@ import itertools
 import json
 import math
 import sys
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +48,14 @@ from sim.experiments.calibration import (
 from sim.experiments.ensemble import ENSEMBLE
 from sim.views.briefing import HEADLINE
 from sim.views.formatting import label
-from sim.views.generated_text import WIDTH, Markers, git_state, has_nan, markdown, today
+from sim.views.generated_text import (
+    Markers,
+    git_state,
+    has_nan,
+    list_item,
+    markdown,
+    today,
+)
 from sim.views.report import ensemble_table
 
 SCRIPT = "scripts/calibration_tables.py"
@@ -504,12 +510,6 @@ def caveats_block(data: dict) -> list[str]:
               "formal history match would; sets near the cut could fall either side of it on "
               "other seeds.")
     return ["\n".join([list_item(fit), list_item(noise)])]
-
-
-def list_item(item: str) -> str:
-    """A list item wrapped at the page's width, continuation lines indented."""
-    return textwrap.fill(item, WIDTH, subsequent_indent="  ", break_on_hyphens=False,
-                         break_long_words=False)
 
 
 def provenance(command: str, inputs: str) -> str:

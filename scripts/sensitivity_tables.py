@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-import textwrap
 from dataclasses import asdict
 from datetime import UTC, datetime
 from fractions import Fraction
@@ -44,7 +43,7 @@ from sim.core.paths import CONF_DIR, PROJECT_DIR
 from sim.experiments import sensitivity
 from sim.experiments.calibration import FREE
 from sim.storage.store import Store
-from sim.views.generated_text import Markers, git_state, markdown
+from sim.views.generated_text import Markers, git_state, markdown, paragraphs
 
 DOC = PROJECT_DIR / "docs" / "sensitivity.md"
 EXPERIMENT = PROJECT_DIR / "experiments" / "sensitivity.yaml"
@@ -89,20 +88,6 @@ def rewrite(text: str, blocks: dict[str, str]) -> str:
         m = markers(name)
         text = m.rewrite(text, f"{m.start}\n{inside}\n{m.end}")
     return text
-
-
-def text_of(parts: list[str | list[str]]) -> str:
-    """Paragraphs wrapped at 100 characters, tables as they are, a list as bullets."""
-    def wrapped(part: str | list[str]) -> str:
-        if isinstance(part, list):
-            return "\n".join(textwrap.fill(item, 100, initial_indent="- ", subsequent_indent="  ",
-                                           break_on_hyphens=False, break_long_words=False)
-                             for item in part)
-        if part.startswith("|"):
-            return part
-        return textwrap.fill(part, 100, break_on_hyphens=False, break_long_words=False)
-
-    return "\n\n".join(wrapped(part) for part in parts)
 
 
 # -- reading --------------------------------------------------------------------------------------
@@ -362,7 +347,7 @@ def settings_block(morris: dict, sobol: dict, now: dict, experiment_path: Path) 
          f"{day(sobol['created'])}"),
     ], columns=["setting", "Morris", "Sobol"])
     now_day = datetime.now(UTC)
-    return text_of([
+    return paragraphs([
         *consistency(morris, sobol, now, experiment_path),
         markdown(table),
         f"Generated on {now_day.day} {now_day:%b %Y} by `PYTHONPATH=$PWD python {COMMAND}` at "
@@ -416,7 +401,7 @@ def outcomes_block(morris: dict) -> str:
                      f"to {outcome_number(outcome, y.max())})"))
     table = pd.DataFrame(rows, columns=["outcome", "meaning",
                                         f"mean (range) over the {len(points)} Morris points"])
-    return text_of([
+    return paragraphs([
         f"Outcomes, per design point (mean over its {seeds_per_point(morris)} seeds; `{policy}` "
         f"changes {policy_levers(morris)}):",
         markdown(table)])
@@ -437,7 +422,7 @@ def morris_block(morris: dict) -> str:
     n_shown = min(TOP, indices.groupby("outcome").size().min())
     table = pd.DataFrame([r[:n_shown + 1] for r in rows],
                          columns=["outcome (noise floor)", *[str(i + 1) for i in range(n_shown)]])
-    return text_of([
+    return paragraphs([
         f"Rankings (μ\\* in outcome units; top {n_shown} of {indices.parameter.nunique()} "
         f"parameters and the noise floor, with {seeds_per_point(morris)} seeds per point over "
         f"{morris['experiment']['morris']['trajectories']} trajectories):",
@@ -471,7 +456,7 @@ def parameters_block(morris: dict, now: dict) -> str:
     if moved:
         parts.append("† screened around other defaults than today's: the experiment file now "
                      "gives " + ", ".join(moved) + ".")
-    return text_of(parts)
+    return paragraphs(parts)
 
 
 def sobol_block(sobol: dict) -> str:
@@ -498,7 +483,7 @@ def sobol_block(sobol: dict) -> str:
               f"With N = {n} the 95 % bootstrap intervals of S1 and ST are ±{sig(widths.min(), 2)}"
               f" to ±{sig(widths.max(), 2)} (median ±{sig(float(np.median(widths)), 2)}), so read "
               "the large differences only. ")
-    return text_of([
+    return paragraphs([
         spread + f"Each point's outcome is a mean over {seeds} seeds; the first column bounds the "
         f"share of the variance between points that is seed noise (pooled within-point variance / "
         f"{seeds} over the variance between points); at {percent(NOISE_SHARE_CUT)} or more the row "
@@ -534,7 +519,7 @@ def plain_words_block(morris: dict, sobol: dict) -> str:
                          f"{short(top.parameter)}, {top.mu_star / floor:.1f}×).")
         text += " " + sobol_sentence(sobol, outcome)
         bullets.append(text.strip())
-    return text_of([
+    return paragraphs([
         f"From the stores described under \"What was run\" (Morris at {seeds} seeds per point; "
         f"the Sobol indices at {seeds_per_point(sobol)}):",
         bullets])

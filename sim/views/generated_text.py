@@ -50,16 +50,30 @@ class Markers:
         before, rest = text.split(self.start)
         return before + block + rest.split(self.end)[1]
 
-    def block(self, parts: list[str]) -> str:
+    def block(self, parts: list[str | list[str]]) -> str:
         """The markers around ``parts`` (paragraphs, tables, lists), blank lines between them."""
-        return "\n\n".join([self.start, *(wrapped(part) for part in parts), self.end])
+        return "\n\n".join([self.start, paragraphs(parts), self.end])
 
 
-def wrapped(part: str) -> str:
-    """A paragraph wrapped at ``WIDTH``; tables, lists, images and comments as they are."""
+def paragraphs(parts: list[str | list[str]]) -> str:
+    """``parts`` wrapped (see ``wrapped``), a blank line between them."""
+    return "\n\n".join(wrapped(part) for part in parts)
+
+
+def wrapped(part: str | list[str]) -> str:
+    """A paragraph wrapped at ``WIDTH``, a list of strings as bullets; tables, written lists,
+    images and comments as they are."""
+    if isinstance(part, list):
+        return "\n".join(list_item(f"- {item}") for item in part)
     if part.startswith(("|", "<!--", "- ", "![", "1. ")):
         return part
     return textwrap.fill(part, WIDTH, break_on_hyphens=False, break_long_words=False)
+
+
+def list_item(item: str) -> str:
+    """A list item (``- ...``) wrapped at ``WIDTH``, continuation lines indented."""
+    return textwrap.fill(item, WIDTH, subsequent_indent="  ", break_on_hyphens=False,
+                         break_long_words=False)
 
 
 def markdown(table: pd.DataFrame) -> str:
