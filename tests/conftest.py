@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +15,18 @@ from sim.core.model import PartnershipModel
 from sim.core.partnerships import ACTIVE, TRUST
 from sim.core.vocabulary import HEAD_EXECUTIVE
 from sim.running import simulate
+
+
+def load_script(path: Path):
+    """A script that is not part of the package (scripts/, notebooks/), imported once as a
+    module (registered before it runs: dataclasses look their module up there)."""
+    if path.stem not in sys.modules:
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[path.stem] = module
+        spec.loader.exec_module(module)
+    return sys.modules[path.stem]
+
 
 # Small enough for a quick test, big enough for every process to happen.
 SMALL = ("landscape.n_schools=150", "years=4", "spinup_years=3")

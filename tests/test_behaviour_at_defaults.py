@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 
 import pytest
 
+from conftest import load_script
 from sim.core.paths import CONF_DIR, PROJECT_DIR
 
 SCRIPT = PROJECT_DIR / "scripts" / "behaviour_at_defaults.py"
@@ -14,10 +14,7 @@ SCRIPT = PROJECT_DIR / "scripts" / "behaviour_at_defaults.py"
 
 @pytest.fixture(scope="module")
 def script():
-    spec = importlib.util.spec_from_file_location("behaviour_at_defaults", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ calibration and a tiny sweep over its ensemble."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 
 import numpy as np
@@ -11,6 +10,7 @@ import pandas as pd
 import pytest
 
 import sim
+from conftest import load_script
 from sim.core.paths import PROJECT_DIR
 from sim.experiments.design import Execution, Experiment
 
@@ -20,10 +20,7 @@ DOC = PROJECT_DIR / "docs" / "calibration.md"
 
 @pytest.fixture(scope="module")
 def script():
-    spec = importlib.util.spec_from_file_location("calibration_tables", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT)
 
 
 @pytest.fixture(scope="module")

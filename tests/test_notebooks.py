@@ -151,15 +151,9 @@ def test_the_notebooks_markdown_states_no_numbers_or_directions(path):
 # -- the notebooks' shared helpers (notebooks/nbtools.py) -------------------------------------------
 
 def _nbtools():
-    import importlib.util
-    import sys
+    from conftest import load_script
 
-    if "nbtools" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("nbtools", NOTEBOOKS[0].parent / "nbtools.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["nbtools"] = module  # dataclasses look their module up here
-        spec.loader.exec_module(module)
-    return sys.modules["nbtools"]
+    return load_script(NOTEBOOKS[0].parent / "nbtools.py")
 
 
 def _fake_run(seed_effect: float, years=7):

@@ -3,13 +3,13 @@ stores made by the real ``python -m sim.sensitivity``."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 
 import pytest
 import yaml
 from test_sensitivity import TINY
 
+from conftest import load_script
 from sim.config import compose
 from sim.core.paths import PROJECT_DIR
 
@@ -23,10 +23,7 @@ OTHER_DEFAULTS = ["rules.dissolution.worth_exchange=1.0", "rules.improvement.lag
 
 @pytest.fixture(scope="module")
 def script():
-    spec = importlib.util.spec_from_file_location("sensitivity_tables", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT)
 
 
 @pytest.fixture(scope="module")
