@@ -83,10 +83,10 @@ def main() -> None:
     args = arguments()
     common = [f"landscape.n_schools={args.schools}", f"years={args.years}",
               "output.progress=false", *args.overrides]
-    configs = {"baseline": compose(["scenario=baseline", *common]),
-               "pathfinder": compose(["scenario=pathfinder", *common]),
-               "executive_heads": compose(["scenario=executive_heads", *common]),
-               "no_sponsorship": compose(["scenario=baseline", args.no_sponsorship, *common])}
+    configs = {"baseline": ["scenario=baseline", *common],  # overrides, seed added per seed
+               "pathfinder": ["scenario=pathfinder", *common],
+               "executive_heads": ["scenario=executive_heads", *common],
+               "no_sponsorship": ["scenario=baseline", args.no_sponsorship, *common]}
     studies = {  # name: (run studied, its counterfactual, origin of the partnerships studied)
         "pathfinder": ("pathfinder", "baseline", "programme"),
         "executive heads": ("executive_heads", "baseline", "executive_head"),
@@ -96,11 +96,7 @@ def main() -> None:
     survived = reached = 0
     start = time.perf_counter()
     for seed in range(args.first_seed, args.first_seed + args.seeds):
-        settings = []
-        for cfg in configs.values():
-            cfg = cfg.copy()
-            cfg.seed = seed
-            settings.append(validate(cfg))
+        settings = [validate(compose([*overrides, f"seed={seed}"])) for overrides in configs.values()]
         runs = dict(zip(configs, run_paired(settings), strict=True))
         for name, (studied, counterfactual, origin) in studies.items():
             run = runs[studied]

@@ -78,16 +78,12 @@ def main() -> None:
     args = arguments()
     common = [f"landscape.n_schools={args.schools}", f"years={args.years}",
               "output.progress=false", *args.overrides]
-    configs = {"baseline": compose(["scenario=baseline", *common]),
-               "no_rise": compose(["scenario=no_rise", *common])}
+    configs = {"baseline": ["scenario=baseline", *common],  # overrides, seed added per seed
+               "no_rise": ["scenario=no_rise", *common]}
     effects, reach, stuck, cost, first, last = [], [], [], [], [], []
     start = time.perf_counter()
     for seed in range(args.first_seed, args.first_seed + args.seeds):
-        settings = []
-        for cfg in configs.values():
-            cfg = cfg.copy()
-            cfg.seed = seed
-            settings.append(validate(cfg))
+        settings = [validate(compose([*overrides, f"seed={seed}"])) for overrides in configs.values()]
         today, without = run_paired(settings)
         ts = today.timeseries
         if seed == args.first_seed:
