@@ -10,6 +10,7 @@ assumptions."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import yaml
@@ -106,8 +107,28 @@ def expected_files() -> dict[Path, str]:
         files[CONF / "landscape" / f"{name}.yaml"] = header + yaml.safe_dump(
             config_node(target), sort_keys=False)
     files[CONF / "calibration" / "none.yaml"] = uncalibrated_file()
-    files[ODD] = odd_text(DEFAULT_RULES)  # section 3.2, from the rules' declarations
+    # Section 3.2 from the rules' declarations; the calibrated defaults in the parameter tables.
+    files[ODD] = with_calibrated_defaults(odd_text(DEFAULT_RULES))
     return files
+
+
+RULE_SECTION = re.compile(r"^###\s.*\(`sim/rules/(\w+)\.py`")
+PARAMETER_ROW = re.compile(r"^(\|\s*`(\w+)`\s*\|\s*)([^|]+?)(\s*\|)")
+
+
+def with_calibrated_defaults(odd: str) -> str:
+    """ODD's text with the default column of every calibrated parameter's row set to the fitted
+    value runs use (tests/config/test_docs.py checks every row)."""
+    fitted = {DEFAULT_RULES[name].split(".")[2]: values for name, values in calibrated().items()}
+    lines, module = odd.split("\n"), None
+    for i, line in enumerate(lines):
+        if line.startswith("#"):
+            match = RULE_SECTION.match(line)
+            module = match.group(1) if match else None
+        elif (row := PARAMETER_ROW.match(line)) and row.group(2) in fitted.get(module, {}):
+            value = f"{fitted[module][row.group(2)]:,.6g}"
+            lines[i] = row.group(1) + value + row.group(4) + line[row.end():]
+    return "\n".join(lines)
 
 
 def write_files(log=print) -> None:

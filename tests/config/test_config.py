@@ -89,6 +89,17 @@ def test_generated_config_files_match_the_parameter_defaults():
         assert path.read_text() == text, f"{path} is stale: run python -m sim.config.generate"
 
 
+def test_generation_writes_the_calibrated_defaults_into_the_odd_tables():
+    """A calibration changes defaults; the ODD's parameter tables follow without a hand edit."""
+    from sim.config.generate import ODD, with_calibrated_defaults
+
+    text = ODD.read_text()
+    row = next(line for line in text.splitlines() if line.startswith("| `worth_exchange` |"))
+    stale = row.replace(row.split("|")[2], " 99.9 ", 1)
+    assert with_calibrated_defaults(text.replace(row, stale)) == text
+    assert with_calibrated_defaults(text) == text
+
+
 @pytest.mark.parametrize(("group", "label", "allowed"), [
     ("funding", "programme", "FUNDING_PROGRAMMES"),
     ("accountability", "regime", "ACCOUNTABILITY_REGIMES"),
