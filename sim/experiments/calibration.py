@@ -682,6 +682,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = Path(args.out)
     if args.replot or args.reaccept:
+        for name in ("summary.json", "evaluations.csv"):
+            if not (out / name).is_file():
+                print(f"{out / name}: missing; it is written by a calibration run "
+                      f"(python -m sim.calibrate --out {out})", file=sys.stderr)
+                return 2
         summary = json.loads((out / "summary.json").read_text())
         results = results_from_csv(out / "evaluations.csv")
         accepted, cut = accept(results, summary["settings"]["members"])

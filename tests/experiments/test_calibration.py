@@ -227,3 +227,9 @@ def test_reaccept_applies_the_rule_again_without_simulating(calibrate, tiny_run,
     assert not again.duplicated(keys).any()
     assert fitted.read_text().split("rules:")[1] == \
         (tiny_run / "fitted.yaml").read_text().split("rules:")[1]
+
+
+def test_reaccept_without_a_calibration_run_is_one_line(calibrate, tmp_path, capsys):
+    assert calibrate.main(["--reaccept", "--out", str(tmp_path / "none")]) == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and "summary.json: missing" in error
