@@ -8,7 +8,7 @@ rewrites the text between its two marker comments (``MARKERS``) in place.
 What it runs, for seeds 0 .. N-1 (default synthetic region, default spin-up, 12 steps a year):
 
 * the historic single-grade regime, as the calibration runs it (``sim/experiments/calibration.py``:
-  ``evaluate`` of the defaults under ``HISTORIC_REGIME``): the grade mix over the years, inspection
+  ``evaluate`` of the defaults under ``HISTORIC_REGIME``): the grade mix over ``HISTORIC_WINDOW``, inspection
   transitions counted per inspection and head turnover per head-year, pooled over the seeds, and the
   defaults' implausibility against the calibration targets;
 * for each seed one spin-up forked (``sim.running.run_paired``) into today's baseline and every
@@ -39,6 +39,7 @@ from sim.core.paths import CONF_DIR, PROJECT_DIR
 from sim.core.recorder import disadvantage_gap
 from sim.experiments.calibration import (
     HISTORIC_REGIME,
+    HISTORIC_WINDOW,
     NO_GAIN_DELAY,
     STRENGTH_YEARS,
     base_configs,
@@ -112,7 +113,6 @@ def run_today(seed: int, n_schools: int, years: int, spinup_years: float | None)
         "starts": {name: policy_start(s.config) for name, s in zip(names, settings, strict=True)
                    if name != BASELINE},
         "base_schools": base.schools, "base_partnerships": base.partnerships,
-        "single_grades_schools": results["single_grades"].schools,
         "pf_schools": pathfinder.schools, "pf_partnerships": pathfinder.partnerships,
         "config": settings[0].config,
     }
@@ -225,12 +225,13 @@ def quantity_table(historic: dict, today: list[dict], years: int) -> pd.DataFram
         rows.append({"quantity": quantity, "model": model, "run": run,
                      "evidence": EVIDENCE[key]})
 
-    single = "`single_grades`"
-    grades_0 = pd.concat([t["single_grades_schools"].query("year == 0") for t in today])
+    low, high = HISTORIC_WINDOW
+    single = f"`{' '.join(HISTORIC_REGIME)}`, years {low:g}–{high:g}"
+    grades_0 = pd.concat([t["base_schools"].query("year == 0") for t in today])
     mix_0 = grades_0.grade.value_counts(normalize=True)
     row("grades_time_0", "grade mix at time 0 (O/G/RI/I)",
-        " / ".join(pct(mix_0.get(g, 0.0)) for g in (1, 2, 3, 4)), single)
-    row("grades_over_years", f"grade mix, mean over years 0–{years}",
+        " / ".join(pct(mix_0.get(g, 0.0)) for g in (1, 2, 3, 4)), "the spin-up (any scenario)")
+    row("grades_over_years", f"grade mix, mean over years {low:g}–{high:g}",
         " / ".join(pct(sim_[f"grade_{g}"]) for g in GRADES), single)
     row("good_reinspected",
         "good at re-inspection → good / outstanding / RI / inadequate",
@@ -243,7 +244,7 @@ def quantity_table(historic: dict, today: list[dict], years: int) -> pd.DataFram
         pct(sim_["inadequate_to_good_or_better"]) + f" (of {sim_['n_inspections_inadequate']})",
         single)
     row("head_turnover", "heads leaving a year (share of heads in post)",
-        pct(sim_["head_turnover"], 1), single)
+        pct(sim_["head_turnover"], 1), f"`{' '.join(HISTORIC_REGIME)}`, years 0–{years}")
 
     n0 = n_schools_at(today, 0)
     cap = today[0]["config"].executive_headship.max_share_of_heads
@@ -396,10 +397,11 @@ def block(figures: dict, command: str, wall_s: float) -> str:
         f"spin-up ({figures['spinup_years']:g} years at {figures['spinup_steps_per_year']} steps a "
         f"year), {figures['steps_per_year']} steps a year, {years} years, {seeds} (see §10 for the "
         "caveats). They are observations of the code, not targets met by construction.",
-        "The grade statistics and head turnover describe the historic single-grade regime, on "
-        "which the evidence rests: since report cards became today's regime (issue 15) they are "
-        f"the `single_grades` scenario's (`{' '.join(HISTORIC_REGIME)}`, as the calibration runs "
-        "it), which reproduces the earlier baseline exactly (§7.2); the other rows are today's "
+        "The grade statistics and head turnover describe the regime under which the evidence was "
+        f"measured, as the calibration runs it (`{' '.join(HISTORIC_REGIME)}`: single grades, "
+        "with outstanding schools exempt from routine inspection as in 2012–2020; time 0 stands "
+        f"for 2012 in these runs, and the grades are read over years {HISTORIC_WINDOW[0]:g}–"
+        f"{HISTORIC_WINDOW[1]:g}, 2016–2020); the other rows are today's "
         "baseline (report cards and RISE) or the scenario named in the run column. The baseline's "
         "report-card shares and RISE's reach are in §7.3a. Shares are pooled over the seeds, "
         "levels are means over the seeds.",

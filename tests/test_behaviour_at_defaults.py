@@ -19,7 +19,7 @@ def script():
 
 @pytest.fixture(scope="module")
 def figures(script):
-    return script.generate([0], n_schools=60, years=2, spinup_years=10, n_jobs=1,
+    return script.generate([0], n_schools=60, years=8, spinup_years=10, n_jobs=1,
                            drift_seeds=2, drift_years=3)
 
 

@@ -32,7 +32,7 @@ def inputs(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("caltables")
     assert calibration.main([
-        "--n-schools", "40", "--years", "3", "--spinup-years", "5", "--steps-per-year", "4",
+        "--n-schools", "40", "--years", "8", "--spinup-years", "5", "--steps-per-year", "4",
         "--waves", "2", "--per-wave", "3", "--seeds", "1", "--members", "3",
         "--holdout-seeds", "1", "--n-jobs", "1", "--out", str(root / "calibration"),
         "--fitted", "", "--ensemble", str(root / "ensemble.csv"), "--figures", ""]) == 0

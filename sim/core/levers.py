@@ -20,8 +20,8 @@ LABELS = ("programme", "regime")  # names for people; no rule reads them
 # The labels the option files of conf/funding, conf/accountability and conf/executive_headship use
 # (a test keeps them in step); a new option adds its label here.
 FUNDING_PROGRAMMES = ("none", "pathfinder", "rural_clusters", "cluster_lump_sums")
-ACCOUNTABILITY_REGIMES = ("report_cards", "single_grades", "no_rise", "high_stakes",
-                          "partnership_credit")
+ACCOUNTABILITY_REGIMES = ("report_cards", "single_grades", "single_grades_exempt", "no_rise",
+                          "high_stakes", "partnership_credit")
 GRADINGS = ("report_cards", "single_grades")  # how Ofsted judges: 2025 report cards or the historic single grade
 EXECUTIVE_PROGRAMMES = ("none", "expansion")
 
@@ -126,6 +126,7 @@ class AccountabilityConfig(Lever):
     regime: str = "report_cards"
     grading: str = "report_cards"  # "report_cards" (2025 framework) | "single_grades" (historic, 2019 framework)
     inspection_frequency: float = 1.0  # multiplier on the base interval rates; 2 = twice as often
+    outstanding_exempt: bool = False  # evidence: outstanding schools were exempt from routine inspection 2012-2020 (inspected only on concerns); the exemption was lifted in 2020 and they are inspected in the normal cycle again (Education (Exemption from School and Further Education Institutions Inspections) (England) (Amendment) Regulations 2020; Ofsted 2022)
     stakes: float = 0.5  # 0..1: how much a low grade costs a school (pressure, intervention)
     competition: float = 0.3  # 0..1: strength of competition for pupils between nearby schools
     partnership_credit: float = 0.0  # 0..1: weight inspection gives to evidenced partnership work

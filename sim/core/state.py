@@ -111,7 +111,7 @@ class SchoolState:
         self.intake_months = np.zeros(n)  # outcome the intake's disadvantage predicts (set by Improvement)
 
         self.t_inspected = t_start - rng.random(n) * 4.0  # last inspection, spread over a cycle
-        self.inspection_interval = np.zeros(n)  # years to the next inspection, drawn at each (Accountability)
+        self.interval_draw = np.ones(n)  # next inspection interval relative to the policy's, drawn at each (Accountability)
         self.head = np.full(n, HEAD_IN_POST, dtype=np.int8)
         self.head_left_now = np.zeros(n, dtype=bool)  # the head left during this step (PER_STEP)
         self.graded_inadequate_now = np.zeros(n, dtype=bool)  # inspected and graded 4 this step (PER_STEP)

@@ -52,12 +52,12 @@ class Accountability(Rule):
     reads = (
         "schools.phase", "schools.x_km", "schools.y_km", "schools.outcome",
         "schools.outcome_at_inspection", "schools.capacity", "schools.grade",
-        "schools.t_inspected", "schools.inspection_interval", "schools.intake_months",
+        "schools.t_inspected", "schools.interval_draw", "schools.intake_months",
         "schools.pupils", "schools.talent", "schools.area_grade", "schools.safeguarding_met",
         "schools.inspections_below_standard", "partnerships.members",
         "partnerships.impact_measure", "levers.accountability")
     writes = (
-        "schools.grade", "schools.t_inspected", "schools.inspection_interval",
+        "schools.grade", "schools.t_inspected", "schools.interval_draw",
         "schools.outcome_at_inspection",
         "schools.pressure", "schools.capacity", "schools.inward", "schools.pupils",
         "schools.graded_inadequate_now", "schools.area_grade", "schools.safeguarding_met",
@@ -65,8 +65,8 @@ class Accountability(Rule):
 
     @dataclass
     class Params:
-        interval_outstanding_years: float = 6.0  # assumption (outstanding schools inspected rarely)
-        interval_good_years: float = 4.0  # assumption, after Ofsted's framework: good schools about every four years
+        interval_good_years: float = 4.0  # assumption, after Ofsted's framework: good schools about every four years; outstanding ones too since the exemption was lifted (2020)
+        interval_exempt_years: float = 13.0  # evidence: an outstanding school's interval while the regime exempts it (2012-2020: inspected only on concerns); exempt schools re-inspected in 2021/22 had gone 13 years on average, and when the exemption ended 43% had not been inspected for 10 years or more (Ofsted 2022)
         interval_ri_years: float = 2.5  # assumption, after Ofsted's framework: requires improvement within 30 months
         interval_inadequate_years: float = 1.5  # assumption: monitoring then re-inspection
         interval_cv: float = 0.2  # assumption: spread of re-inspection intervals around the policy (coefficient of variation; inspections fall within windows, not on a date)
@@ -87,7 +87,7 @@ class Accountability(Rule):
         safeguarding_not_met_share: float = 0.01  # assumption: share of inspections finding safeguarding not met (rare; under the old framework ineffective safeguarding meant inadequate)
 
         def __post_init__(self) -> None:
-            for name in ("interval_outstanding_years", "interval_good_years", "interval_ri_years",
+            for name in ("interval_exempt_years", "interval_good_years", "interval_ri_years",
                          "interval_inadequate_years", "outcome_scale_months",
                          "rival_primary_km", "rival_secondary_km"):
                 check_positive(name, getattr(self, name))
@@ -128,7 +128,7 @@ class Accountability(Rule):
         # draws are exactly those it made before report cards existed.
         self.area_rng = self.rng.spawn(1)[0]
         s = model.schools
-        s.inspection_interval = self._draw_intervals(s.grade)
+        s.interval_draw = self._draw_intervals(s.n)
         # Rivals for pupils: the nearest same-phase schools within a pupil's journey. Row i of
         # the sparse matrix sums over school i's rivals (one product per step).
         rivals = s.nearest_of_phase(self.p.max_rivals, {PRIMARY: self.p.rival_primary_km,
@@ -146,7 +146,7 @@ class Accountability(Rule):
             score = score + self.p.inspection_noise_sd * self.rng.normal(size=s.n)
             self.thresholds = self._boundaries(score)
             s.grade = (1 + np.searchsorted(-self.thresholds, -score, side="right")).astype(np.int8)
-            s.inspection_interval = self._draw_intervals(s.grade)
+            s.interval_draw = self._draw_intervals(s.n)
         # Report-card boundaries: each area's shares (REPORT_CARD_SHARES, an assumption) among
         # all schools at time 0, then fixed (an absolute standard, as for single grades).
         scores = self._noisy_area_scores(model, model.todays_policy("accountability"))
@@ -165,14 +165,22 @@ class Accountability(Rule):
         noise = self.area_rng.standard_normal(size=(model.schools.n, len(REPORT_CARD_AREAS)))
         return self.area_scores(model, regime, rows) + self.p.area_noise_sd * noise[rows]
 
-    def _draw_intervals(self, grade: np.ndarray) -> np.ndarray:
-        """Years to each school's next inspection at inspection frequency 1: a gamma draw with
-        the policy's interval for its grade as mean and ``interval_cv`` as coefficient of variation."""
+    def _draw_intervals(self, n: int) -> np.ndarray:
+        """Each of ``n`` schools' next interval relative to the policy's: gamma draws with mean 1
+        and ``interval_cv`` as coefficient of variation (inspections fall within windows, not on
+        a date). The interval in years follows the regime in force (``policy_intervals``), so a
+        change of policy (e.g. the exemption lifted) moves inspections already scheduled."""
+        shape = 1.0 / self.p.interval_cv**2
+        return self.rng.gamma(shape, 1.0 / shape, size=n)
+
+    def policy_intervals(self, regime) -> np.ndarray:
+        """Years between inspections by grade (index = grade; 0 never inspected) under
+        ``regime``: outstanding schools on the good schools' cycle, or the exempt interval while
+        the regime exempts them."""
         p = self.p
-        policy = np.array([np.inf, p.interval_outstanding_years, p.interval_good_years,
-                           p.interval_ri_years, p.interval_inadequate_years])[grade]
-        shape = 1.0 / p.interval_cv**2
-        return policy * self.rng.gamma(shape, 1.0 / shape, size=len(grade))
+        outstanding = p.interval_exempt_years if regime.outstanding_exempt else p.interval_good_years
+        return np.array([np.inf, outstanding, p.interval_good_years, p.interval_ri_years,
+                         p.interval_inadequate_years])
 
     @staticmethod
     def _boundaries(raw: np.ndarray) -> np.ndarray:
@@ -233,7 +241,8 @@ class Accountability(Rule):
         # An inspection falls due when the school's interval runs out (more frequent inspection
         # shortens every interval); it happens at that time within this step [now, now + dt), or
         # at the step's start if it was overdue (when the regime tightened).
-        t_due = s.t_inspected + s.inspection_interval / regime.inspection_frequency
+        interval = self.policy_intervals(regime)[s.grade] * s.interval_draw
+        t_due = s.t_inspected + interval / regime.inspection_frequency
         inspected = np.flatnonzero(t_due < model.now_years + model.dt)
         if report_cards:
             self._report_card(model, regime, inspected)
@@ -252,7 +261,7 @@ class Accountability(Rule):
                 below, s.inspections_below_standard[inspected] + 1, 0)
             s.graded_inadequate_now[inspected[s.grade[inspected] == 4]] = True  # for sponsorship (Trusts)
         s.t_inspected[inspected] = np.maximum(t_due[inspected], model.now_years)
-        s.inspection_interval[inspected] = self._draw_intervals(s.grade[inspected])
+        s.interval_draw[inspected] = self._draw_intervals(len(inspected))
         s.outcome_at_inspection[inspected] = s.outcome[inspected]
 
         s.pressure = regime.stakes * self.PRESSURE_BY_GRADE[s.grade]

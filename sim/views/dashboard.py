@@ -402,6 +402,8 @@ LEVER_WORDS = {
     "rise_gbp_per_school": lambda v: f"{_money(v)} of RISE support per school",
     "rise_duration_years": lambda v: f"RISE support lasts {v:g} years",
     "inspection_frequency": lambda v: f"inspections {v:g} times as often as today",
+    "outstanding_exempt": lambda v: ("outstanding schools exempt from routine inspection (as 2012-2020)"
+                                     if v else "outstanding schools inspected in the normal cycle"),
     "stakes": lambda v: f"stakes of a low grade {v:g} (0 none, 1 highest; today 0.5)",
     "competition": lambda v: f"competition for pupils {v:g} (0 to 1; today 0.3)",
     "partnership_credit": lambda v: f"inspection credits partnership work, weight {v:g} (0 to 1)",

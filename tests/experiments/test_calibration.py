@@ -15,7 +15,7 @@ from omegaconf import OmegaConf
 from sim.config import compose, validate
 from sim.core.paths import CONF_DIR
 
-TINY = ["--seeds", "1", "--n-schools", "40", "--years", "4", "--spinup-years", "2",
+TINY = ["--seeds", "1", "--n-schools", "40", "--years", "8", "--spinup-years", "2",
         "--steps-per-year", "4"]
 
 
@@ -62,7 +62,7 @@ def test_an_accepted_set_meets_the_tolerances_it_claims(calibrate, tiny_run):
     assert (ensemble.max_implausibility <= cut + 1e-9).all()
     assert ensemble.objective.is_monotonic_increasing  # best first
     values = {k: float(ensemble.loc[0, k]) for k in calibrate.FREE}
-    base_cfg, pf_cfg = calibrate.base_configs(40, 4.0, 2.0, 4)
+    base_cfg, pf_cfg = calibrate.base_configs(40, 8.0, 2.0, 4)
     again = calibrate.evaluate(values, [0], base_cfg, pf_cfg)
     assert again["max_implausibility"] <= cut + 1e-9
     assert again["max_implausibility"] == pytest.approx(ensemble.loc[0, "max_implausibility"],

@@ -17,10 +17,43 @@ def test_reinspection_intervals_vary_around_the_policy():
     model = build("landscape.n_schools=600", "spinup_years=0")
     s, p = model.schools, model.rules[1].p
     good = s.grade == 2
-    assert len(np.unique(s.inspection_interval)) == s.n, "two schools share an interval"
-    assert s.inspection_interval[good].mean() == pytest.approx(p.interval_good_years, rel=0.05)
-    cv = s.inspection_interval[good].std() / s.inspection_interval[good].mean()
+    years = model.rules[1].policy_intervals(model.lever("accountability"))[s.grade] * s.interval_draw
+    assert len(np.unique(s.interval_draw)) == s.n, "two schools share an interval"
+    assert years[good].mean() == pytest.approx(p.interval_good_years, rel=0.05)
+    cv = years[good].std() / years[good].mean()
     assert cv == pytest.approx(p.interval_cv, rel=0.2)
+
+
+def _years_since_inspection_of_outstanding(accountability: str, years: int = 12) -> np.ndarray:
+    """Years since their last inspection of the schools outstanding at the end of a run under
+    ``accountability``, on the same seed."""
+    model = build("landscape.n_schools=600", f"years={years}", f"accountability={accountability}")
+    for _ in range(years * model.config.steps_per_year):
+        model.step()
+    s = model.schools
+    return (model.now_years - s.t_inspected)[s.grade == 1]
+
+
+def test_the_exemption_keeps_outstanding_schools_uninspected_for_years():
+    # 2012-2020 (Ofsted 2022): exempt outstanding schools went 5-15 years uninspected; in the
+    # normal cycle (today) one is inspected about every interval_good_years.
+    exempt = _years_since_inspection_of_outstanding("single_grades_exempt")
+    regular = _years_since_inspection_of_outstanding("single_grades")
+    assert regular.max() < 8.0  # twice the normal cycle: five standard deviations of its draw
+    assert np.median(exempt) > 2 * np.median(regular)
+    assert (exempt > 6.0).mean() > 0.3
+
+
+def test_lifting_the_exemption_makes_long_uninspected_schools_due_at_once():
+    model = build("landscape.n_schools=400", "years=12", "accountability=single_grades_exempt",
+                  "accountability.stop_year=8")
+    s = model.schools
+    for _ in range(8 * model.config.steps_per_year):
+        model.step()
+    overdue = (s.grade == 1) & (model.now_years - s.t_inspected > 6.0)
+    assert overdue.sum() > 5
+    model.step()  # today's regime (no exemption) from year 8: their interval has run out
+    assert (s.t_inspected[overdue] >= 8.0).all()
 
 
 def test_inspections_happen_within_a_step_not_on_its_grid():
