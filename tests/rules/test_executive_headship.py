@@ -12,6 +12,7 @@ from sim.core.partnerships import ACTIVE, FEDERATION, INFORMAL, ORIGIN_CODES, RE
 from sim.core.vocabulary import HEAD_EXECUTIVE, HEAD_IN_POST, HEAD_VACANT
 from sim.rules.dissolution import Dissolution
 from sim.rules.executive_headship import ExecutiveHeadship
+from sim.rules.staffing import Staffing
 
 # A region with no starting partnerships, an executive-headship programme in force from time 0
 # whose every triggered school gets a head at once.
@@ -111,3 +112,16 @@ def test_the_head_who_made_way_does_not_end_the_new_arrangement():
     rule.step(model)
     assert pt.end_reason[new[0]] == ACTIVE
     assert pt.end_reason[older] == REASON_CODES["head_left"]
+
+
+def test_a_headship_within_a_trust_ends_when_the_lead_head_leaves():
+    """No partnership holds it, so Staffing releases it: the covered school falls vacant."""
+    model, lead, new = appoint(academies=(0, 1), trust=(0, 1),
+                               overrides=("rules.staffing.head_turnover_per_year=1000",
+                                          "rules.staffing.vacancy_fill_per_year=0"))
+    assert len(new) == 0
+    rule = next(r for r in model.rules if isinstance(r, Staffing))
+    rule.step(model)
+    s = model.schools
+    assert s.head[lead] == HEAD_VACANT
+    assert s.head[0] == HEAD_VACANT and s.executive_lead[0] == -1 and s.n_led[lead] == 0
