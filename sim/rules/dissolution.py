@@ -101,6 +101,9 @@ class Dissolution(Rule):
         hit = np.zeros(len(ids), dtype=bool)
         hit[row[s.head_left_now[school]]] = True
         formal = np.isin(kind, FORMAL_KINDS)
+        # A departure before the partnership formed (e.g. the head who made way for an
+        # executive head) is no reason to end it.
+        hit &= pt.formed_at[ids] < now
         head_ends = (~funding_ends & hit & ~formal
                      & (draws[:, 1] < p.end_when_head_leaves * (1 - strength)))
 

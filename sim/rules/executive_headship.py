@@ -8,14 +8,32 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.core.checks import check_share
-from sim.core.partnerships import FEDERATION
+from sim.core.partnerships import FEDERATION, INFORMAL, TRUST
 from sim.core.vocabulary import HEAD_EXECUTIVE, HEAD_IN_POST, HEAD_VACANT
 from sim.rules import FORM_PARTNERSHIP_WRITES, Rule, p_event
 
 
+def arrangement_kind(academy: np.ndarray, trust_of: np.ndarray, school: int, lead: int) -> int | None:
+    """The partnership an executive headship of ``school`` by ``lead``'s head is held by, from
+    the two schools' governance: a federation if both are maintained (a federation is of
+    maintained schools under one governing body: Education Act 2002; NGA 2016, "Federation
+    First"); none if both are in the same multi-academy trust (the trust holds them: its
+    executive head leads within it); otherwise an informal partnership (an academy's head leads
+    a school outside its trust under an agreement between the two bodies; Lord et al. 2016).
+    ``trust_of`` is each school's trust partnership, -1 if none."""
+    if not academy[school] and not academy[lead]:
+        return FEDERATION
+    if trust_of[school] >= 0 and trust_of[school] == trust_of[lead]:
+        return None
+    return INFORMAL
+
+
 class ExecutiveHeadship(Rule):
     """Schools meeting the lever's triggers get an executive head from a nearby good or
-    outstanding school whose head has room; the two federate. The covered school's vacancy is
+    outstanding school whose head has room; the arrangement follows the two schools' governance
+    (``arrangement_kind``): two maintained schools federate, two schools of one trust need no new
+    partnership, and otherwise the two form an informal partnership led by the lead school (a
+    cross-boundary agreement). The covered school's vacancy is
     filled and its capacity follows the lead's (see Staffing), while the lead head's time is
     divided: each extra school takes a share of it away from the home school, most of which a
     head of school covers there (backfill)."""
@@ -23,12 +41,15 @@ class ExecutiveHeadship(Rule):
     phase = "executive_headship"
     summary = (
         "Schools meeting the lever's triggers (vacancy, failing, small) may get the head of a "
-        "strong nearby same-phase school as executive head, within a cap on their number; the "
-        "two federate; each extra school takes a share of the executive head's time.")
+        "strong nearby same-phase school as executive head, within a cap on their number; two "
+        "maintained schools federate, two schools of one trust form no new partnership, others "
+        "form an informal partnership led by the lead school; each extra school takes a share "
+        "of the executive head's time.")
     reads = (
         "schools.head", "schools.head_left_now", "schools.grade", "schools.phase",
         "schools.pupils", "schools.n_led", "schools.head_ability", "schools.x_km",
-        "schools.y_km", "levers.executive_headship")
+        "schools.y_km", "schools.academy", "partnerships.members", "partnerships.kind",
+        "levers.executive_headship")
     writes = (
         "schools.head", "schools.head_left_now", "schools.executive_lead", "schools.n_led",
         "schools.executive_time", *FORM_PARTNERSHIP_WRITES)
@@ -58,6 +79,7 @@ class ExecutiveHeadship(Rule):
         open_for = np.where(s.head_left_now, model.dt / 2, model.dt)
         chosen = np.flatnonzero(triggered & (draw < p_event(lever.appointment_rate_per_year * open_for, 1.0)))
         room = int(lever.max_share_of_heads * n) - int((s.n_led > 0).sum())
+        trust_of = self._trust_of(model) if len(chosen) else None
         for school in chosen:
             lead = self._find_lead(model, school, lever, allow_new_head=room > 0)
             if lead < 0:
@@ -68,11 +90,23 @@ class ExecutiveHeadship(Rule):
             s.head[school] = HEAD_EXECUTIVE
             s.executive_lead[school] = lead
             s.n_led[lead] += 1
-            model.form_partnership([school, lead], FEDERATION, "executive_head", lead=lead,
-                                   focus=1, impact_measure=True)
+            kind = arrangement_kind(s.academy, trust_of, school, lead)
+            if kind is not None:
+                model.form_partnership([school, lead], kind, "executive_head", lead=lead,
+                                       focus=1, impact_measure=True)
         # The home school's cost: the head's time away, less what a head of school covers there.
         s.executive_time = (self.p.time_per_extra_school * (1 - self.p.head_of_school_backfill)
                             * s.n_led)
+
+    @staticmethod
+    def _trust_of(model) -> np.ndarray:
+        """Each school's multi-academy trust (partnership id), -1 if none (a school is in one at
+        most; this rule changes no trust, so one look a step will do)."""
+        pid, school = model.partnerships.links()
+        in_trust = model.partnerships.kind[pid] == TRUST
+        trust_of = np.full(model.schools.n, -1, dtype=np.int64)
+        trust_of[school[in_trust]] = pid[in_trust]
+        return trust_of
 
     @staticmethod
     def _find_lead(model, school: int, lever, allow_new_head: bool) -> int:

@@ -9,7 +9,7 @@ from itertools import combinations
 import numpy as np
 
 from sim.core.checks import check_non_negative
-from sim.core.partnerships import ACTIVE, FOCUS_NAMES, FUNDED, INFORMAL
+from sim.core.partnerships import ACTIVE, FOCUS_NAMES, FUNDED, INFORMAL, ORIGIN_CODES
 from sim.core.vocabulary import QUALITY_SD, SECONDARY
 from sim.rules import FORM_PARTNERSHIP_WRITES, FUND_WRITES, Rule
 
@@ -31,7 +31,7 @@ class FundedProgramme(Rule):
     reads = (
         "schools.phase", "schools.pupils", "schools.rural", "schools.grade", "schools.need",
         "schools.talent", "schools.capacity", "schools.x_km", "schools.y_km",
-        "partnerships.members", "partnerships.formed_at", "partnerships.end_reason",
+        "partnerships.members", "partnerships.formed_at", "partnerships.end_reason", "partnerships.origin",
         "partnerships.kind", "partnerships.funding_gbp", "levers.funding", "levers.distance")
     writes = (*FUND_WRITES, *FORM_PARTNERSHIP_WRITES)
 
@@ -67,7 +67,8 @@ class FundedProgramme(Rule):
 
         # Applications: partnerships formed this step that fit the programme (S0: school-led).
         new = np.flatnonzero((pt.formed_at == model.now_years) & (pt.end_reason == ACTIVE)
-                             & (pt.kind == INFORMAL) & (pt.funding_gbp == 0))
+                             & (pt.kind == INFORMAL) & (pt.funding_gbp == 0)
+                             & (pt.origin == ORIGIN_CODES["organic"]))  # not executive heads
         for pid in new:
             members = pt.members(pid)
             if self._fits(model, funding, members, eligible) \

@@ -135,12 +135,14 @@ class Trusts(Rule):
                 continue
             feds = index.federations_of(school)
             if feds and (index.trust_of[pt.members(feds[0])] < 0).all():
-                # The federation's governing body converts its schools together, as a trust.
-                self._become_academy(model, pt.members(feds[0]))
+                # The federation's governing body converts its schools together, as a trust;
+                # each leaves its other federations (of maintained schools).
+                members = pt.members(feds[0])
+                self._become_academy(model, members)
                 pt.update(feds[0], kind=TRUST)
-                index.trust_of[pt.members(feds[0])] = feds[0]
-                for other in feds[1:]:
-                    model.leave_partnership(other, school, "joined_trust")
+                index.trust_of[members] = feds[0]
+                for member in members.tolist():
+                    self._leave_federations(model, member)
                 continue
             self._leave_federations(model, school)
             trust = self._best_trust(school, strong=False)
