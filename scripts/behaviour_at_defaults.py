@@ -70,7 +70,7 @@ EVIDENCE = {
     "head_turnover": "~10 % (DfE)",
     "executive_heads": "~3 % in 2014 (Lord et al. 2016)",
     "gap_time_0": "~10 at 11 / ~18–19 at 16 (EPI)",
-    "partnered_time_0": "–",
+    "partnered_time_0": "87 % of secondaries work with other schools (NAO 2009; funded initiatives included)",
     "academies_time_0": "46.1 % / 83 % (DfE Jan 2025); 57.9 (DfE via BESA 2019)",
     "residual_trend": "no trend expected",
     "end_reasons": "–",
@@ -226,7 +226,8 @@ def quantity_table(historic: dict, today: list[dict], years: int) -> pd.DataFram
                      "evidence": EVIDENCE[key]})
 
     low, high = HISTORIC_WINDOW
-    single = f"`{' '.join(HISTORIC_REGIME)}`, years {low:g}–{high:g}"
+    single = f"`{' '.join(HISTORIC_REGIME)}`, years {low:g}–{high:g}"  # the grade mix
+    single_all = f"`{' '.join(HISTORIC_REGIME)}`, years 0–{years}"  # per inspection, per head-year
     grades_0 = pd.concat([t["base_schools"].query("year == 0") for t in today])
     mix_0 = grades_0.grade.value_counts(normalize=True)
     row("grades_time_0", "grade mix at time 0 (O/G/RI/I)",
@@ -237,14 +238,14 @@ def quantity_table(historic: dict, today: list[dict], years: int) -> pd.DataFram
         "good at re-inspection → good / outstanding / RI / inadequate",
         " / ".join(pct(sim_[k]) for k in ("good_stays_good", "good_to_outstanding",
                                           "good_to_requires_improvement", "good_to_inadequate"))
-        + f" (of {sim_['n_inspections_good']} inspections)", single)
+        + f" (of {sim_['n_inspections_good']} inspections)", single_all)
     row("ri_to_good", "requires improvement → good or better",
-        pct(sim_["ri_to_good_or_better"]) + f" (of {sim_['n_inspections_ri']})", single)
+        pct(sim_["ri_to_good_or_better"]) + f" (of {sim_['n_inspections_ri']})", single_all)
     row("inadequate_to_good", "inadequate → good or better",
         pct(sim_["inadequate_to_good_or_better"]) + f" (of {sim_['n_inspections_inadequate']})",
-        single)
+        single_all)
     row("head_turnover", "heads leaving a year (share of heads in post)",
-        pct(sim_["head_turnover"], 1), f"`{' '.join(HISTORIC_REGIME)}`, years 0–{years}")
+        pct(sim_["head_turnover"], 1), single_all)
 
     n0 = n_schools_at(today, 0)
     cap = today[0]["config"].executive_headship.max_share_of_heads
@@ -400,8 +401,8 @@ def block(figures: dict, command: str, wall_s: float) -> str:
         "The grade statistics and head turnover describe the regime under which the evidence was "
         f"measured, as the calibration runs it (`{' '.join(HISTORIC_REGIME)}`: single grades, "
         "with outstanding schools exempt from routine inspection as in 2012–2020; time 0 stands "
-        f"for 2012 in these runs, and the grades are read over years {HISTORIC_WINDOW[0]:g}–"
-        f"{HISTORIC_WINDOW[1]:g}, 2016–2020); the other rows are today's "
+        f"for 2012 in these runs: the grade mix is read over years {HISTORIC_WINDOW[0]:g}–"
+        f"{HISTORIC_WINDOW[1]:g}, 2016–2020, the transitions over every year); the other rows are today's "
         "baseline (report cards and RISE) or the scenario named in the run column. The baseline's "
         "report-card shares and RISE's reach are in §7.3a. Shares are pooled over the seeds, "
         "levels are means over the seeds.",

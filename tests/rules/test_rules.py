@@ -40,7 +40,10 @@ def test_staffing_makes_heads_leave_and_posts_fall_vacant(run):
 
 
 def test_staffing_turns_teachers_over(run):
-    on, off = run().schools, run("~rules/staffing").schools
+    # Partnership learning held off in both runs: it moves talent too, and by how much depends
+    # on the calibration, so the comparison is of turnover alone.
+    no_learning = "rules.running.learn_rate_per_year=0"
+    on, off = run(no_learning).schools, run("~rules/staffing", no_learning).schools
     change_on = on.groupby("school_id").talent.agg(np.ptp).mean()
     change_off = off.groupby("school_id").talent.agg(np.ptp).mean()
     assert change_on > 2 * change_off
