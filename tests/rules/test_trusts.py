@@ -9,7 +9,7 @@ import numpy as np
 
 from conftest import build
 from sim.core.partnerships import FEDERATION, ORIGIN_CODES, TRUST
-from sim.rules.trusts import Trusts, TrustIndex
+from sim.rules.trusts import TrustIndex, Trusts
 
 
 def trusts_rule(model) -> Trusts:
