@@ -90,9 +90,11 @@ class PartnershipTable:
         self._link_rows: list[list[int]] = []  # per partnership: its rows in the link table
         self._pairs: dict[int, int] = {}  # pair key -> number of active partnerships sharing it
         # Active memberships among the link table's first ``_links_upto`` rows (``links``): kept
-        # while rows are only added (``add``, ``join``), dropped when a membership ends.
+        # while rows are added (``add``, ``join``) and whole partnerships end (``end``: filtered
+        # out at the next ``links``), dropped when one school leaves.
         self._links_cache: tuple[np.ndarray, np.ndarray] | None = None
         self._links_upto = 0
+        self._links_ended = False  # partnerships ended since the cache was made
         self._active_cache: np.ndarray | None = None
 
     # -- changes -----------------------------------------------------------------------------
@@ -189,6 +191,7 @@ class PartnershipTable:
         self.link_reason[row] = REASON_CODES[reason]
         self._cols["n_members"][pid] -= 1
         self._links_cache = None
+        self._links_ended = False
         self._active_cache = None
 
     def end(self, pids, reason, t_years: float) -> None:
@@ -219,7 +222,7 @@ class PartnershipTable:
         self.link_left[rows[still]] = t_years
         self.link_reason[rows[still]] = np.repeat(codes, n_rows)[still]
         self.link_active[rows] = False
-        self._links_cache = None
+        self._links_ended = True
         self._active_cache = None
 
     # -- queries -----------------------------------------------------------------------------
@@ -236,22 +239,26 @@ class PartnershipTable:
 
     def links(self) -> tuple[np.ndarray, np.ndarray]:
         """(partnership id, school) of every active membership, in link-table order, cached until
-        a membership ends; rows added since (all active) extend the cache, which is cheaper than a
-        pass over the whole table (links are asked for a dozen times a step)."""
+        a school leaves a partnership; the cache drops the memberships of partnerships ended
+        since and takes the active rows added since, which is cheaper than a pass over the whole
+        table (links are asked for a dozen times a step)."""
         n, upto = self.n_links, self._links_upto
-        if self._links_cache is not None and n > upto:
-            pid, school = self._links_cache
-            if self._compaction_due(len(pid) + n - upto):
-                self._links_cache = None
-            else:
-                self._links_cache = (np.concatenate([pid, self.link_pid[upto:n]]),
-                                     np.concatenate([school, self.link_school[upto:n]]))
-                self._links_upto = n
         if self._links_cache is None:
-            if self._compaction_due(int(self.link_active[: self.n_links].sum())):
-                self._compact_links()
-            on = self.link_active[: self.n_links]
-            self._links_cache = (self.link_pid[: self.n_links][on], self.link_school[: self.n_links][on])
+            on = self.link_active[:n]
+            self._links_cache = (self.link_pid[:n][on], self.link_school[:n][on])
+        else:
+            pid, school = self._links_cache
+            if self._links_ended:  # an ended partnership's memberships all ended, no other's
+                running = self._cols["end_reason"][pid] == ACTIVE
+                pid, school = pid[running], school[running]
+            if n > upto:  # rows added since (some may have ended already)
+                new = upto + np.flatnonzero(self.link_active[upto:n])
+                pid = np.concatenate([pid, self.link_pid[new]])
+                school = np.concatenate([school, self.link_school[new]])
+            self._links_cache = (pid, school)
+        self._links_upto, self._links_ended = n, False
+        if self._compaction_due(len(self._links_cache[0])):
+            self._compact_links()  # keeps the active rows in order: the cache stays right
             self._links_upto = self.n_links
         return self._links_cache
 
@@ -266,9 +273,9 @@ class PartnershipTable:
         for name in _HISTORY:
             self.past_links[name] = np.concatenate([self.past_links[name],
                                                     getattr(self, f"link_{name}")[ended]])
-        for pid in np.unique(self.link_pid[ended]):
-            if self._cols["end_reason"][pid] != ACTIVE:
-                self._link_rows[pid] = []
+        ended_pids = np.unique(self.link_pid[ended])
+        for pid in ended_pids[self._cols["end_reason"][ended_pids] != ACTIVE].tolist():
+            self._link_rows[pid] = []
         new_row = np.full(self.n_links, -1, dtype=np.int64)
         new_row[keep] = np.arange(len(keep))
         for name in _LINKS:
@@ -276,8 +283,9 @@ class PartnershipTable:
             column[: len(keep)] = column[keep]
             column[len(keep): self.n_links] = _LINKS[name][1]  # free rows hold defaults
         self.n_links = len(keep)
-        for pid in np.unique(self.link_pid[: self.n_links]):
-            self._link_rows[pid] = [int(new_row[r]) for r in self._link_rows[pid] if new_row[r] >= 0]
+        new_row = new_row.tolist()  # plain Python for the loop over every running partnership
+        for pid in np.unique(self.link_pid[: self.n_links]).tolist():
+            self._link_rows[pid] = [new_row[r] for r in self._link_rows[pid] if new_row[r] >= 0]
 
     def members(self, pid: int) -> np.ndarray:
         """Schools currently (or, once ended, last) in partnership ``pid``."""

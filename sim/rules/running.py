@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.core.checks import check_non_negative, check_positive, check_share
-from sim.core.partnerships import FEDERATION, ORIGIN_CODES, TRUST
+from sim.core.partnerships import FORMAL_KINDS, ORIGIN_CODES
 from sim.rules import Rule, relax
 
 
@@ -100,42 +100,53 @@ class Running(Rule):
         row_of[ids] = np.arange(len(ids))
         row, m = row_of[pid], len(ids)
         size_of = pt.n_members[ids].astype(float)
-        n_members = size_of[row]
 
-        # Each member's values, gathered once (each array below has a row per membership).
-        x_km, y_km, kind = s.x_km[school], s.y_km[school], pt.kind[pid]
+        # Each member's values, gathered once (each array below has a row per membership);
+        # values of its partnership are taken per partnership, then spread to its members.
+        x_km, y_km = s.x_km[school], s.y_km[school]
         talent, ability = s.talent[school], s.head_ability[school]
+        kind, lead = pt.kind[ids], pt.lead[ids]
 
         # Travel: each member goes to the partnership's centre and back.
         cx = np.bincount(row, x_km, minlength=m) / size_of
         cy = np.bincount(row, y_km, minlength=m) / size_of
         travel_km = 2 * np.hypot(x_km - cx[row], y_km - cy[row])
 
-        # Money: a funded partnership's yearly award per member, while the award runs.
-        funded = pt.funded_until[pid] > now
-        per_member = np.where(funded, pt.funding_rate_gbp[pid] / n_members, 0.0)
-        # What awarded money pays for, fixed by the programme: RISE's design for RISE pairs
-        # (the accountability lever), the funding programme's for the rest.
-        design, rise = model.config.funding, model.config.accountability
-        is_rise = pt.origin[pid] == ORIGIN_CODES["rise"]
-        share_cover = np.where(is_rise, rise.rise_share_cover, design.share_cover)
-        share_leadership = np.where(is_rise, rise.rise_share_leadership_time,
-                                    design.share_leadership_time)
-        share_transport = np.where(is_rise, 0.0, design.share_transport)
-        cover = np.minimum(p.max_cover_relief, per_member * share_cover / p.cover_cost_gbp_per_year)
-        transport = np.minimum(1.0, model.lever("distance").transport_subsidy_share
-                               + per_member * share_transport / p.transport_cost_gbp_per_year)
-        leadership = np.minimum(1.0, per_member * share_leadership / p.leadership_time_gbp_per_year)
-
         intensity = np.array([p.intensity_informal, p.intensity_funded,
-                              p.intensity_federation, p.intensity_trust])[kind]
-        intensity = intensity + p.leadership_time_boost * leadership
+                              p.intensity_federation, p.intensity_trust])[kind][row]
+        # Money: a funded partnership's yearly award per member, while the award runs. Only the
+        # few funded memberships are computed: without money, cover and leadership time are 0 and
+        # transport is the distance lever's subsidy (the same values to the bit).
+        funded = np.flatnonzero((pt.funded_until[ids] > now)[row])
+        no_money_transport = min(1.0, model.lever("distance").transport_subsidy_share + 0.0)
+        if len(funded):
+            f_pid = pid[funded]
+            per_member = pt.funding_rate_gbp[f_pid] / size_of[row[funded]]
+            # What awarded money pays for, fixed by the programme: RISE's design for RISE pairs
+            # (the accountability lever), the funding programme's for the rest.
+            design, rise = model.config.funding, model.config.accountability
+            is_rise = pt.origin[f_pid] == ORIGIN_CODES["rise"]
+            share_cover = np.where(is_rise, rise.rise_share_cover, design.share_cover)
+            share_leadership = np.where(is_rise, rise.rise_share_leadership_time,
+                                        design.share_leadership_time)
+            share_transport = np.where(is_rise, 0.0, design.share_transport)
+            cover = np.minimum(p.max_cover_relief, per_member * share_cover / p.cover_cost_gbp_per_year)
+            transport = np.minimum(1.0, model.lever("distance").transport_subsidy_share
+                                   + per_member * share_transport / p.transport_cost_gbp_per_year)
+            leadership = np.minimum(1.0, per_member * share_leadership / p.leadership_time_gbp_per_year)
+            intensity[funded] += p.leadership_time_boost * leadership
+
         # A supported school (led by its sponsor in a federation or trust) hosts rather than sends staff.
-        lead = pt.lead[pid]
-        supported = np.isin(kind, (FEDERATION, TRUST)) & (lead >= 0) & (lead != school)
-        released = (p.time_cost_per_partnership * intensity
-                    * np.where(supported, p.supported_time_share, 1.0))
-        time_cost = released * (1 + travel_km / p.travel_km_scale * (1 - transport)) * (1 - cover)
+        led = np.flatnonzero((np.isin(kind, FORMAL_KINDS) & (lead >= 0))[row])
+        sponsor = lead[row[led]]
+        other = sponsor != school[led]
+        supported, sponsor = led[other], sponsor[other]
+        released = p.time_cost_per_partnership * intensity
+        released[supported] *= p.supported_time_share
+        time_cost = released * (1 + travel_km / p.travel_km_scale * (1 - no_money_transport))
+        if len(funded):
+            time_cost[funded] = (released[funded] * (1 + travel_km[funded] / p.travel_km_scale
+                                                     * (1 - transport)) * (1 - cover))
         s.time_away = np.minimum(np.bincount(school, time_cost, minlength=s.n) + s.executive_time,
                                  p.max_time_away)
 
@@ -147,12 +158,12 @@ class Running(Rule):
 
         # Learning from stronger partners, in proportion to trust and intensity, and development
         # of the staff each school releases (the best have least left to learn: headroom).
-        others = np.maximum(n_members - 1, 1)
+        others = np.maximum(size_of - 1, 1)[row]
         talent_others = (np.bincount(row, talent, minlength=m)[row] - talent) / others
         ability_others = (np.bincount(row, ability, minlength=m)[row] - ability) / others
         drive = p.learn_rate_per_year * strength[row] * intensity
         develop = p.release_development * released
-        teaching_share = self.TEACHING_SHARE_BY_FOCUS[pt.focus[pid]]
+        teaching_share = self.TEACHING_SHARE_BY_FOCUS[pt.focus[ids]][row]
         talent_gain = teaching_share * (drive * np.maximum(0, talent_others - talent)
                                         + develop * (1 - talent))
         ability_gain = (1 - teaching_share) * (drive * np.maximum(0, ability_others - ability)
@@ -161,7 +172,7 @@ class Running(Rule):
         s.head_ability = np.minimum(1.0, s.head_ability + np.bincount(school, ability_gain, minlength=s.n) * dt)
 
         # The sponsor's leaders work in the supported school: its capacity moves toward theirs.
-        helped, sponsor = school[supported], lead[supported]
+        helped = school[supported]
         s.capacity[helped] = relax(s.capacity[helped],
                                    np.maximum(s.capacity[helped], s.capacity[sponsor]),
                                    p.sponsor_support_per_year, dt)

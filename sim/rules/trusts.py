@@ -270,10 +270,17 @@ class TrustIndex:
         others = s.within(school, radius_km)
         trust = self.trust_of[others]
         member = (trust >= 0) & (trust < len(self.size))  # trusts founded this step open next step
-        others, km = s.nearest_first(school, others[member])  # only members: far fewer to sort
-        trusts, first = np.unique(self.trust_of[others], return_index=True)
+        others, trust = others[member], trust[member]
+        if len(trust) == 0:
+            return trust, np.zeros(0)
+        # Each trust's nearest school: its members' distances grouped by trust (only a trust's
+        # nearest distance counts, so the order within a trust does not matter).
+        order = np.argsort(trust)
+        trust, km = trust[order], s.distance_km(np.full(len(others), school), others[order])
+        first = np.flatnonzero(np.concatenate([[True], trust[1:] != trust[:-1]]))
+        trusts, km = trust[first], np.minimum.reduceat(km, first)
         open_ = self.size[trusts] > 0
-        return trusts[open_], km[first][open_]
+        return trusts[open_], km[open_]
 
     def add(self, school: int, trust: int) -> None:
         s = self.model.schools

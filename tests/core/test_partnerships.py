@@ -91,15 +91,17 @@ def test_memberships_survive_compacting_the_link_table():
     assert np.isnan(table.memberships([later])["left"]).all()
 
 
+def fresh_links(table: PartnershipTable) -> tuple[list[int], list[int]]:
+    """What ``links`` gives, from a pass over the link table (no cache)."""
+    on = table.link_active[: table.n_links]
+    return table.link_pid[: table.n_links][on].tolist(), table.link_school[: table.n_links][on].tolist()
+
+
 def test_links_kept_up_to_date_as_rows_are_added_match_a_fresh_table():
     """``links`` extends its cache with added and joined rows rather than starting again: it
     must give what a table that never cached gives, in the same order, and still compact the
     link table once appended rows take it past the size where compacting starts."""
-
-    def fresh(table):
-        on = table.link_active[: table.n_links]
-        return table.link_pid[: table.n_links][on].tolist(), table.link_school[: table.n_links][on].tolist()
-
+    fresh = fresh_links
     table = PartnershipTable(n_schools=3000, capacity=8)
     pids = [table.add([i, i + 1], INFORMAL, 0.0, "organic") for i in range(0, 900, 2)]
     table.end(pids[:400], "drift", 1.0)
@@ -117,6 +119,28 @@ def test_links_kept_up_to_date_as_rows_are_added_match_a_fresh_table():
     assert (pid.tolist(), school.tolist()) == fresh(table)
     table.leave(added, 2002, "drift", 4.0)
     assert 2002 not in table.links()[1].tolist() and table.links()[1].tolist() == fresh(table)[1]
+
+
+def test_links_drop_the_memberships_of_ended_partnerships_as_a_fresh_table_would():
+    """``links`` filters its cache when partnerships end rather than starting again, also for
+    rows added after the cache was made and ended before ``links`` was asked again."""
+    table = PartnershipTable(n_schools=5000, capacity=8)
+    pids = [table.add([i, i + 1], INFORMAL, 0.0, "organic") for i in range(0, 1600, 2)]
+    table.links()
+    table.join(pids[10], 3000, 1.0)
+    late = table.add([3001, 3002, 3003], FEDERATION, 1.0, "initial")
+    kept = table.add([3004, 3005], INFORMAL, 1.0, "organic")
+    table.end([pids[10], late, pids[20]], "drift", 2.0)
+    pid, school = table.links()
+    assert (pid.tolist(), school.tolist()) == fresh_links(table)
+    assert {pids[10], late, pids[20]}.isdisjoint(pid.tolist()) and pid[-1] == kept
+    table.end(pids[21:521], "drift", 3.0)  # most rows ended: the table compacts
+    table.join(pids[600], 3006, 3.0)
+    pid, school = table.links()
+    assert (pid.tolist(), school.tolist()) == fresh_links(table)
+    assert table.n_links == len(pid) == 2 * 298 + 2 + 1 and len(table.past_links["pid"]) > 0
+    table.end(pids[600], "drift", 4.0)  # after compacting, rows renumbered: still right
+    assert table.links()[0].tolist() == fresh_links(table)[0]
 
 
 def test_a_runs_memberships_agree_with_its_partnerships():

@@ -66,6 +66,26 @@ def test_a_supported_school_hosts_its_sponsor_and_gains_its_capacity():
     assert s.capacity[weak] > before
 
 
+def test_a_transport_subsidy_pays_its_share_of_an_unfunded_pairs_travel():
+    # A pair's time cost: its leaders' time, plus the trip to the pair's midpoint and back (the
+    # distance between them), of which the distance lever's subsidy pays its share.
+    cost = {}
+    for subsidy in (0.0, 0.6):
+        model = build("spinup_years=0", f"distance.transport_subsidy_share={subsidy}")
+        assert model.lever("distance").transport_subsidy_share == subsidy
+        s, pt = model.schools, model.partnerships
+        km = float(s.distance_km(np.array([0]), np.array([1]))[0])
+        pid = model.form_partnership([0, 1], INFORMAL, "organic")
+        running = next(rule for rule in model.rules if rule.phase == "running")
+        running.step(model)
+        p = running.p
+        assert pt.time_cost[pid] == pytest.approx(
+            p.time_cost_per_partnership * p.intensity_informal
+            * (1 + km / p.travel_km_scale * (1 - subsidy)))
+        cost[subsidy] = pt.time_cost[pid]
+    assert km > 0 and cost[0.6] < cost[0.0]
+
+
 def test_releasing_staff_develops_the_stronger_partner():
     grown = {}
     for development in (0.0, 0.5):

@@ -9,7 +9,7 @@ import numpy as np
 
 from conftest import build
 from sim.core.partnerships import FEDERATION, ORIGIN_CODES, TRUST
-from sim.rules.trusts import Trusts
+from sim.rules.trusts import TrustIndex, Trusts
 
 
 def trusts_rule(model) -> Trusts:
@@ -32,6 +32,25 @@ def sponsored_after(model, failing: np.ndarray) -> tuple[int, int]:
     # (a new sponsor-led trust's sponsor is marked too: it founded the trust by intervention)
     assert np.isin(brought_in, failing).sum() == copy.flows.sponsored
     return copy.flows.sponsored, int((copy.partnerships.count_per_school([TRUST]) > 0).sum())
+
+
+def test_trusts_in_reach_are_those_with_a_school_that_close_at_their_nearest_schools_distance():
+    model = build("landscape.n_schools=300", "spinup_years=1")
+    s, index = model.schools, TrustIndex(model)
+    index.add(5, int(index.trust_of[index.trust_of >= 0][0]))  # a joiner extends its trust's reach
+    n_in_reach = 0
+    for school in range(s.n):
+        trusts, km = index.in_reach(school, 12.0)
+        # Brute force: every school within reach, nearest first; each open trust at its first.
+        expected = {}
+        for other, distance in zip(*s.near(school, 12.0), strict=True):
+            trust = int(index.trust_of[other])
+            if trust >= 0 and index.size[trust] > 0:
+                expected.setdefault(trust, float(distance))
+        assert dict(zip(trusts.tolist(), km.tolist(), strict=True)) == expected
+        assert trusts.tolist() == sorted(expected)
+        n_in_reach += len(trusts)
+    assert n_in_reach > s.n  # most schools have trusts in reach
 
 
 NO_CONVERSION = ("rules.trusts.join_per_year_standalone=0", "rules.trusts.convert_per_year_primary=0",
