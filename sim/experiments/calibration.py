@@ -6,7 +6,7 @@ the targets of evidence.md, found by history matching in waves.
         --spinup-years 2 --members 2 --out /tmp/cal --fitted /tmp/cal/fitted.yaml \
         --ensemble /tmp/cal/ensemble.csv --figures /tmp/cal          # smoke
 
-What it fits (``FREE``: eleven rule parameters with bounds) to what (``TARGETS``: system figures
+What it fits (``FREE``: rule parameters with bounds) to what (``TARGETS``: system figures
 under the historic single-grade regime and programme-level findings, each with a tolerance from its
 source's precision), how (history matching, below), and what it writes:
 
@@ -99,6 +99,11 @@ FREE: dict[str, tuple[float, float, str]] = {
         0.3, 3.0, "1/year; how fast trust builds by meeting (timing of gains)"),
     "rules.improvement.lag_years": (
         0.5, 3.0, "years; lag of outcomes behind teaching and leadership (timing of gains)"),
+    "rules.improvement.gap_primary_months": (
+        8.0, 14.0, "months; the disadvantage gap in a primary of quality 0.5 (schools are better on "
+        "average, which narrows it: the national gap at age 11)"),
+    "rules.improvement.gap_secondary_months": (
+        15.0, 24.0, "months; likewise for secondaries (the national gap at age 16)"),
     "rules.accountability.outstanding_margin_points": (
         0.0, 2.0, "score points; extra bar for a new outstanding grade (good -> outstanding)"),
     "rules.accountability.interval_exempt_years": (

@@ -41,8 +41,8 @@ class Improvement(Rule):
         release_cost: float = 0.3  # assumption: share of time away that also takes teaching away (S0)
         bench_cover: float = 1.0  # assumption: a school's own deputies and middle leaders cover its time away in proportion to its capacity (S0 third point: succession planning); sized so the stronger partner is about level (Chapman & Muijs 2014; Muijs 2015)
         lag_years: float = 2.0  # assumption: results reflect years of teaching (gains at 2-4 years, Chapman et al. 2011)
-        gap_primary_months: float = 10.0  # EPI: ~10 months at age 11
-        gap_secondary_months: float = 18.5  # EPI: ~18-19 months at age 16
+        gap_primary_months: float = 10.0  # calibrated: the gap in a school of quality 0.5, fitted to the national gap (EPI: ~10 months at age 11), which better schools narrow
+        gap_secondary_months: float = 18.5  # calibrated: likewise, to the national gap at age 16 (EPI: ~18-19 months)
         gap_quality_effect: float = 1.0  # assumption: relative narrowing of the gap per unit of quality above average
         fsm_national: float = 0.246  # DfE 2024: reference share for composition
         cohort_noise_months: float = 1.5  # assumption: spread of a 250-pupil school's results
