@@ -59,7 +59,7 @@ def test_an_accepted_set_meets_the_tolerances_it_claims(calibrate, tiny_run):
     cut = summary["acceptance"]["cut"]
     ensemble = pd.read_csv(tiny_run / "ensemble.csv")
     assert len(ensemble) == 2 and list(ensemble.member) == [0, 1]
-    assert (ensemble.max_implausibility <= cut + 1e-9).all()
+    assert (ensemble.max_implausibility <= cut + 5e-5).all()  # the file keeps 4 decimals
     assert ensemble.objective.is_monotonic_increasing  # best first
     values = {k: float(ensemble.loc[0, k]) for k in calibrate.FREE}
     base_cfg, pf_cfg = calibrate.base_configs(40, 8.0, 2.0, 4)
