@@ -291,6 +291,15 @@ class PartnershipTable:
         """Schools currently (or, once ended, last) in partnership ``pid``."""
         return np.array(self._members[pid], dtype=np.int64)
 
+    def trust_of(self, n_schools: int) -> np.ndarray:
+        """Each school's multi-academy trust (partnership id), -1 if none (a school is in one
+        at most)."""
+        pid, school = self.links()
+        in_trust = self.kind[pid] == TRUST
+        trust_of = np.full(n_schools, -1, dtype=np.int64)
+        trust_of[school[in_trust]] = pid[in_trust]
+        return trust_of
+
     def member_lists(self) -> list[list[int]]:
         """Members of every partnership, by id (current, or last for ended ones)."""
         return self._members

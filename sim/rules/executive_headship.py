@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.core.checks import check_share
-from sim.core.partnerships import FEDERATION, INFORMAL, TRUST
+from sim.core.partnerships import FEDERATION, INFORMAL
 from sim.core.vocabulary import HEAD_EXECUTIVE, HEAD_IN_POST, HEAD_VACANT
 from sim.rules import FORM_PARTNERSHIP_WRITES, Rule, p_event
 
@@ -79,7 +79,8 @@ class ExecutiveHeadship(Rule):
         open_for = np.where(s.head_left_now, model.dt / 2, model.dt)
         chosen = np.flatnonzero(triggered & (draw < p_event(lever.appointment_rate_per_year * open_for, 1.0)))
         room = int(lever.max_share_of_heads * n) - int((s.n_led > 0).sum())
-        trust_of = self._trust_of(model) if len(chosen) else None
+        # This rule changes no trust, so one look a step will do.
+        trust_of = model.partnerships.trust_of(n) if len(chosen) else None
         for school in chosen:
             lead = self._find_lead(model, school, lever, allow_new_head=room > 0)
             if lead < 0:
@@ -97,16 +98,6 @@ class ExecutiveHeadship(Rule):
         # The home school's cost: the head's time away, less what a head of school covers there.
         s.executive_time = (self.p.time_per_extra_school * (1 - self.p.head_of_school_backfill)
                             * s.n_led)
-
-    @staticmethod
-    def _trust_of(model) -> np.ndarray:
-        """Each school's multi-academy trust (partnership id), -1 if none (a school is in one at
-        most; this rule changes no trust, so one look a step will do)."""
-        pid, school = model.partnerships.links()
-        in_trust = model.partnerships.kind[pid] == TRUST
-        trust_of = np.full(model.schools.n, -1, dtype=np.int64)
-        trust_of[school[in_trust]] = pid[in_trust]
-        return trust_of
 
     @staticmethod
     def _find_lead(model, school: int, lever, allow_new_head: bool) -> int:

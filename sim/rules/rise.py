@@ -112,9 +112,7 @@ class Rise(Rule):
         mean_grade = np.bincount(row, s.grade[school], minlength=len(trusts)) / size
         mean_capacity = np.bincount(row, s.capacity[school], minlength=len(trusts)) / size
         # RISE schools each trust supports now: running RISE partnerships led by its schools.
-        trust_of = np.full(s.n, -1)
-        trust_of[school] = pid
-        self.trust_of = trust_of
+        trust_of = self.trust_of = pt.trust_of(s.n)
         rise = pt.active_ids()
         rise = rise[(pt.origin[rise] == ORIGIN_CODES["rise"]) & (pt.kind[rise] == FUNDED)
                     & (pt.funded_until[rise] > model.now_years)]

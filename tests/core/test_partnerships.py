@@ -12,6 +12,7 @@ from sim.core.partnerships import (
     FUNDED,
     INFORMAL,
     REASON_CODES,
+    TRUST,
     PartnershipTable,
 )
 
@@ -33,6 +34,16 @@ def test_add_join_and_end_keep_links_and_pairs_consistent():
     assert table.members(a).tolist() == [1, 2, 5]  # remembered after the end
     with pytest.raises(AssertionError):
         table.end([a], "drift", 3.0)
+
+
+def test_each_school_is_mapped_to_its_running_trust_only():
+    table = PartnershipTable(8)
+    trust = table.add([0, 1], TRUST, 0.0, "initial")
+    ended = table.add([2, 3], TRUST, 0.0, "initial")
+    table.add([4, 5], FEDERATION, 0.0, "initial")
+    table.join(trust, 6, 1.0)
+    table.end([ended], "not_worth_it", 2.0)
+    assert table.trust_of(8).tolist() == [trust, trust, -1, -1, -1, -1, trust, -1]
 
 
 def test_a_partnership_needs_two_schools():
