@@ -39,6 +39,7 @@ import pandas as pd
 import yaml
 
 from sim.core.checks import ConfigError
+from sim.core.levers import LEVERS
 from sim.core.paths import CONF_DIR, PROJECT_DIR
 from sim.experiments import sensitivity
 from sim.experiments.calibration import FREE
@@ -48,8 +49,8 @@ from sim.views.generated_text import Markers, git_state, markdown, paragraphs
 DOC = PROJECT_DIR / "docs" / "sensitivity.md"
 EXPERIMENT = PROJECT_DIR / "experiments" / "sensitivity.yaml"
 COMMAND = "scripts/sensitivity_tables.py"
-BLOCKS = ("settings", "outcomes", "morris", "parameters", "sobol", "plain-words")
-LEVERS = ("funding", "distance", "accountability", "executive_headship")
+BLOCKS = {name: Markers(f"sensitivity-tables {name}", COMMAND)
+          for name in ("settings", "outcomes", "morris", "parameters", "sobol", "plain-words")}
 TOP = 5  # parameters shown per outcome in the rankings
 # A parameter has a direction when |mu| >= this share of mu*: its elementary effects (nearly) all
 # have one sign, so the outcome moves one way with it.
@@ -63,29 +64,17 @@ class MissingStore(Exception):
 
 
 # -- marker blocks ----------------------------------------------------------------------------------
-def markers(name: str) -> Markers:
-    return Markers(f"sensitivity-tables {name}", COMMAND)
-
-
-def start_marker(name: str) -> str:
-    return markers(name).start
-
-
-def end_marker(name: str) -> str:
-    return markers(name).end
-
-
 def check_markers(text: str) -> None:
     """ValueError unless ``text`` has each block's start marker once, then its end marker once."""
-    for name in BLOCKS:
-        markers(name).check(text)
+    for markers in BLOCKS.values():
+        markers.check(text)
 
 
 def rewrite(text: str, blocks: dict[str, str]) -> str:
     """``text`` with the inside of each named block (between its markers) replaced."""
     check_markers(text)
     for name, inside in blocks.items():
-        m = markers(name)
+        m = BLOCKS[name]
         text = m.rewrite(text, f"{m.start}\n{inside}\n{m.end}")
     return text
 
@@ -584,7 +573,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     new = blocks(morris, sobol, now, args.experiment)
     if args.print:
-        print("\n\n".join(f"{start_marker(k)}\n{v}\n{end_marker(k)}" for k, v in new.items()))
+        print("\n\n".join(f"{BLOCKS[k].start}\n{v}\n{BLOCKS[k].end}" for k, v in new.items()))
         return 0
     args.doc.write_text(rewrite(text, new))
     print(f"rewrote {len(new)} blocks of {args.doc}")

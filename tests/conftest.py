@@ -28,6 +28,14 @@ def load_script(path: Path):
     return sys.modules[path.stem]
 
 
+def outside_blocks(text: str, markers) -> list[str]:
+    """The pieces of ``text`` outside every generated block (``markers``: the blocks' Markers)."""
+    for block in markers:
+        before, rest = text.split(block.start)
+        text = before + "\0" + rest.split(block.end)[1]
+    return text.split("\0")
+
+
 # Small enough for a quick test, big enough for every process to happen.
 SMALL = ("landscape.n_schools=150", "years=4", "spinup_years=3")
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import sim
-from conftest import load_script
+from conftest import load_script, outside_blocks
 from sim.core.paths import PROJECT_DIR
 from sim.experiments.design import Execution, Experiment
 
@@ -53,14 +53,6 @@ def arguments(root, doc) -> list[str]:
             "--store", str(root / "store"), "--doc", str(doc)]
 
 
-def outside(script, text: str) -> list[str]:
-    """The page's text outside every generated block."""
-    for markers in script.BLOCKS.values():
-        before, rest = text.split(markers.start)
-        text = before + "@@" + rest.split(markers.end)[1]
-    return text.split("@@")
-
-
 def test_every_target_and_parameter_has_a_row_and_no_figure_is_nan(script, inputs, tmp_path):
     doc = tmp_path / "calibration.md"
     doc.write_text(DOC.read_text())
@@ -89,7 +81,8 @@ def test_rewriting_is_idempotent_and_keeps_the_text_outside_the_markers(script, 
     once = doc.read_text()
     assert script.main(arguments(inputs, doc)) == 0
     assert doc.read_text() == once
-    assert outside(script, once) == outside(script, original)
+    assert (outside_blocks(once, script.BLOCKS.values())
+            == outside_blocks(original, script.BLOCKS.values()))
     for image in ("calibration_targets.png", "calibration_gain_timing.png",
                   "calibration_waves.png"):
         assert f"(figures/{image})" in once

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from test_sensitivity import TINY
 
-from conftest import load_script
+from conftest import load_script, outside_blocks
 from sim.config import compose
 from sim.core.paths import PROJECT_DIR
 
@@ -120,15 +120,8 @@ def test_rewriting_is_idempotent_and_keeps_the_text_outside_the_markers(script, 
     assert script.main(arguments(stores, doc)) == 0
     assert doc.read_text() == once
 
-    def outside(text: str) -> list[str]:
-        pieces = [text]
-        for name in script.BLOCKS:
-            last = pieces.pop()
-            before, rest = last.split(script.start_marker(name))
-            pieces += [before, rest.split(script.end_marker(name))[1]]
-        return pieces
-
-    assert outside(once) == outside(original)
+    assert (outside_blocks(once, script.BLOCKS.values())
+            == outside_blocks(original, script.BLOCKS.values()))
     assert once != original
 
 
