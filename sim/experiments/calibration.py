@@ -1,7 +1,8 @@
-"""Calibrate the free parameters of the default dynamics: an ensemble of parameter sets that all fit
-the targets of evidence.md, found by history matching in waves.
+"""Calibrate the free parameters of the default dynamics: an ensemble of parameter sets within
+tolerance of the targets of evidence.md (or the nearest to it, under a stated relaxed cut), found by
+history matching in waves.
 
-    python -m sim.calibrate                                   # the real run: ~25 min on two cores
+    python -m sim.calibrate                                   # the real run (wall times: docs/calibration.md)
     python -m sim.calibrate --waves 2 --per-wave 4 --seeds 1 --n-schools 40 --years 8 \
         --spinup-years 2 --members 2 --out /tmp/cal --fitted /tmp/cal/fitted.yaml \
         --ensemble /tmp/cal/ensemble.csv --figures /tmp/cal          # smoke
