@@ -112,6 +112,10 @@ class SchoolState:
 
         self.t_inspected = t_start - rng.random(n) * 4.0  # last inspection, spread over a cycle
         self.interval_draw = np.ones(n)  # next inspection interval relative to the policy's, drawn at each (Accountability)
+        # When the school opened in its present legal form: a sponsored academy is a new school,
+        # first inspected some years after opening (Accountability). Schools start as opened
+        # before their last inspection (only that order matters).
+        self.opened_years = self.t_inspected - 1.0
         self.head = np.full(n, HEAD_IN_POST, dtype=np.int8)
         self.head_left_now = np.zeros(n, dtype=bool)  # the head left during this step (PER_STEP)
         self.graded_inadequate_now = np.zeros(n, dtype=bool)  # inspected and graded 4 this step (PER_STEP)

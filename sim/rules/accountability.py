@@ -52,7 +52,8 @@ class Accountability(Rule):
     reads = (
         "schools.phase", "schools.x_km", "schools.y_km", "schools.outcome",
         "schools.outcome_at_inspection", "schools.capacity", "schools.grade",
-        "schools.t_inspected", "schools.interval_draw", "schools.intake_months",
+        "schools.t_inspected", "schools.interval_draw", "schools.opened_years",
+        "schools.intake_months",
         "schools.pupils", "schools.talent", "schools.area_grade", "schools.safeguarding_met",
         "schools.inspections_below_standard", "partnerships.members",
         "partnerships.impact_measure", "levers.accountability")
@@ -69,6 +70,7 @@ class Accountability(Rule):
         interval_exempt_years: float = 13.0  # evidence: an outstanding school's interval while the regime exempts it (2012-2020: inspected only on concerns); exempt schools re-inspected in 2021/22 had gone 13 years on average, and when the exemption ended 43% had not been inspected for 10 years or more (Ofsted 2022)
         interval_ri_years: float = 2.5  # assumption, after Ofsted's framework: requires improvement within 30 months
         interval_inadequate_years: float = 1.5  # assumption: monitoring then re-inspection
+        sponsored_first_inspection_years: float = 3.0  # evidence and assumption: a sponsored academy is a new school (a new URN), which Ofsted first inspects during its third year of operation (Ofsted, 2 Oct 2015); it opens some months after the inadequate judgement (assumption); until then Ofsted's statistics count the predecessor's grade (since 2018: about 700 schools, mostly new sponsor-led academies)
         interval_cv: float = 0.2  # assumption: spread of re-inspection intervals around the policy (coefficient of variation; inspections fall within windows, not on a date)
         outcome_scale_months: float = 4.0  # assumption: outcome difference worth one score point
         weight_capacity: float = 0.7  # assumption: weight of leadership capacity vs outcomes
@@ -88,7 +90,8 @@ class Accountability(Rule):
 
         def __post_init__(self) -> None:
             for name in ("interval_exempt_years", "interval_good_years", "interval_ri_years",
-                         "interval_inadequate_years", "outcome_scale_months",
+                         "interval_inadequate_years", "sponsored_first_inspection_years",
+                         "outcome_scale_months",
                          "rival_primary_km", "rival_secondary_km"):
                 check_positive(name, getattr(self, name))
             for name in ("weight_capacity", "inspection_noise_sd", "credit_points", "dip_points",
@@ -243,6 +246,12 @@ class Accountability(Rule):
         # at the step's start if it was overdue (when the regime tightened).
         interval = self.policy_intervals(regime)[s.grade] * s.interval_draw
         t_due = s.t_inspected + interval / regime.inspection_frequency
+        # A school that re-opened since its last inspection (a sponsored academy) is first
+        # inspected as a new school; its predecessor's grade stands until then.
+        reopened = s.opened_years > s.t_inspected
+        if reopened.any():
+            first = p.sponsored_first_inspection_years * s.interval_draw / regime.inspection_frequency
+            t_due = np.where(reopened, s.opened_years + first, t_due)
         inspected = np.flatnonzero(t_due < model.now_years + model.dt)
         if report_cards:
             self._report_card(model, regime, inspected)
@@ -251,7 +260,9 @@ class Accountability(Rule):
             grade = 1 + np.searchsorted(-self.thresholds, -score, side="right")
             # Outstanding is awarded anew only on strong evidence: the bar is higher for a school
             # not already outstanding (a good school's short inspection can only confirm "good").
-            promoted = (grade == 1) & (s.grade[inspected] != 1)
+            # Short inspections began in September 2015; the spin-up, history before time 0,
+            # inspected good schools in full, which could award outstanding.
+            promoted = (grade == 1) & (s.grade[inspected] != 1) & (model.tick >= 0)
             grade[promoted & (score < self.thresholds[0] + p.outstanding_margin_points)] = 2
             s.grade[inspected] = grade
             s.area_grade[inspected] = 0  # a single grade replaces any report card

@@ -49,7 +49,8 @@ class Trusts(Rule):
         "partnerships.members", "partnerships.kind", "partnerships.n_members",
         "levers.accountability")
     writes = (
-        "schools.academy", "schools.capacity", "partnerships.members", "partnerships.n_members",
+        "schools.academy", "schools.capacity", "schools.opened_years", "partnerships.members",
+        "partnerships.n_members",
         "partnerships.kind", "flows.converted", "flows.sponsored", *FORM_PARTNERSHIP_WRITES,
         *LEAVE_PARTNERSHIP_WRITES)
 
@@ -193,9 +194,13 @@ class Trusts(Rule):
             self._leave_federations(model, school)
             if trust >= 0:
                 self._join(model, trust, school, how="intervention")
-                model.flows.sponsored += 1
-            elif self._new_sponsor_trust(model, school):
-                model.flows.sponsored += 1
+            elif not self._new_sponsor_trust(model, school):
+                continue
+            model.flows.sponsored += 1
+            # The sponsored academy opens as a new school (a new URN), after the judgement that
+            # failed its predecessor (within this step), and is inspected anew some years on;
+            # until then the predecessor's grade stands (Ofsted's statistics since 2018).
+            s.opened_years[school] = model.now_years + model.dt
 
     def _new_sponsor_trust(self, model, school: int) -> bool:
         """A strong school nearby, in no federation or trust, sponsors ``school`` in a new trust."""

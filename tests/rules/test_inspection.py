@@ -116,3 +116,42 @@ def test_high_fsm_schools_grade_mix_approaches_the_others(judged_in_context_and_
     print(f"good or better, other schools minus the most disadvantaged tenth: raw "
           f"{good_or_better_gap(*raw):.3f}, in context {good_or_better_gap(*in_context):.3f}")
     assert abs(good_or_better_gap(*in_context)) < 0.5 * good_or_better_gap(*raw)
+
+
+
+def test_a_sponsored_academy_keeps_its_predecessors_grade_until_its_first_inspection():
+    """A sponsored academy is a new school: first inspected ``sponsored_first_inspection_years``
+    (times its draw) after it opened, not on the inadequate cycle; until then it holds the
+    predecessor's inadequate grade, as Ofsted's statistics count it."""
+    model = build("landscape.n_schools=400", "years=8", "accountability=single_grades")
+    s, p = model.schools, model.rules[1].p
+    assert p.sponsored_first_inspection_years > p.interval_inadequate_years
+    due = {}  # sponsored school -> its first inspection as an academy
+    first_inspections = 0
+    for _ in range(8 * model.config.steps_per_year):
+        before = s.t_inspected.copy()
+        model.step()
+        for school in list(due):
+            if s.t_inspected[school] != before[school]:
+                assert s.t_inspected[school] == pytest.approx(due.pop(school))
+                first_inspections += 1
+            else:
+                assert model.now_years <= due[school] and s.grade[school] == 4
+        for school in np.flatnonzero(s.opened_years > s.t_inspected).tolist():
+            if school not in due:
+                assert s.grade[school] == 4 and s.academy[school]
+                due[school] = (s.opened_years[school]
+                               + p.sponsored_first_inspection_years * s.interval_draw[school])
+    assert first_inspections >= 3
+
+
+def test_the_short_inspection_bar_applies_from_time_0_only():
+    """Before time 0 (history, before short inspections began in 2015) a good school's full
+    inspection could award outstanding: the margin leaves the state at time 0 unchanged."""
+    low = build("landscape.n_schools=200", "spinup_years=10",
+                "rules.accountability.outstanding_margin_points=0")
+    high = build("landscape.n_schools=200", "spinup_years=10",
+                 "rules.accountability.outstanding_margin_points=100")
+    assert (low.schools.grade == 1).sum() > 0
+    assert np.array_equal(low.schools.grade, high.schools.grade)
+    assert np.array_equal(low.schools.capacity, high.schools.capacity)
