@@ -126,6 +126,9 @@ class Accountability(Rule):
 
     def setup(self, model) -> None:
         self.thresholds = None  # grade boundaries on the score: set in the spin-up, fixed at time 0
+        # Shares of schools below each boundary (outstanding, good, RI) in a full round of
+        # inspections: steered during the spin-up so the grades on record match the mix.
+        self.below_shares = self.TARGET_BELOW.copy()
         self.area_thresholds = None  # report-card boundaries by area: set at time 0
         # Report cards draw their noise from a stream of their own, so the single-grade regime's
         # draws are exactly those it made before report cards existed.
@@ -185,9 +188,26 @@ class Accountability(Rule):
         return np.array([np.inf, outstanding, p.interval_good_years, p.interval_ri_years,
                          p.interval_inadequate_years])
 
-    @staticmethod
-    def _boundaries(raw: np.ndarray) -> np.ndarray:
-        return np.quantile(raw, np.cumsum(GRADE_SHARES[::-1])[:-1])[::-1]
+    # Shares of schools graded below outstanding, below good and below RI in the national mix.
+    TARGET_BELOW = 1.0 - np.cumsum(GRADE_SHARES)[:-1]
+    STEER_PER_YEAR = 0.5  # how fast the spin-up's standard closes the gap to the mix on record
+
+    def _boundaries(self, raw: np.ndarray) -> np.ndarray:
+        """Boundaries theta_1 > theta_2 > theta_3 on the score: quantiles of ``raw`` at the shares
+        below them (``below_shares``)."""
+        return np.quantile(raw, self.below_shares)
+
+    def _steer_standard(self, model) -> None:
+        """Spin-up only: move the full-round shares by the gap between the national mix and the
+        grades on record (Ofsted's mix counts each school's most recent grade, and grades on
+        record lag a full round: low grades are re-inspected sooner, recover, and the bar for
+        outstanding and the intervals differ by grade)."""
+        grade = model.schools.grade
+        on_record = (grade[:, None] > np.arange(1, 4)[None, :]).mean(axis=0)
+        self.below_shares = np.clip(
+            self.below_shares + self.STEER_PER_YEAR * model.dt * (self.TARGET_BELOW - on_record),
+            0.005, 0.995)
+        self.below_shares = np.sort(self.below_shares)[::-1]
 
     def score(self, model, regime) -> np.ndarray:
         """Inspection score before judgement noise, in score points: outcomes in context (less
@@ -236,9 +256,9 @@ class Accountability(Rule):
         if not report_cards:  # report cards score by area (_report_card)
             raw = self.score(model, regime)
         if model.tick < 0:
-            # During the spin-up the standard follows the scores, so that a full round of
-            # inspections would give the national grade mix (Ofsted, Dec 2018); it is fixed
-            # from time 0 on, an absolute standard.
+            # During the spin-up the standard follows the scores, steered so that the grades on
+            # record come to the national grade mix (Ofsted, Dec 2018; _steer_standard); it is
+            # fixed from time 0 on, an absolute standard.
             self.thresholds = self._boundaries(raw + noise)
 
         # An inspection falls due when the school's interval runs out (more frequent inspection
@@ -274,6 +294,8 @@ class Accountability(Rule):
         s.t_inspected[inspected] = np.maximum(t_due[inspected], model.now_years)
         s.interval_draw[inspected] = self._draw_intervals(len(inspected))
         s.outcome_at_inspection[inspected] = s.outcome[inspected]
+        if model.tick < 0:
+            self._steer_standard(model)
 
         s.pressure = regime.stakes * self.PRESSURE_BY_GRADE[s.grade]
         under_concern = s.struggling

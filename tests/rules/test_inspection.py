@@ -155,3 +155,24 @@ def test_the_short_inspection_bar_applies_from_time_0_only():
     assert (low.schools.grade == 1).sum() > 0
     assert np.array_equal(low.schools.grade, high.schools.grade)
     assert np.array_equal(low.schools.capacity, high.schools.capacity)
+
+
+def test_the_spin_up_sets_the_standard_so_the_grades_on_record_match_the_national_mix():
+    """Ofsted's mix (20/65/11/4 %) counts each school's most recent grade: the spin-up steers its
+    standard until the grades on record, not a full round of inspections, give it."""
+    from sim.core.vocabulary import GRADE_SHARES
+
+    on_record = []
+    for seed in range(3):
+        model = build("landscape.n_schools=800", "spinup_years=40", f"seed={seed}",
+                      "accountability=single_grades")
+        grade = model.schools.grade
+        on_record.append(np.bincount(grade, minlength=5)[1:] / len(grade))
+    on_record = np.mean(on_record, axis=0)
+    print("grades on record at time 0:", on_record.round(3))
+    assert np.abs(on_record - GRADE_SHARES).max() < 0.02  # sampling noise: ~0.01 a share
+    # Without the steering, fewer low grades stay on record than a full round gives (~12 %).
+    assert abs(on_record[2:].sum() - GRADE_SHARES[2:].sum()) < 0.015
+    accountability = model.rules[1]
+    full_round = np.diff(np.concatenate([[0.0], 1 - accountability.below_shares, [1.0]]))
+    assert full_round[2] + full_round[3] > GRADE_SHARES[2] + GRADE_SHARES[3]  # low grades lag
