@@ -109,6 +109,9 @@ FREE: dict[str, tuple[float, float, str]] = {
         0.0, 2.0, "score points; extra bar for a new outstanding grade (good -> outstanding)"),
     "rules.accountability.interval_exempt_years": (
         6.0, 20.0, "years; re-inspection of exempt outstanding schools, on concerns only (grade mix)"),
+    "rules.accountability.sponsored_first_inspection_years": (
+        2.5, 4.5, "years; a sponsored academy's first inspection: in its third year of operation "
+        "(Ofsted 2015) after some months to open (how long the predecessor's inadequate grade stands)"),
     "rules.accountability.support_per_year": (
         0.0, 2.0, "1/year at pressure 1; support after a low grade (RI, inadequate -> good)"),
     "rules.dissolution.worth_exchange": (
@@ -671,8 +674,9 @@ def results_from_csv(path: Path) -> list[dict]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sim.calibrate",
                                      description=__doc__.split("\n\n")[0])
-    parser.add_argument("--waves", type=int, default=3, help="history-matching waves")
-    parser.add_argument("--per-wave", type=int, default=150, help="parameter sets per wave")
+    # The defaults are the full run documented in docs/calibration.md.
+    parser.add_argument("--waves", type=int, default=5, help="history-matching waves")
+    parser.add_argument("--per-wave", type=int, default=110, help="parameter sets per wave")
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0..n-1 for every set")
     parser.add_argument("--members", type=int, default=30,
                         help="accepted sets wanted (the relaxed rule keeps this many)")
