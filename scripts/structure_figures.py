@@ -1,9 +1,10 @@
 """The model's structure against England's (issue 14): formal structures at time 0, how far apart
-partners are under distance caps, and how much partnerships churn.
+partners are under distance caps, how much partnerships churn, and how trusts grow.
 
     PYTHONPATH=$PWD .venv/bin/python scripts/structure_figures.py structure     # time 0, 3 landscapes
     PYTHONPATH=$PWD .venv/bin/python scripts/structure_figures.py caps --seeds 3
     PYTHONPATH=$PWD .venv/bin/python scripts/structure_figures.py churn
+    PYTHONPATH=$PWD .venv/bin/python scripts/structure_figures.py trusts --seeds 3
 
 Prints figures; asserts nothing (the tests hold the directions).
 """
@@ -84,9 +85,31 @@ def churn() -> None:
           f"{(length <= 1.25).mean():.0%} at most 1.25 years")
 
 
+def trusts(seeds: int) -> None:
+    """Multi-academy trusts of 2+ schools at years 0, 7 and 15 of the calibration's baseline runs
+    (300 schools, the historic regime: docs/calibration.md, target trust sizes)."""
+    from sim.experiments.calibration import base_configs, with_values
+
+    baseline, _ = base_configs(300, 15, None, 12)
+    sizes: dict[int, list] = {0: [], 7: [], 15: []}
+    for seed in range(seeds):
+        model = spin_up(with_values(baseline, {}, seed))
+        for year, found in sizes.items():
+            while model.now_years < year - 1e-9:
+                model.step()
+            trust = model.partnerships.trust_of(model.schools.n)
+            count = np.bincount(trust[trust >= 0])
+            found.append(count[count >= 2])
+    for year, found in sizes.items():
+        size = np.concatenate(found)
+        print(f"year {year}: {len(size) / seeds:.0f} trusts of 2+ schools a region, mean size "
+              f"{size.mean():.1f}, with at most 5 schools {np.mean(size <= 5):.0%}, with 12 or more "
+              f"{np.mean(size >= 12):.0%} ({seeds} seeds, the calibration's baseline)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=("structure", "caps", "churn"))
+    parser.add_argument("what", choices=("structure", "caps", "churn", "trusts"))
     parser.add_argument("--seeds", type=int, default=3)
     args = parser.parse_args()
     if args.what == "structure":
@@ -94,6 +117,8 @@ def main() -> None:
             print(f"{name}: {structure_at_time_0(spin_up(validate(compose([*overrides, 'years=1']))))}")
     elif args.what == "caps":
         caps(args.seeds)
+    elif args.what == "trusts":
+        trusts(args.seeds)
     else:
         churn()
 
