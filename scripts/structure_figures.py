@@ -17,7 +17,7 @@ import numpy as np
 
 from sim.config import compose, validate
 from sim.core.model import PartnershipModel
-from sim.core.partnerships import KIND_NAMES, ORIGIN_CODES, TRUST
+from sim.core.partnerships import FEDERATION, KIND_NAMES, ORIGIN_CODES, ORIGIN_NAMES, TRUST
 from sim.core.vocabulary import PRIMARY, SECONDARY
 from sim.running import spin_up
 
@@ -34,7 +34,12 @@ def structure_at_time_0(model: PartnershipModel) -> str:
     trusts = pt.n_members[ids[pt.kind[ids] == TRUST]]
     bins = np.histogram(trusts, SIZE_BINS)[0]
     in_trust = pt.count_per_school([TRUST]) > 0
-    return (f"{s.n} schools; per 1,000 schools: {per_1000}; trusts by size 2-5/6-11/12-25/26+: "
+    federations = ids[pt.kind[ids] == FEDERATION]
+    origins = np.bincount(pt.origin[federations], minlength=len(ORIGIN_NAMES))
+    by_origin = ", ".join(f"{name} {1000 * count / s.n:.0f}"
+                          for name, count in zip(ORIGIN_NAMES, origins, strict=True) if count)
+    return (f"{s.n} schools; per 1,000 schools: {per_1000} (federations by origin: {by_origin or 'none'}); "
+            "trusts by size 2-5/6-11/12-25/26+: "
             f"{'/'.join(map(str, bins))}; schools in a trust: primary {in_trust[s.phase == PRIMARY].mean():.0%}, "
             f"secondary {in_trust[s.phase == SECONDARY].mean():.0%}; academies: primary "
             f"{s.academy[s.phase == PRIMARY].mean():.0%}, secondary {s.academy[s.phase == SECONDARY].mean():.0%}")
