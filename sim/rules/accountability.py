@@ -25,9 +25,11 @@ class Accountability(Rule):
     """Schools are inspected when due, at a time within the step (each interval is drawn around
     the policy for the school's grade), and graded from outcomes in context (against what their
     intake predicts), their progress since the last inspection and capacity (plus noise, credit
-    for evidenced partnership work and a penalty for a recent dip, as the regime sets); a school
-    not already outstanding must clear a higher bar to become outstanding (Ofsted's short
-    inspections of good schools). A low grade raises pressure, brings monitoring and support that
+    for evidenced partnership work and a penalty for a recent dip, as the regime sets); from time
+    0 a school not already outstanding must clear a higher bar to become outstanding (Ofsted's
+    short inspections of good schools, since 2015). A sponsored academy is a new school, first
+    inspected some years after it opens; its predecessor's grade stands until then. During the
+    spin-up the grade boundaries are steered so that the grades on record give the national mix. A low grade raises pressure, brings monitoring and support that
     raise the school's capacity (an inadequate grade is marked for the Trusts rule, which may
     broker a sponsor); stakes and competition for pupils turn schools inward, away from
     partnership.
@@ -43,7 +45,8 @@ class Accountability(Rule):
         "policy for their grade) runs out, and graded from outcomes against what their intake "
         "predicts, progress since the last inspection and capacity, plus noise, credit "
         "for evidenced partnership work and a penalty for a recent dip (as the regime sets), a "
-        "school not already outstanding needing a higher score to become outstanding; under "
+        "school not already outstanding needing a higher score to become outstanding (from time "
+        "0), and a sponsored academy first inspected some years after it opens; under "
         "report cards each of six areas gets a point of five from its own mix of outcomes in "
         "context, teaching and leadership, and safeguarding is met or not; pressure "
         "and inwardness follow from stakes, competition and credit; schools under a low grade "
@@ -103,6 +106,10 @@ class Accountability(Rule):
             check_non_negative("weight_progress", self.weight_progress)
             check_positive("interval_cv", self.interval_cv)
             check("max_rivals", self.max_rivals, self.max_rivals >= 1, "an integer >= 1")
+
+    # Shares of schools graded below outstanding, below good and below RI in the national mix.
+    TARGET_BELOW = 1.0 - np.cumsum(GRADE_SHARES)[:-1]
+    STEER_PER_YEAR = 0.5  # assumption: how fast the spin-up's standard closes the gap to the mix on record
 
     PRESSURE_BY_GRADE = np.array([0.0, 0.0, 0.2, 0.7, 1.0])  # index = grade; assumption
     # Report cards: pressure from the worst area, index = point (0 none yet). Assumption: "urgent
@@ -187,10 +194,6 @@ class Accountability(Rule):
         outstanding = p.interval_exempt_years if regime.outstanding_exempt else p.interval_good_years
         return np.array([np.inf, outstanding, p.interval_good_years, p.interval_ri_years,
                          p.interval_inadequate_years])
-
-    # Shares of schools graded below outstanding, below good and below RI in the national mix.
-    TARGET_BELOW = 1.0 - np.cumsum(GRADE_SHARES)[:-1]
-    STEER_PER_YEAR = 0.5  # how fast the spin-up's standard closes the gap to the mix on record
 
     def _boundaries(self, raw: np.ndarray) -> np.ndarray:
         """Boundaries theta_1 > theta_2 > theta_3 on the score: quantiles of ``raw`` at the shares
