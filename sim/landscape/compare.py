@@ -53,7 +53,7 @@ def compare_with_evidence(seed: int = 0) -> list[tuple[str, str, str]]:
         ("grades 1/2/3/4", "20/65/11/4%", "/".join(f"{100 * s:.0f}" for s in grade_shares) + "%"),
         ("trusts of 2-5/6-11/12-25/26+ schools", "598/259/85/29 (of 971)",
          "/".join(map(str, bins)) + f" (of {sum(bins)})"),
-        ("multi-academy trusts (2+ schools)", "~1,170", f"{len(sizes):,}"),
+        ("multi-academy trusts (2+ schools), Dec 2023", "1,321", f"{len(sizes):,}"),
         ("academies: primary / secondary", "46.1% / 83%", f"{academy[0]:.1f}% / {academy[1]:.1f}%"),
         ("countryside to nearest primary (miles, straight line)", "travel 3.4", f"{to_primary:.1f}"),
         ("countryside to nearest secondary (miles, straight line)", "travel 7.0",

@@ -15,9 +15,13 @@ from sim.landscape.base import neighbour_groups
 N_SCHOOLS_ENGLAND = 16_764 + 3_450  # state-funded primaries + secondaries, 2023/24 (DfE)
 # Multi-academy trusts with 2+ schools by size (DfE via BESA, 2019): 598 have 2-5 schools, 259 have
 # 6-11, 85 have 12-25, 29 have 26+. (The bins sum to 971 of the 1,170 trusts quoted; we use their
-# proportions.) The largest bin's upper end, 60 schools, is an assumption.
+# proportions.) The largest bin's upper end, 60 schools, is an assumption. The latest official size
+# mix in bins; drawn uniformly within bins its mean size and share under 10 schools are close to
+# December 2023's and 2024's (tests/landscape/test_landscape.py checks this against evidence.md).
 TRUST_SIZE_BINS = ((2, 5, 598), (6, 11, 259), (12, 25, 85), (26, 60, 29))
-TRUSTS_PER_1000_SCHOOLS = 1_000 * 1_170 / N_SCHOOLS_ENGLAND  # 1,170 trusts (DfE via BESA 2019)
+# 1,321 multi-academy trusts in December 2023 (DfE, written answer, 9 Jan 2024): the count nearest
+# in time to the academy shares below (January 2025).
+TRUSTS_PER_1000_SCHOOLS = 1_000 * 1_321 / N_SCHOOLS_ENGLAND
 
 
 @dataclass
@@ -26,7 +30,7 @@ class StructureParams:
 
     academy_share_primary: float = 0.461  # Jan 2025: 46.1% of primaries are academies (DfE)
     academy_share_secondary: float = 0.83  # Jan 2025: 83% of secondaries are academies (DfE)
-    trusts_per_1000_schools: float = round(TRUSTS_PER_1000_SCHOOLS, 1)  # 1,170 MATs / 20,214 schools (DfE via BESA 2019; DfE 2023/24)
+    trusts_per_1000_schools: float = round(TRUSTS_PER_1000_SCHOOLS, 1)  # 1,321 MATs (Dec 2023) / 20,214 schools (2023/24), DfE
     max_trust_share_of_area: float = 0.08  # assumption: one trust holds at most this share of an area's schools (a larger one lies partly outside it)
     federations_per_1000_schools: float = 25.0  # assumption: maintained-school federations of 2-3 schools
     informal_share: float = 0.3  # assumption: share of schools in an informal cluster of 3-6 (S2 policymaker lesson 7) at the start

@@ -19,8 +19,10 @@ class Trusts(Rule):
 
     - *conversion*: maintained schools become academies at a yearly rate by phase (the recent
       trend of the academy share, DfE). A converter joins a nearby trust with room; a federation
-      converts as a whole and becomes a trust (NGA 2016, "Federation First"); with no trust in
-      reach a converter stands alone (a single-academy trust).
+      converts as a whole (NGA 2016, "Federation First"), into a nearby trust with room or else
+      as a trust of its own (the number of trusts has held since 2020 while their schools grew:
+      schools join existing trusts); with no trust in reach a converter stands alone (a
+      single-academy trust).
     - *joining*: a standalone academy joins a nearby trust with room, or founds one with the
       nearest standalone academy.
     - *sponsorship*: a school graded inadequate that is not in a trust is brokered, at the
@@ -39,7 +41,7 @@ class Trusts(Rule):
     phase = "trusts"
     summary = (
         "Maintained schools convert to academies at a yearly rate by phase and join a nearby "
-        "trust with room (a federation converts whole, into a trust); standalone academies join "
+        "trust with room (a federation converts whole, into such a trust or else as one); standalone academies join "
         "or found trusts; an inadequate school not in a trust is sponsored into a strong trust "
         "nearby (one in a weak trust is rebrokered); a trust grows at most so fast; its central "
         "team pulls members' capacity up toward the trust's mean, less while it grows fast.")
@@ -136,10 +138,18 @@ class Trusts(Rule):
                 continue
             feds = index.federations_of(school)
             if feds and (index.trust_of[pt.members(feds[0])] < 0).all():
-                # The federation's governing body converts its schools together, as a trust;
-                # each leaves its other federations (of maintained schools).
+                # The federation's governing body converts its schools together: into a trust in
+                # reach with room if there is one (schools are expected to join existing trusts:
+                # their number has held since 2020 while their schools grew, evidence.md), else
+                # as a trust of its own. Each leaves its other federations (of maintained schools).
                 members = pt.members(feds[0])
                 self._become_academy(model, members)
+                trust = self._best_trust(school, strong=False)
+                if trust >= 0:
+                    for member in members.tolist():
+                        self._leave_federations(model, member)
+                        self._join(model, trust, member)
+                    continue
                 pt.update(feds[0], kind=TRUST)
                 index.trust_of[members] = feds[0]
                 for member in members.tolist():

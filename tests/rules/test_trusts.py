@@ -129,3 +129,39 @@ def test_only_small_groups_of_maintained_schools_federate():
     # Schools that were academies from the start never federate organically.
     organic = pt.memberships(formalised)
     assert not academy_at_start[organic["school"]].any()
+
+
+def converted_federation(with_trust_near: bool):
+    """(the federation, its schools, a trust nearby or -1, the model) after the federation's
+    schools convert in one step of the trusts rule, in a small area with nothing else formal."""
+    model = build("landscape.n_schools=60", "spinup_years=0", "landscape.trusts_per_1000_schools=0",
+                  "landscape.federations_per_1000_schools=0", "landscape.informal_share=0")
+    pt, s, rule = model.partnerships, model.schools, trusts_rule(model)
+    near, km = s.near(0, rule.p.join_radius_km)
+    assert len(near) >= 3 and km[2] < rule.p.join_radius_km
+    s.academy[:] = False
+    trust = -1
+    if with_trust_near:
+        s.academy[[0, near[0]]] = True
+        trust = pt.add([0, near[0]], TRUST, -5.0, "initial")
+    federation = pt.add(near[1:3], FEDERATION, -5.0, "initial")
+    rule.index = TrustIndex(model)
+    draw = np.ones(s.n)
+    draw[near[1]] = 0.0  # one member's conversion converts its federation
+    rule._convert(model, draw)
+    return federation, near[1:3], trust, model
+
+
+def test_a_converting_federation_joins_a_trust_in_reach_or_else_becomes_one():
+    federation, members, trust, model = converted_federation(with_trust_near=True)
+    pt, s = model.partnerships, model.schools
+    assert s.academy[members].all()
+    assert set(members.tolist()) <= set(pt.members(trust).tolist())  # both joined the trust
+    assert pt.end_reason[federation] != -1  # and left their federation, which ended
+    assert pt.kind[federation] == FEDERATION
+    # With no trust in reach the federation converts as a trust of its own.
+    federation, members, _, model = converted_federation(with_trust_near=False)
+    pt = model.partnerships
+    assert pt.kind[federation] == TRUST and pt.end_reason[federation] == -1
+    assert sorted(pt.members(federation).tolist()) == sorted(members.tolist())
+    assert model.schools.academy[members].all()
