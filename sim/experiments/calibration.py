@@ -41,8 +41,14 @@ seed the model is spun up once, then run ``years`` under the baseline (stepped h
   is the landscape's, from evidence.md); the share of primaries and secondaries in academies (in
   trusts) after one year. The size mix at the end is reported, not fitted.
 
-**Implausibility** of a target: the distance of the simulated value from the evidence (0 inside a
-range) divided by the target's tolerance; a set is within tolerance of a target when it is <= 1.
+**Implausibility** of a target: the distance of the simulated value (pooled over the seeds) from
+the evidence (0 inside a range) divided by sqrt(tolerance^2 + standard error^2), where the standard
+error is chance in the simulated value: the spread of the target's per-seed values over
+sqrt(number of seeds). History matching divides by every variance between the figure and the
+simulator's mean: the figure's (the tolerance) and, for a stochastic simulator, the mean's own
+(Andrianakis et al. 2015, PLoS Comput Biol 11: e1003968; the Alan Turing Institute's autoemulate
+``history_matching``: observed plus predicted variance). A set is within tolerance of a target
+when it is <= 1.
 **Objective** (ranks accepted sets; member 0 is the best): sum over targets of weight x
 implausibility^2.
 
@@ -142,12 +148,15 @@ class Target:
     unit: str
     source: str
 
-    def implausibility(self, simulated: float) -> float:
-        """Distance from the figure (0 inside a range) in tolerances; <= 1 is within tolerance."""
+    def implausibility(self, simulated: float, standard_error: float = 0.0) -> float:
+        """Distance from the figure (0 inside a range) in tolerances; <= 1 is within tolerance.
+        With ``standard_error`` (chance in the simulated value: its spread over seeds / sqrt(n))
+        the scale is sqrt(tolerance^2 + standard_error^2), as history matching divides by every
+        variance between the figure and the simulator's mean (module docstring)."""
         if simulated is None or not math.isfinite(simulated):
             return 10.0 * CUT  # a missing quantity (e.g. no inspections seen) is a large miss
         distance = max(self.low - simulated, simulated - self.high, 0.0)
-        return distance / self.tolerance
+        return distance / math.hypot(self.tolerance, standard_error)
 
 
 def point(value: float, tolerance: float, unit: str, source: str, weight: float = 1.0) -> Target:
@@ -323,9 +332,26 @@ def value_at(timeseries: pd.DataFrame, column: str, year: float) -> float:
     return float(timeseries.loc[row, column])
 
 
-def simulate_candidate(values: dict[str, float], seeds: list[int], base_cfg, pf_cfg) -> dict:
-    """Every simulated quantity of one parameter set, pooled over ``seeds``."""
+def simulate_candidate(values: dict[str, float], seeds: list[int], base_cfg, pf_cfg
+                       ) -> tuple[dict, dict[str, float]]:
+    """Every simulated quantity of one parameter set, pooled over ``seeds``, and each target's
+    standard error from chance: the spread of its per-seed values (each seed's runs alone) over
+    sqrt(number of seeds); 0 with one seed, or fewer than two seeds with a value."""
     runs = [run_seed(base_cfg, pf_cfg, values, seed) for seed in seeds]
+    simulated = quantities(runs, base_cfg, pf_cfg)
+    standard_error = dict.fromkeys(TARGETS, 0.0)
+    if len(runs) > 1:
+        per_seed = [quantities([run], base_cfg, pf_cfg) for run in runs]
+        for name in TARGETS:
+            seen = np.array([q[name] for q in per_seed], dtype=float)
+            seen = seen[np.isfinite(seen)]
+            if len(seen) > 1:
+                standard_error[name] = float(seen.std(ddof=1) / math.sqrt(len(runs)))
+    return simulated, standard_error
+
+
+def quantities(runs: list[dict], base_cfg, pf_cfg) -> dict:
+    """Every simulated quantity, pooled over ``runs`` (``run_seed``'s tallies)."""
     panel = pd.concat([r["panel"] for r in runs])
     grades = panel[in_historic_window(panel.year)].grade.value_counts(normalize=True)
     transitions = sum(r["transitions"] for r in runs)
@@ -413,9 +439,11 @@ def programme_crossing(base_ts: list[pd.DataFrame], pf_ts: list[pd.DataFrame],
     return float(round(first_year_from_which(mean.index, mean > 0) - start_year, 6))
 
 
-def score(simulated: dict) -> dict:
+def score(simulated: dict, standard_error: dict[str, float] | None = None) -> dict:
     """Each target's implausibility, the largest (weight > 0) and the objective."""
-    implausibility = {name: t.implausibility(simulated[name]) for name, t in TARGETS.items()}
+    standard_error = standard_error or {}
+    implausibility = {name: t.implausibility(simulated[name], standard_error.get(name, 0.0))
+                      for name, t in TARGETS.items()}
     fitted = [name for name, t in TARGETS.items() if t.weight > 0]
     return {"implausibility": implausibility,
             "max_implausibility": float(max(implausibility[n] for n in fitted)),
@@ -425,9 +453,9 @@ def score(simulated: dict) -> dict:
 def evaluate(values: dict[str, float], seeds: list[int], base_cfg, pf_cfg) -> dict:
     """One evaluation: the candidate's values, simulated quantities and scores."""
     started = time.perf_counter()
-    simulated = simulate_candidate(values, seeds, base_cfg, pf_cfg)
-    return {"values": values, "simulated": simulated, **score(simulated),
-            "seconds": time.perf_counter() - started}
+    simulated, standard_error = simulate_candidate(values, seeds, base_cfg, pf_cfg)
+    return {"values": values, "simulated": simulated, "standard_error": standard_error,
+            **score(simulated, standard_error), "seconds": time.perf_counter() - started}
 
 
 # -- history matching -----------------------------------------------------------------------------
@@ -566,6 +594,7 @@ def evaluations_table(results: list[dict]) -> pd.DataFrame:
         "wave": r.get("wave", 0), "objective": r["objective"],
         "max_implausibility": r["max_implausibility"], "seconds": r["seconds"], **r["values"],
         **{f"imp:{k}": v for k, v in r["implausibility"].items()},
+        **{f"se:{k}": v for k, v in r.get("standard_error", {}).items()},
         **{f"sim:{k}": (json.dumps(v) if k == "event_curve" else v)
            for k, v in r["simulated"].items()}} for r in results])
 
@@ -583,6 +612,7 @@ def target_table(accepted: list[dict], cut: float, holdout: dict | None = None) 
             (f">= {t.low:g}" if math.isinf(t.high) else f"{t.low:g}-{t.high:g}"),
             "tolerance": t.tolerance, "unit": t.unit, "weight": t.weight,
             "member 0": accepted[0]["simulated"][name],
+            "member 0 s.e.": accepted[0].get("standard_error", {}).get(name, 0.0),
             **({"member 0 (holdout)": holdout["simulated"][name]} if holdout else {}),
             "ensemble min": values.min(), "ensemble max": values.max(),
             "members within tolerance": f"{sum(within)}/{len(accepted)}"})
@@ -682,6 +712,8 @@ def results_from_csv(path: Path) -> list[dict]:
                         "max_implausibility": row["max_implausibility"],
                         "implausibility": {c[4:]: row[c] for c in table.columns
                                            if c.startswith("imp:")},
+                        "standard_error": {c[3:]: row[c] for c in table.columns
+                                           if c.startswith("se:")},
                         "simulated": simulated})
     return results
 

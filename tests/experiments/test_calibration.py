@@ -152,6 +152,30 @@ def test_implausibility_is_the_distance_in_tolerances(calibrate):
     assert at_least.implausibility(5.0) == 0.0
     assert at_least.implausibility(-0.5) == pytest.approx(2.0)
     assert band.implausibility(float("nan")) > calibrate.CUT
+    # Chance in the simulated mean widens the scale: sqrt(0.03^2 + 0.04^2) = 0.05.
+    narrow = calibrate.Target(0.11, 0.11, 0.03, 1.0, "share", "test")
+    assert narrow.implausibility(0.05) == pytest.approx(2.0)
+    assert narrow.implausibility(0.05, standard_error=0.04) == pytest.approx(1.2)
+
+
+def test_the_standard_error_is_the_spread_over_seeds(calibrate, monkeypatch):
+    """simulate_candidate pools the seeds for the value and takes each target's per-seed values'
+    standard deviation / sqrt(seeds) as its standard error; a seed without a value is left out."""
+    per_seed = {0: 1.0, 1: 3.0, 2: float("nan")}
+    monkeypatch.setattr(calibrate, "run_seed", lambda b, p, values, seed: {"seed": seed})
+
+    def quantities(runs, base_cfg, pf_cfg):
+        seen = [per_seed[r["seed"]] for r in runs]
+        return dict.fromkeys(calibrate.TARGETS, float(np.nanmean(seen)) if len(runs) > 1
+                             else seen[0])
+
+    monkeypatch.setattr(calibrate, "quantities", quantities)
+    simulated, standard_error = calibrate.simulate_candidate({}, [0, 1, 2], None, None)
+    name = next(iter(calibrate.TARGETS))
+    assert simulated[name] == 2.0
+    assert standard_error[name] == pytest.approx(np.std([1.0, 3.0], ddof=1) / math.sqrt(3))
+    simulated, standard_error = calibrate.simulate_candidate({}, [0], None, None)
+    assert standard_error[name] == 0.0  # one seed: no spread to measure
 
 
 def test_objective_weights_squared_implausibilities(calibrate, monkeypatch):
