@@ -155,6 +155,13 @@ def tolerance(name: str) -> str:
     return f"±{100 * t.tolerance:g} points" if is_share(name) else f"±{t.tolerance:g} {t.unit}"
 
 
+def standard_error(name: str, value: float) -> str:
+    """A standard error as the page shows it (shares in points); – if none was measured."""
+    if value is None or not math.isfinite(value) or value == 0:
+        return "–"
+    return f"{100 * value:.1f} points" if is_share(name) else f"{value:.2f}"
+
+
 def pct(share: float) -> str:
     return f"{100 * share:.1f}%" if share < 0.1 else f"{100 * share:.0f}%"
 
@@ -264,6 +271,7 @@ def targets_block(data: dict) -> list[str]:
         t = table.loc[name]
         row = {"target": f"`{name}`", "evidence": evidence(name), "tolerance": tolerance(name),
                f"member 0 ({seeds_text(seeds)})": shown(name, t["member 0"])}
+        row["chance (s.e.)"] = standard_error(name, t.get("member 0 s.e.", 0.0))
         if holdout:
             row[f"member 0 ({seeds_text(holdout_seeds(summary))})"] = shown(
                 name, t["member 0 (holdout)"])
@@ -274,9 +282,11 @@ def targets_block(data: dict) -> list[str]:
     every = [name for name in TARGETS if table.loc[name, "members within tolerance"] == f"{n}/{n}"]
     parts = [f"Member 0 on {seeds_text(seeds)}"
              + (f" and on the holdout {seeds_text(holdout_seeds(summary))}" if holdout else "")
-             + f"; the ensemble's range over its {n} members ({seeds_text(seeds)}); how many "
-             "members are within the target's tolerance. Shares in %; –: not observed (e.g. no "
-             "funded partnership ended).",
+             + f"; member 0's standard error from chance (the spread of its per-seed values / "
+             "sqrt(seeds), which widens the implausibility's scale to sqrt(tolerance² + s.e.²)); "
+             f"the ensemble's range over its {n} members ({seeds_text(seeds)}); how many "
+             "members are within tolerance (implausibility ≤ 1). Shares in %; –: not observed "
+             "(e.g. no funded partnership ended).",
              markdown(pd.DataFrame(rows)),
              "**Met by every member**: " + (code_list(every) + "." if every else "no target."),
              "**Member 0** " + misses(summary["member0"], "on the search seeds")]
@@ -293,7 +303,7 @@ def misses(member: dict, where: str, short: bool = False) -> str:
     listed = "; ".join(
         f"`{name}` {shown(name, member['simulated'][name])}"
         + ("" if short else f" ({evidence(name)} {tolerance(name)})")
-        + f": {member['implausibility'][name]:.2f} tolerances out" for name in out)
+        + f": implausibility {member['implausibility'][name]:.2f}" for name in out)
     return f"misses {len(out)} target{'s' if len(out) > 1 else ''}{' ' + where if where else ''}: " \
            f"{listed}."
 
