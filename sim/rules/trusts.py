@@ -41,8 +41,8 @@ class Trusts(Rule):
     phase = "trusts"
     summary = (
         "Maintained schools convert to academies at a yearly rate by phase and join a nearby "
-        "trust with room (a federation converts whole, into such a trust or else as one); standalone academies join "
-        "or found trusts; an inadequate school not in a trust is sponsored into a strong trust "
+        "trust with room (a federation converts whole, into such a trust or else as one); "
+        "standalone academies join or found trusts; an inadequate school not in a trust is sponsored into a strong trust "
         "nearby (one in a weak trust is rebrokered); a trust grows at most so fast; its central "
         "team pulls members' capacity up toward the trust's mean, less while it grows fast.")
     reads = (
