@@ -101,6 +101,8 @@ def test_the_guard_names_the_first_non_finite_quantity():
     check_finite_state(model)  # a healthy model passes; below, corruption is injected directly
     model.partnerships._cols["ended_at"][: model.partnerships.size] = np.nan  # NaN means "not yet"
     check_finite_state(model)
+    model.partnerships._cols["spent_gbp"][:2] = 1e308  # finite, though their sum overflows
+    check_finite_state(model)
     model.partnerships._cols["spent_gbp"][0] = np.inf
     with pytest.raises(NonFiniteError, match="partnership column 'spent_gbp' became inf"):
         check_finite_state(model)
