@@ -43,11 +43,14 @@ seed the model is spun up once, then run ``years`` under the baseline (stepped h
 
 **Implausibility** of a target: the distance of the simulated value (pooled over the seeds) from
 the evidence (0 inside a range) divided by sqrt(tolerance^2 + standard error^2), where the standard
-error is chance in the simulated value: the spread of the target's per-seed values over
-sqrt(number of seeds). History matching divides by every variance between the figure and the
-simulator's mean: the figure's (the tolerance) and, for a stochastic simulator, the mean's own
+error is chance in the simulated value: the target's standard deviation over seeds (each seed's
+runs alone), pooled over every set evaluated (the root of the mean of the sets' variances, as the
+waves go), over sqrt(number of seeds). History matching divides by every variance between the
+figure and the simulator's mean: the figure's (the tolerance) and, for a stochastic simulator, the
+mean's own, its ensemble variability estimated once for the whole space from repeated runs
 (Andrianakis et al. 2015, PLoS Comput Biol 11: e1003968; the Alan Turing Institute's autoemulate
-``history_matching``: observed plus predicted variance). A set is within tolerance of a target
+``history_matching``: observed plus predicted variance). A set's own few seeds would give a noisy
+spread and favour sets whose seeds happen to disagree. A set is within tolerance of a target
 when it is <= 1.
 **Objective** (ranks accepted sets; member 0 is the best): sum over targets of weight x
 implausibility^2.
@@ -335,19 +338,39 @@ def value_at(timeseries: pd.DataFrame, column: str, year: float) -> float:
 def simulate_candidate(values: dict[str, float], seeds: list[int], base_cfg, pf_cfg
                        ) -> tuple[dict, dict[str, float]]:
     """Every simulated quantity of one parameter set, pooled over ``seeds``, and each target's
-    standard error from chance: the spread of its per-seed values (each seed's runs alone) over
-    sqrt(number of seeds); 0 with one seed, or fewer than two seeds with a value."""
+    standard deviation over the seeds (each seed's runs alone; NaN with fewer than two seeds
+    with a value)."""
     runs = [run_seed(base_cfg, pf_cfg, values, seed) for seed in seeds]
     simulated = quantities(runs, base_cfg, pf_cfg)
-    standard_error = dict.fromkeys(TARGETS, 0.0)
+    seed_sd = dict.fromkeys(TARGETS, float("nan"))
     if len(runs) > 1:
         per_seed = [quantities([run], base_cfg, pf_cfg) for run in runs]
         for name in TARGETS:
             seen = np.array([q[name] for q in per_seed], dtype=float)
             seen = seen[np.isfinite(seen)]
             if len(seen) > 1:
-                standard_error[name] = float(seen.std(ddof=1) / math.sqrt(len(runs)))
-    return simulated, standard_error
+                seed_sd[name] = float(seen.std(ddof=1))
+    return simulated, seed_sd
+
+
+def pooled_seed_sd(results: list[dict]) -> dict[str, float]:
+    """Each target's standard deviation over seeds, pooled over ``results`` (the root of the
+    mean of their variances; 0 where none was measured). One set's few seeds give a noisy
+    estimate, and would favour sets whose seeds happen to disagree."""
+    pooled = {}
+    for name in TARGETS:
+        sd = np.array([r["seed_sd"][name] for r in results], dtype=float)
+        sd = sd[np.isfinite(sd)]
+        pooled[name] = float(np.sqrt(np.mean(sd**2))) if len(sd) else 0.0
+    return pooled
+
+
+def rescore(result: dict, seed_sd: dict[str, float]) -> dict:
+    """``result`` scored again with standard errors seed_sd / sqrt(its seeds)."""
+    root = math.sqrt(result["n_seeds"])
+    result["standard_error"] = {name: sd / root for name, sd in seed_sd.items()}
+    result.update(score(result["simulated"], result["standard_error"]))
+    return result
 
 
 def quantities(runs: list[dict], base_cfg, pf_cfg) -> dict:
@@ -453,9 +476,13 @@ def score(simulated: dict, standard_error: dict[str, float] | None = None) -> di
 def evaluate(values: dict[str, float], seeds: list[int], base_cfg, pf_cfg) -> dict:
     """One evaluation: the candidate's values, simulated quantities and scores."""
     started = time.perf_counter()
-    simulated, standard_error = simulate_candidate(values, seeds, base_cfg, pf_cfg)
-    return {"values": values, "simulated": simulated, "standard_error": standard_error,
-            **score(simulated, standard_error), "seconds": time.perf_counter() - started}
+    simulated, seed_sd = simulate_candidate(values, seeds, base_cfg, pf_cfg)
+    result = {"values": values, "simulated": simulated, "seed_sd": seed_sd,
+              "n_seeds": len(seeds)}
+    # Scored with its own seeds' spread; history_match scores it again with the pooled spread.
+    rescore(result, {name: 0.0 if math.isnan(sd) else sd for name, sd in seed_sd.items()})
+    result["seconds"] = time.perf_counter() - started
+    return result
 
 
 # -- history matching -----------------------------------------------------------------------------
@@ -503,7 +530,8 @@ def history_match(waves: int, per_wave: int, seeds: list[int], base_cfg, pf_cfg,
             r["wave"] = wave
             done.append(r)
             log(f"[wave {wave}] max implausibility {r['max_implausibility']:.2f}, objective "
-                f"{r['objective']:.2f} ({r['seconds']:.0f} s)", flush=True)
+                f"{r['objective']:.2f} ({r['seconds']:.0f} s; own seeds' spread)", flush=True)
+        pool_scores(done)  # the wave's counts and the next box use the pooled spread
         waves_done.append({"wave": wave, "low": box[0].tolist(), "high": box[1].tolist(),
                            "seconds": round(time.perf_counter() - started, 1),
                            "evaluations": len(points),
@@ -513,6 +541,14 @@ def history_match(waves: int, per_wave: int, seeds: list[int], base_cfg, pf_cfg,
                                                    if r["wave"] == wave)})
         box = plausible_box(done)
     return done, waves_done
+
+
+def pool_scores(results: list[dict]) -> dict[str, float]:
+    """Score every result again with the seed spread pooled over all of them; return it."""
+    seed_sd = pooled_seed_sd(results)
+    for r in results:
+        rescore(r, seed_sd)
+    return seed_sd
 
 
 def accept(results: list[dict], members: int) -> tuple[list[dict], float]:
@@ -594,7 +630,9 @@ def evaluations_table(results: list[dict]) -> pd.DataFrame:
         "wave": r.get("wave", 0), "objective": r["objective"],
         "max_implausibility": r["max_implausibility"], "seconds": r["seconds"], **r["values"],
         **{f"imp:{k}": v for k, v in r["implausibility"].items()},
+        **{f"sd:{k}": v for k, v in r.get("seed_sd", {}).items()},
         **{f"se:{k}": v for k, v in r.get("standard_error", {}).items()},
+        "n_seeds": r.get("n_seeds", 1),
         **{f"sim:{k}": (json.dumps(v) if k == "event_curve" else v)
            for k, v in r["simulated"].items()}} for r in results])
 
@@ -714,6 +752,8 @@ def results_from_csv(path: Path) -> list[dict]:
                                            if c.startswith("imp:")},
                         "standard_error": {c[3:]: row[c] for c in table.columns
                                            if c.startswith("se:")},
+                        "seed_sd": {c[3:]: row[c] for c in table.columns if c.startswith("sd:")},
+                        "n_seeds": int(row["n_seeds"]) if "n_seeds" in table else 1,
                         "simulated": simulated})
     return results
 
@@ -724,7 +764,7 @@ def main(argv: list[str] | None = None) -> int:
     # The defaults are the full run documented in docs/calibration.md.
     parser.add_argument("--waves", type=int, default=5, help="history-matching waves")
     parser.add_argument("--per-wave", type=int, default=110, help="parameter sets per wave")
-    parser.add_argument("--seeds", type=int, default=3, help="seeds 0..n-1 for every set")
+    parser.add_argument("--seeds", type=int, default=5, help="seeds 0..n-1 for every set")
     parser.add_argument("--members", type=int, default=30,
                         help="accepted sets wanted (the relaxed rule keeps this many)")
     parser.add_argument("--n-schools", type=int, default=300)
@@ -786,6 +826,7 @@ def main(argv: list[str] | None = None) -> int:
         check_started = time.perf_counter()
         holdout = evaluate(accepted[0]["values"], list(range(1000, 1000 + args.holdout_seeds)),
                            base_cfg, pf_cfg)
+        rescore(holdout, pooled_seed_sd(results))
         holdout_s = time.perf_counter() - check_started
     wall = time.perf_counter() - started
     out.mkdir(parents=True, exist_ok=True)

@@ -158,10 +158,11 @@ def test_implausibility_is_the_distance_in_tolerances(calibrate):
     assert narrow.implausibility(0.05, standard_error=0.04) == pytest.approx(1.2)
 
 
-def test_the_standard_error_is_the_spread_over_seeds(calibrate, monkeypatch):
-    """simulate_candidate pools the seeds for the value and takes each target's per-seed values'
-    standard deviation / sqrt(seeds) as its standard error; a seed without a value is left out."""
-    per_seed = {0: 1.0, 1: 3.0, 2: float("nan")}
+def test_the_standard_error_is_the_seed_spread_pooled_over_sets(calibrate, monkeypatch):
+    """simulate_candidate pools the seeds for the value and measures each target's spread over
+    them (a seed without a value left out); the scores use that spread pooled over every set
+    (root mean of the variances) / sqrt(the set's seeds)."""
+    per_seed = {0: 1.0, 1: 3.0, 2: float("nan"), 3: 5.0, 4: 11.0}
     monkeypatch.setattr(calibrate, "run_seed", lambda b, p, values, seed: {"seed": seed})
 
     def quantities(runs, base_cfg, pf_cfg):
@@ -170,12 +171,22 @@ def test_the_standard_error_is_the_spread_over_seeds(calibrate, monkeypatch):
                              else seen[0])
 
     monkeypatch.setattr(calibrate, "quantities", quantities)
-    simulated, standard_error = calibrate.simulate_candidate({}, [0, 1, 2], None, None)
     name = next(iter(calibrate.TARGETS))
+    simulated, seed_sd = calibrate.simulate_candidate({}, [0, 1, 2], None, None)
     assert simulated[name] == 2.0
-    assert standard_error[name] == pytest.approx(np.std([1.0, 3.0], ddof=1) / math.sqrt(3))
-    simulated, standard_error = calibrate.simulate_candidate({}, [0], None, None)
-    assert standard_error[name] == 0.0  # one seed: no spread to measure
+    assert seed_sd[name] == pytest.approx(np.std([1.0, 3.0], ddof=1))
+    assert math.isnan(calibrate.simulate_candidate({}, [0], None, None)[1][name])
+    # Two sets: spreads sqrt(2) and sqrt(18) pool to sqrt((2 + 18) / 2); over sqrt(3) seeds.
+    results = [calibrate.evaluate({}, [0, 1, 2], None, None),
+               calibrate.evaluate({}, [3, 4], None, None),
+               calibrate.evaluate({}, [0], None, None)]  # one seed: no spread, left out
+    pooled = calibrate.pool_scores(results)
+    assert pooled[name] == pytest.approx(math.sqrt(10))
+    assert results[0]["standard_error"][name] == pytest.approx(math.sqrt(10) / math.sqrt(3))
+    assert results[2]["standard_error"][name] == pytest.approx(math.sqrt(10))
+    target = calibrate.TARGETS[name]
+    assert results[0]["implausibility"][name] == pytest.approx(
+        target.implausibility(2.0, math.sqrt(10 / 3)))
 
 
 def test_objective_weights_squared_implausibilities(calibrate, monkeypatch):
