@@ -77,7 +77,8 @@ def test_every_outcome_and_parameter_has_a_row_and_no_figure_is_nan(script, bloc
     lag = next(r for r in parameters if "lag_years" in r)
     default = float(lag.split(" | ")[1])
     low, high = (float(v) for v in re.search(r"\[(.*?), (.*?)\]", lag).groups())
-    assert (low, high) == pytest.approx((0.5 * default, 1.5 * default), rel=2e-3)
+    # (The page shows three significant figures: up to 0.5 % off for a value like 1.485.)
+    assert (low, high) == pytest.approx((0.5 * default, 1.5 * default), rel=5e-3)
     assert "(default ± 50 %)" in lag and "calibrated (assumption 2)" in lag
     assert "| assumption |" in next(r for r in parameters if "seek_rate" in r)
     for outcome in OUTCOMES:

@@ -84,13 +84,14 @@ def _grades(*overrides):
     return np.concatenate(grades), np.concatenate(fsms)
 
 
-def _longest_spell_below_good(grade: np.ndarray) -> int:
-    longest = 0
-    for row in grade >= 3:
+def _longest_spells_below_good(grade: np.ndarray) -> np.ndarray:
+    """Each school's longest run of years graded below good."""
+    longest = np.zeros(len(grade), dtype=int)
+    for school, row in enumerate(grade >= 3):
         spell = 0
         for below in row:
             spell = spell + 1 if below else 0
-            longest = max(longest, spell)
+            longest[school] = max(longest[school], spell)
     return longest
 
 
@@ -99,12 +100,22 @@ def judged_in_context_and_raw():
     return _grades(), _grades(*RAW_ATTAINMENT)
 
 
-def test_judging_in_context_shortens_the_longest_spell_below_good(judged_in_context_and_raw):
-    (in_context, _), (raw, _) = judged_in_context_and_raw
-    before, after = _longest_spell_below_good(raw), _longest_spell_below_good(in_context)
-    print(f"longest spell below good over 30 years (3 seeds): raw attainment {before} years, "
-          f"in context {after} years")
-    assert after < before
+def test_judging_in_context_shortens_disadvantaged_schools_spells_below_good(
+        judged_in_context_and_raw):
+    """Judged on raw attainment, the most disadvantaged schools stay below good for years because
+    of their intake; judged in context their spells shorten (other schools' long spells have
+    other causes, so the longest of all is not the measure)."""
+    spells = {}
+    for name, (grade, fsm) in zip(("in context", "raw attainment"), judged_in_context_and_raw,
+                                  strict=True):
+        longest = _longest_spells_below_good(grade)
+        high = fsm >= np.quantile(fsm, 0.9)
+        spells[name] = (longest[high].mean(), longest[high].max(), longest.max())
+    for name, (mean, top, overall) in spells.items():
+        print(f"{name}: the most disadvantaged tenth's longest spell below good {mean:.1f} years "
+              f"on average, {top} at most; {overall} at most over all schools (3 seeds, 30 years)")
+    assert spells["in context"][0] < 0.75 * spells["raw attainment"][0]
+    assert spells["in context"][1] <= spells["raw attainment"][1]
 
 
 def test_high_fsm_schools_grade_mix_approaches_the_others(judged_in_context_and_raw):
