@@ -413,7 +413,8 @@ def block(figures: dict, command: str, wall_s: float) -> str:
         "levels are means over the seeds.",
         markdown(quantities),
         "The transitions and head turnover are counted per inspection and per head-year by "
-        f"`sim/experiments/calibration.py` (`evaluate` of the defaults on {seeds}: largest "
+        f"`sim/experiments/calibration.py` (`evaluate` of the defaults on {seeds}, its chance "
+        "term from these seeds' own spread rather than the calibration's pooled one: largest "
         f"implausibility {figures['max_implausibility']:.2f}, objective "
         f"{figures['objective']:.1f}); the rest from the runs' output files.",
         "Difference from the baseline on the same draws (one spin-up per seed, forked for every "

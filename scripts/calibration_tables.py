@@ -282,8 +282,9 @@ def targets_block(data: dict) -> list[str]:
     every = [name for name in TARGETS if table.loc[name, "members within tolerance"] == f"{n}/{n}"]
     parts = [f"Member 0 on {seeds_text(seeds)}"
              + (f" and on the holdout {seeds_text(holdout_seeds(summary))}" if holdout else "")
-             + f"; member 0's standard error from chance (the spread of its per-seed values / "
-             "sqrt(seeds), which widens the implausibility's scale to sqrt(tolerance² + s.e.²)); "
+             + "; member 0's standard error from chance (each target's spread over seeds, "
+             "pooled over every set evaluated, / sqrt(seeds), which widens the implausibility's "
+             "scale to sqrt(tolerance² + s.e.²)); "
              f"the ensemble's range over its {n} members ({seeds_text(seeds)}); how many "
              "members are within tolerance (implausibility ≤ 1). Shares in %; –: not observed "
              "(e.g. no funded partnership ended).",

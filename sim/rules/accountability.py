@@ -29,8 +29,8 @@ class Accountability(Rule):
     0 a school not already outstanding must clear a higher bar to become outstanding (Ofsted's
     short inspections of good schools, since 2015). A sponsored academy is a new school, first
     inspected some years after it opens; its predecessor's grade stands until then. During the
-    spin-up the grade boundaries are steered so that the grades on record give the national mix. A low grade raises pressure, brings monitoring and support that
-    raise the school's capacity (an inadequate grade is marked for the Trusts rule, which may
+    spin-up the grade boundaries are steered so that the grades on record give the national mix.
+    A low grade raises pressure, brings monitoring and support that raise the school's capacity (an inadequate grade is marked for the Trusts rule, which may
     broker a sponsor); stakes and competition for pupils turn schools inward, away from
     partnership.
 

@@ -42,9 +42,10 @@ class Trusts(Rule):
     summary = (
         "Maintained schools convert to academies at a yearly rate by phase and join a nearby "
         "trust with room (a federation converts whole, into such a trust or else as one); "
-        "standalone academies join or found trusts; an inadequate school not in a trust is sponsored into a strong trust "
-        "nearby (one in a weak trust is rebrokered); a trust grows at most so fast; its central "
-        "team pulls members' capacity up toward the trust's mean, less while it grows fast.")
+        "standalone academies join or found trusts; an inadequate school not in a trust is "
+        "sponsored into a strong trust nearby (one in a weak trust is rebrokered); a trust grows "
+        "at most so fast; its central team pulls members' capacity up toward the trust's mean, "
+        "less while it grows fast.")
     reads = (
         "schools.phase", "schools.academy", "schools.graded_inadequate_now", "schools.grade",
         "schools.capacity", "schools.head", "schools.x_km", "schools.y_km",
@@ -273,8 +274,7 @@ class TrustIndex:
         self.capacity_sum = np.bincount(self.pid, s.capacity[member], minlength=pt.size)
         self.grade_sum = np.bincount(self.pid, s.grade[member], minlength=pt.size).astype(float)
         self.recent = pt.joined_since(model.now_years - 1.0)[: pt.size].astype(float)
-        self.trust_of = np.full(s.n, -1, dtype=np.int64)
-        self.trust_of[member] = self.pid
+        self.trust_of = pt.trust_of(s.n)
         federation = pt.kind[pid] == FEDERATION
         self._federation, self._federation_school = pid[federation], school[federation]
 
