@@ -110,6 +110,7 @@ class Recorder:
         kinds = np.bincount(pt.kind[pt.active_ids()], minlength=len(KIND_NAMES))
         heads = np.bincount(s.head, minlength=3)
         grades = np.bincount(s.grade, minlength=5) / s.n
+        in_trust = pt.count_per_school([TRUST]) > 0
         row = {
             "step": m.tick,
             "time_years": m.now_years,
@@ -123,7 +124,8 @@ class Recorder:
             "n_funded": int(kinds[FUNDED]),
             "n_federation": int(kinds[FEDERATION]),
             "n_trust": int(kinds[TRUST]),
-            "n_schools_in_trust": int((pt.count_per_school([TRUST]) > 0).sum()),
+            "n_schools_in_trust": int(in_trust.sum()),
+            "n_standalone_academies": int((s.academy & ~in_trust).sum()),
             "share_academy_primary": share(s.academy, s.phase == PRIMARY),
             "share_academy_secondary": share(s.academy, s.phase == SECONDARY),
             "new_formed": flows.formed,

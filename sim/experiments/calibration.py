@@ -27,8 +27,9 @@ seed the model is spun up once, then run ``years`` under the baseline (stepped h
 ``HISTORIC_REGIME``) and forked for the ``pathfinder`` scenario:
 
 * grade mix and inspection transitions (per inspection, exactly: schools whose ``t_inspected``
-  changed in a step, grade before -> after), head turnover, teacher turnover (an input, reported),
-  the disadvantage gap by phase (``sim.core.recorder.disadvantage_gap``), as before;
+  changed in a step, grade before -> after), the share of schools "stuck" (yearly, in the grade
+  mix's window), head turnover, teacher turnover (an input, reported), the disadvantage gap by
+  phase (``sim.core.recorder.disadvantage_gap``), as before;
 * gain timing: event study of members of pathfinder-funded partnerships against the same school in
   the baseline run on the same seed; the first k >= 1 from which the mean gain is positive two years
   running (``NO_GAIN_DELAY`` if never);
@@ -36,10 +37,12 @@ seed the model is spun up once, then run ``years`` under the baseline (stepped h
   capacity when formed), mean effect over event years 2-4;
 * funding cliff: of funded partnerships still running when their money stopped (and observed a year
   after), the share that ended within a year;
-* trusts: the growth of the mean multi-academy trust (schools per trust of 2+ schools) over the
-  first ``TRUST_GROWTH_YEARS`` (England's growth since 2019 carried forward; the size mix at time 0
-  is the landscape's, from evidence.md); the share of primaries and secondaries in academies (in
-  trusts) after one year. The size mix at the end is reported, not fitted.
+* trusts and academies, over the first ``TRUST_GROWTH_YEARS`` (the size mix at time 0 is the
+  landscape's, from evidence.md): the growth of the mean multi-academy trust (schools per trust of
+  2+ schools; England's growth since 2019 carried forward); the yearly share of maintained
+  primaries and secondaries that became academies, by every route (conversion, a federation
+  converting, sponsorship); the yearly change in the number of standalone academies
+  (single-academy trusts). The size mix at the end is reported, not fitted.
 
 **Implausibility** of a target: the distance of the simulated value (pooled over the seeds) from
 the evidence (0 inside a range) divided by sqrt(tolerance^2 + standard error^2), where the standard
@@ -128,7 +131,17 @@ FREE: dict[str, tuple[float, float, str]] = {
     "rules.dissolution.worth_exchange": (
         0.5, 6.0, "time per unit of yearly gain; what a partnership must give back (funding cliff)"),
     "rules.trusts.join_per_year_standalone": (
-        0.01, 0.2, "1/year; single-academy trusts joining a multi-academy trust (trust sizes)"),
+        0.01, 0.2, "1/year; single-academy trusts joining a multi-academy trust (their decline, "
+        "trust sizes)"),
+    "rules.trusts.convert_per_year_primary": (
+        0.02, 0.08, "1/year; voluntary conversion of maintained primaries (with sponsorship and "
+        "federations: the academy trend)"),
+    "rules.trusts.convert_per_year_secondary": (
+        0.02, 0.08, "1/year; voluntary conversion of maintained secondaries (likewise)"),
+    "rules.accountability.interval_inadequate_years": (
+        1.5, 2.5, "years; re-inspection after an inadequate grade: monitoring over 18 months "
+        "(Ofsted 2012), 20-27 months on average to leave special measures (Gray, Tes 2000); "
+        "how long the inadequate grade stands"),
     "rules.trusts.max_growth_per_year": (
         0.05, 0.5, "share of its size a year; how fast a trust may take in schools (growth of the "
         "mean trust)"),
@@ -182,6 +195,10 @@ TARGETS: dict[str, Target] = {
                                    "Ofsted management information (range over years); +/-5 points"),
     "inadequate_to_good_or_better": Target(0.40, 0.56, 0.05, 1.0, "share",
                                            "Ofsted (range over years); +/-5 points"),
+    "stuck_share": point(0.03, 0.015, "share", "DfE, Schools eligible for RISE intervention: 657 "
+                         "'stuck' schools (RI, below good before) of about 21,600 on 28 Feb 2025 "
+                         "(639 on 30 Jun); +/-1.5 points (assumption: a 2025 count read against "
+                         "the 2016-2020 window)"),
     "head_turnover": point(0.10, 0.02, "share / year", "DfE, School leadership retention 2024 "
                            "('~10 %'); +/-2 points"),
     "teacher_turnover": point(0.10, 0.02, "share / year",
@@ -206,10 +223,16 @@ TARGETS: dict[str, Target] = {
                                        "trust grew from 6 schools in 2019 to more than 8; the "
                                        "same pace over the first 5 years; +/-1 school: 7.3 in Dec "
                                        "2023 (DfE), ~20 trusts a region"),
-    "academy_share_primary": point(0.49, 0.03, "share", "DfE 2024/25: 46.1 % of primaries, "
-                                   "+5.9 % of maintained a year -> 49 % a year on; +/-3 points"),
-    "academy_share_secondary": point(0.84, 0.03, "share", "DfE 2024/25: 83 % of secondaries, "
-                                     "+6.1 % of maintained a year -> 84 %; +/-3 points"),
+    "conversion_rate_primary": point(0.059, 0.015, "share / year", "DfE 2024/25: 42.7 % -> "
+                                     "46.1 % of primaries academies, 5.9 % of maintained "
+                                     "primaries a year by every route; +/-1.5 points "
+                                     "(assumption: one year's rate carried over five)"),
+    "conversion_rate_secondary": point(0.061, 0.015, "share / year", "DfE 2024/25: 81.9 % -> "
+                                       "83 % of secondaries, 6.1 % of maintained a year; +/-1.5 "
+                                       "points (likewise)"),
+    "standalone_academy_change": point(-0.08, 0.04, "share / year", "Schools Week, 11 Mar 2024: "
+                                       "single-academy trusts fell 8 % nationally in a year; "
+                                       "+/-4 points (assumption: one year's figure)"),
 }
 
 
@@ -237,12 +260,15 @@ def with_values(cfg, values: dict[str, float], seed: int):
 
 class SystemTally:
     """What the baseline's tables do not keep, tallied around each step: inspection grade
-    transitions, heads leaving, heads in post."""
+    transitions, heads leaving, heads in post, and at each whole year of ``HISTORIC_WINDOW`` the
+    share of schools "stuck" (the DfE's definition under single grades: requires improvement at
+    the latest inspection, below good at the one before)."""
 
     def __init__(self) -> None:
         self.transitions = np.zeros((5, 5), dtype=np.int64)  # [grade before, grade after]
         self.head_leavers = 0
         self.heads_in_post: list[int] = []
+        self.stuck: list[float] = []
 
     def before_step(self, model) -> None:
         s = model.schools
@@ -256,6 +282,9 @@ class SystemTally:
         inspected = s.t_inspected != self.inspected_before
         np.add.at(self.transitions, (self.grade_before[inspected], s.grade[inspected]), 1)
         self.head_leavers += int((s.head_left_now & self.in_post_before).sum())
+        whole_year = model.tick % model.config.steps_per_year == 0
+        if whole_year and in_historic_window(np.array([model.now_years]))[0]:
+            self.stuck.append(float(((s.grade == 3) & (s.inspections_below_standard >= 2)).mean()))
 
 
 def in_historic_window(years):
@@ -282,6 +311,7 @@ def run_seed(base_cfg, pf_cfg, values: dict[str, float], seed: int) -> dict:
         "pf_timeseries": pf.timeseries, "base_timeseries": base_run.timeseries,
         "base_partnerships": base_run.partnerships,
         "transitions": tally.transitions, "head_leavers": tally.head_leavers,
+        "stuck": tally.stuck,
         "head_years": float(np.mean(tally.heads_in_post)) * base.config.years,
         "teacher_turnover": float(np.mean(1 - np.exp(-tau))),
     }
@@ -327,6 +357,28 @@ def mean_trust_size(timeseries: pd.DataFrame, year: float) -> float:
     """Schools per multi-academy trust at ``year`` (a school is in one trust at most, and a trust
     left with one school ends)."""
     return value_at(timeseries, "n_schools_in_trust", year) / value_at(timeseries, "n_trust", year)
+
+
+def conversion_rate(runs: list[dict], share_column: str) -> float:
+    """The yearly share of maintained schools (of one phase) that became academies over the first
+    ``TRUST_GROWTH_YEARS``, pooled over ``runs`` (each seed's region has as many schools of the
+    phase throughout: the shares' means weigh them alike)."""
+    start = np.mean([1 - value_at(r["base_timeseries"], share_column, 0.0) for r in runs])
+    end = np.mean([1 - value_at(r["base_timeseries"], share_column, TRUST_GROWTH_YEARS)
+                   for r in runs])
+    if start <= 0:
+        return float("nan")
+    return float(1 - (end / start) ** (1 / TRUST_GROWTH_YEARS))
+
+
+def yearly_change(timeseries: list[pd.DataFrame], column: str) -> float:
+    """The yearly relative change of a count over the first ``TRUST_GROWTH_YEARS``, pooled (the
+    counts summed over the runs)."""
+    start = sum(value_at(ts, column, 0.0) for ts in timeseries)
+    end = sum(value_at(ts, column, TRUST_GROWTH_YEARS) for ts in timeseries)
+    if start <= 0:
+        return float("nan")
+    return float((end / start) ** (1 / TRUST_GROWTH_YEARS) - 1)
 
 
 def value_at(timeseries: pd.DataFrame, column: str, year: float) -> float:
@@ -416,6 +468,8 @@ def quantities(runs: list[dict], base_cfg, pf_cfg) -> dict:
         "head_turnover": ratio(sum(r["head_leavers"] for r in runs),
                                sum(r["head_years"] for r in runs)),
         "teacher_turnover": float(np.mean([r["teacher_turnover"] for r in runs])),
+        "stuck_share": float(np.mean(np.concatenate([r["stuck"] for r in runs])))
+        if any(r["stuck"] for r in runs) else float("nan"),
         "gap_primary_months": gaps["primary"],
         "gap_secondary_months": gaps["secondary"],
         "gain_delay_years": gain_delay(curve) if len(curve) else NO_GAIN_DELAY,
@@ -425,12 +479,10 @@ def quantities(runs: list[dict], base_cfg, pf_cfg) -> dict:
         "trust_size_growth_5_years": float(np.mean([
             mean_trust_size(r["base_timeseries"], TRUST_GROWTH_YEARS)
             - mean_trust_size(r["base_timeseries"], 0.0) for r in runs])),
-        "academy_share_primary": float(np.mean([value_at(r["base_timeseries"],
-                                                          "share_academy_primary", 1.0)
-                                                 for r in runs])),
-        "academy_share_secondary": float(np.mean([value_at(r["base_timeseries"],
-                                                            "share_academy_secondary", 1.0)
-                                                   for r in runs])),
+        "conversion_rate_primary": conversion_rate(runs, "share_academy_primary"),
+        "conversion_rate_secondary": conversion_rate(runs, "share_academy_secondary"),
+        "standalone_academy_change": yearly_change(
+            [r["base_timeseries"] for r in runs], "n_standalone_academies"),
         # reported, not fitted:
         "weaker_partner_gain_months": weaker,
         "n_inspections_good": int(good), "n_inspections_ri": int(ri),

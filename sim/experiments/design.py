@@ -23,6 +23,7 @@ SAMPLING_METHODS = ("grid", "lhs", "sobol")
 OUTCOME_COLUMNS = (
     "mean_outcome", "disadvantage_gap", "outcome_spread", "mean_talent", "mean_capacity",
     "n_partnerships", "n_informal", "n_funded", "n_federation", "n_trust", "n_schools_in_trust",
+    "n_standalone_academies",
     "share_academy_primary", "share_academy_secondary", "new_formed", "new_dissolved",
     "n_schools_partnered", "n_executive_heads", "n_schools_executive_covered", "n_head_vacancies",
     "mean_time_away", "spend_gbp", "cum_spend_gbp", "share_outstanding", "share_good",

@@ -72,7 +72,7 @@ class Accountability(Rule):
         interval_good_years: float = 4.0  # assumption, after Ofsted's framework: good schools about every four years; outstanding ones too since the exemption was lifted (2020)
         interval_exempt_years: float = 13.0  # evidence: an outstanding school's interval while the regime exempts it (2012-2020: inspected only on concerns); exempt schools re-inspected in 2021/22 had gone 13 years on average, and when the exemption ended 43% had not been inspected for 10 years or more (Ofsted 2022)
         interval_ri_years: float = 2.5  # assumption, after Ofsted's framework: requires improvement within 30 months
-        interval_inadequate_years: float = 1.5  # assumption: monitoring then re-inspection
+        interval_inadequate_years: float = 1.5  # evidence and assumption (calibrated within 1.5-2.5): monitoring over the 18 months after special measures (Ofsted 2012), then re-inspection; schools took 20-27 months on average to leave special measures (Gray 2000, evidence.md)
         sponsored_first_inspection_years: float = 3.0  # evidence and assumption (calibrated within 2.5-4.5): a sponsored academy is a new school (a new URN), which Ofsted first inspects during its third year of operation (Ofsted, 2 Oct 2015); it opens some months after the inadequate judgement (assumption); until then Ofsted's statistics count the predecessor's grade (since 2018: about 700 schools, mostly new sponsor-led academies)
         interval_cv: float = 0.2  # assumption: spread of re-inspection intervals around the policy (coefficient of variation; inspections fall within windows, not on a date)
         outcome_scale_months: float = 4.0  # assumption: outcome difference worth one score point

@@ -17,9 +17,10 @@ from sim.rules import FORM_PARTNERSHIP_WRITES, LEAVE_PARTNERSHIP_WRITES, Rule, p
 class Trusts(Rule):
     """Multi-academy trusts, a legal body holding academies (academy status is kept for good):
 
-    - *conversion*: maintained schools become academies at a yearly rate by phase (the recent
-      trend of the academy share, DfE). A converter joins a nearby trust with room; a federation
-      converts as a whole (NGA 2016, "Federation First"), into a nearby trust with room or else
+    - *conversion*: maintained schools become academies at a yearly rate by phase (calibrated so
+      that every route together, sponsorship included, gives the recent trend of the academy
+      share, DfE). A converter joins a nearby trust with room; a federation converts as a whole,
+      at one school's rate (NGA 2016, "Federation First"), into a nearby trust with room or else
       as a trust of its own (the number of trusts has held since 2020 while their schools grew:
       schools join existing trusts); with no trust in reach a converter stands alone (a
       single-academy trust).
@@ -59,9 +60,9 @@ class Trusts(Rule):
 
     @dataclass
     class Params:
-        convert_per_year_primary: float = 0.06  # evidence: academies 42.7% -> 46.1% of primaries, Jan 2024 -> 2025 (DfE): 5.9% of maintained primaries a year; to be calibrated to the trend
-        convert_per_year_secondary: float = 0.06  # evidence: 81.9% -> 83% of secondaries (DfE): 6.1% of maintained secondaries a year; to be calibrated
-        join_per_year_standalone: float = 0.05  # assumption: single-academy trusts joining or founding a multi-academy trust
+        convert_per_year_primary: float = 0.06  # evidence: academies 42.7% -> 46.1% of primaries, Jan 2024 -> 2025 (DfE): 5.9% of maintained primaries a year by every route; this is the voluntary route's rate, calibrated so that all routes (sponsorship too) give that trend
+        convert_per_year_secondary: float = 0.06  # evidence: 81.9% -> 83% of secondaries (DfE): 6.1% of maintained secondaries a year by every route; calibrated likewise
+        join_per_year_standalone: float = 0.05  # assumption, calibrated to the evidence: single-academy trusts joining or founding a multi-academy trust (their number fell 8% in the year to March 2024, Schools Week)
         join_radius_km: float = 15.0  # assumption: a trust is in reach when one of its schools is this close
         sponsor_probability: float = 0.8  # assumption: inadequate schools brokered to a sponsor at stakes >= 0.5 (was Accountability's intervention_probability)
         rebroker_probability: float = 0.3  # assumption: an inadequate school in a weak trust moved to a strong one
@@ -96,15 +97,16 @@ class Trusts(Rule):
         self._support(model)
 
     # -- moves --------------------------------------------------------------------------------
-    def _best_trust(self, school: int, strong: bool, exclude: int = -1) -> int:
+    def _best_trust(self, school: int, strong: bool, exclude: int = -1, joining: int = 1) -> int:
         """The trust in reach with room (strong, if asked) that ``school`` would join, or -1: the
         one whose schools have the highest mean capacity, less a point per ``join_radius_km`` to
-        its nearest school."""
+        its nearest school. Room is for ``joining`` schools (a federation converts whole)."""
         p, index = self.p, self.index
         trusts, km = index.in_reach(school, p.join_radius_km)
         size = np.maximum(index.size[trusts], 1)
-        ok = ((trusts != exclude) & (size < p.max_trust_size)
-              & (index.recent[trusts] < np.maximum(1.0, p.max_growth_per_year * size)))
+        extra = joining - 1  # schools joining beside the first
+        ok = ((trusts != exclude) & (size + extra < p.max_trust_size)
+              & (index.recent[trusts] + extra < np.maximum(1.0, p.max_growth_per_year * size)))
         if strong:
             ok &= index.grade_sum[trusts] / size <= p.strong_trust_max_grade
         if not ok.any():
@@ -133,7 +135,11 @@ class Trusts(Rule):
         p, s, pt, index = self.p, model.schools, model.partnerships, self.index
         rate = np.where(s.phase == SECONDARY, p.convert_per_year_secondary,
                         p.convert_per_year_primary)
-        converting = np.flatnonzero(~s.academy & (draw < p_event(rate, model.dt)))
+        # A federation's governing body decides for its schools together: a member converts at
+        # 1 / (the federation's size) of a school's rate, so a federation converts, whole, at one
+        # school's rate (the DfE's rate counts schools: a federation's schools convert with it).
+        chance = p_event(rate, model.dt) / index.federation_size
+        converting = np.flatnonzero(~s.academy & (draw < chance))
         for school in converting.tolist():
             if s.academy[school]:  # converted earlier this step with its federation
                 continue
@@ -145,7 +151,7 @@ class Trusts(Rule):
                 # as a trust of its own. Each leaves its other federations (of maintained schools).
                 members = pt.members(feds[0])
                 self._become_academy(model, members)
-                trust = self._best_trust(school, strong=False)
+                trust = self._best_trust(school, strong=False, joining=len(members))
                 if trust >= 0:
                     for member in members.tolist():
                         self._leave_federations(model, member)
@@ -277,6 +283,10 @@ class TrustIndex:
         self.trust_of = pt.trust_of(s.n)
         federation = pt.kind[pid] == FEDERATION
         self._federation, self._federation_school = pid[federation], school[federation]
+        # Each school's federation size (the largest it is in), 1 outside federations.
+        self.federation_size = np.ones(s.n)
+        np.maximum.at(self.federation_size, self._federation_school,
+                      pt.n_members[self._federation].astype(float))
 
     def in_reach(self, school: int, radius_km: float) -> tuple[np.ndarray, np.ndarray]:
         """Trusts (ids) with a school within ``radius_km`` of ``school``, and that distance (the

@@ -239,6 +239,19 @@ def test_funding_cliff_counts_ends_within_a_year_of_the_money_stopping(calibrate
     assert calibrate.funding_cliff(table, last_time=10.0) == (2, 4)
 
 
+def test_conversion_rate_and_yearly_change_are_compound_rates_over_five_years(calibrate):
+    years = np.arange(0.0, 7.0)
+    # Maintained primaries 50 % -> 50 % x 0.9^5 of the phase: 10 % of them convert a year.
+    one = pd.DataFrame({"time_years": years, "share_academy_primary": 1 - 0.5 * 0.9 ** years,
+                        "n_standalone_academies": 100 * 0.92 ** years})
+    two = one.assign(n_standalone_academies=0.0)  # a region without standalone academies
+    runs = [{"base_timeseries": one}, {"base_timeseries": one}]
+    assert calibrate.conversion_rate(runs, "share_academy_primary") == pytest.approx(0.10)
+    # Counts pool over seeds: a seed with none weighs nothing.
+    assert calibrate.yearly_change([one, two], "n_standalone_academies") == pytest.approx(-0.08)
+    assert math.isnan(calibrate.yearly_change([two], "n_standalone_academies"))
+
+
 def test_gain_delay_is_the_first_lasting_positive_year(calibrate):
     curve = pd.Series({0: 0.0, 1: -0.2, 2: 0.1, 3: -0.1, 4: 0.2, 5: 0.3})
     assert calibrate.gain_delay(curve) == 4.0

@@ -145,6 +145,7 @@ def converted_federation(with_trust_near: bool):
         s.academy[[0, near[0]]] = True
         trust = pt.add([0, near[0]], TRUST, -5.0, "initial")
     federation = pt.add(near[1:3], FEDERATION, -5.0, "initial")
+    rule.p.max_growth_per_year = 1.0  # the trust of two has room for both schools this year
     rule.index = TrustIndex(model)
     draw = np.ones(s.n)
     draw[near[1]] = 0.0  # one member's conversion converts its federation
@@ -165,3 +166,34 @@ def test_a_converting_federation_joins_a_trust_in_reach_or_else_becomes_one():
     assert pt.kind[federation] == TRUST and pt.end_reason[federation] == -1
     assert sorted(pt.members(federation).tolist()) == sorted(members.tolist())
     assert model.schools.academy[members].all()
+
+
+def test_a_federation_converts_at_one_schools_rate_and_only_where_its_schools_fit():
+    model = build("landscape.n_schools=60", "spinup_years=0", "landscape.trusts_per_1000_schools=0",
+                  "landscape.federations_per_1000_schools=0", "landscape.informal_share=0")
+    pt, s, rule = model.partnerships, model.schools, trusts_rule(model)
+    near, _ = s.near(0, rule.p.join_radius_km)
+    s.academy[:] = False
+    s.academy[[0, near[0]]] = True
+    trust = pt.add([0, near[0]], TRUST, -5.0, "initial")
+    federation = pt.add(near[1:3], FEDERATION, -5.0, "initial")
+    rule.index = TrustIndex(model)
+    assert rule.index.federation_size[near[1:3]].tolist() == [2.0, 2.0]
+    assert rule.index.federation_size[near[3]] == 1.0
+    # A draw between half a school's chance and all of it converts a school on its own, not a
+    # member of a federation of two (whose governing body decides once for both).
+    chance = 1 - np.exp(-rule.p.convert_per_year_primary * model.dt)
+    draw = np.ones(s.n)
+    draw[[near[1], near[3]]] = 0.75 * chance
+    rule._convert(model, draw)
+    assert s.academy[near[3]] and not s.academy[near[1:3]].any()
+    # Room is for every school joining: a trust one school short of its limit takes a single
+    # converter but not a federation of two, which becomes a trust of its own.
+    rule.p.max_trust_size = int(rule.index.size[trust]) + 1
+    rule.p.max_growth_per_year = 10.0
+    assert rule._best_trust(near[1], strong=False) == trust
+    assert rule._best_trust(near[1], strong=False, joining=2) == -1
+    draw[:] = 1.0
+    draw[near[1]] = 0.0
+    rule._convert(model, draw)
+    assert pt.kind[federation] == TRUST and pt.n_members[trust] == 2 + s.academy[near[3]]
