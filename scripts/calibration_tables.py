@@ -517,9 +517,10 @@ def caveats_block(data: dict) -> list[str]:
                   f"{seeds_text(holdout_seeds(summary))}; the target that moved most, "
                   f"`{moved}`: {shown(moved, member0['simulated'][moved])} and "
                   f"{shown(moved, again['simulated'][moved])})")
-    noise += (". Implausibility here does not add the model's own noise to the tolerance, as a "
-              "formal history match would; sets near the cut could fall either side of it on "
-              "other seeds.")
+    noise += (". The implausibility's scale adds chance to the tolerance (the seed spread pooled "
+              "over every set, Method above), but the mean over these seeds is itself a draw: "
+              "sets near the cut could fall either side of it on other seeds, and the holdout "
+              "check shows how far member 0 moves.")
     return ["\n".join([list_item(fit), list_item(noise)])]
 
 

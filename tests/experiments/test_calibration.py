@@ -230,6 +230,25 @@ def test_each_wave_samples_the_box_of_the_plausible_sets(calibrate, monkeypatch)
     np.testing.assert_allclose(high, [7.0, 7.0])  # the implausible set at 0 is left out
 
 
+def test_later_waves_refine_near_the_best_sets_within_the_bounds(calibrate):
+    keys = list(calibrate.FREE)
+    low = np.array([calibrate.FREE[k][0] for k in keys])
+    high = np.array([calibrate.FREE[k][1] for k in keys])
+    width = high - low
+    sets = [{"values": dict(zip(keys, low + share * width, strict=True)),
+             "max_implausibility": imp}
+            for share, imp in ((0.2, 0.9), (0.3, 1.1), (0.9, 5.0))]
+    points = calibrate.perturbed_best(sets, 40, parents=2, seed=1)
+    assert points.shape == (40, len(keys))
+    assert np.all((points >= low) & (points <= high))
+    # Near the two best sets (0.2 and 0.3 of each range), not the implausible one (0.9):
+    # the kernel's spread is sqrt(2) x theirs (0.05 of the range).
+    share = (points - low) / width
+    assert abs(share.mean() - 0.25) < 0.03
+    assert share.max() < 0.6
+    assert 0.03 < share.std() < 0.15
+
+
 def test_funding_cliff_counts_ends_within_a_year_of_the_money_stopping(calibrate):
     table = pd.DataFrame({
         "funding_gbp": [1.0, 1.0, 1.0, 1.0, 0.0, 1.0],
