@@ -727,8 +727,7 @@ def target_table(accepted: list[dict], cut: float, holdout: dict | None = None) 
         within = [r["implausibility"][name] <= 1 for r in accepted]
         rows.append({
             "target": name,
-            "evidence": f"{t.low:g}" if t.low == t.high else
-            (f">= {t.low:g}" if math.isinf(t.high) else f"{t.low:g}-{t.high:g}"),
+            "evidence": evidence_text(t),
             "tolerance": t.tolerance, "unit": t.unit, "weight": t.weight,
             "member 0": accepted[0]["simulated"][name],
             "member 0 s.e.": accepted[0].get("standard_error", {}).get(name, 0.0),
@@ -865,6 +864,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--figures", default=str(PROJECT_DIR / "docs/figures"))
     parser.add_argument("--replot", action="store_true",
                         help="only redraw the figures from <out>/evaluations.csv and summary.json")
+    parser.add_argument("--check", nargs="+", metavar="KEY=VALUE", default=None,
+                        help="only evaluate one set: the defaults with these free parameters "
+                             "changed, on the --seeds seeds, scored with the seed spread pooled "
+                             "over <out>/evaluations.csv when there is one; writes nothing")
     parser.add_argument("--reaccept", action="store_true",
                         help="apply the acceptance rule again to <out>/evaluations.csv (no "
                              "simulation) and rewrite the ensemble, member 0 and the figures")
@@ -873,6 +876,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--years {args.years:g}: must be at least {HISTORIC_WINDOW[1]:g}, the end of "
                      f"the window the grade mix is read over (HISTORIC_WINDOW)")
     out = Path(args.out)
+    if args.check is not None:
+        return check_one(args, out)
     if args.replot or args.reaccept:
         for name in ("summary.json", "evaluations.csv"):
             if not (out / name).is_file():
@@ -941,6 +946,55 @@ def main(argv: list[str] | None = None) -> int:
           + f"; wall {wall:.0f} s")
     write_outputs(args, accepted, summary)
     return 0
+
+
+def check_one(args, out: Path) -> int:
+    """``--check``: one set's every target, simulated value and implausibility, printed."""
+    values = {}
+    for item in args.check:
+        key, sep, text = item.partition("=")
+        if key not in FREE or not sep:
+            print(f"--check {item}: expected KEY=VALUE with KEY one of the free parameters: "
+                  f"{', '.join(FREE)}", file=sys.stderr)
+            return 2
+        low, high = FREE[key][:2]
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not low <= value <= high:
+            print(f"--check {item}: {key} must be a number from {low:g} to {high:g} (its "
+                  "bounds)", file=sys.stderr)
+            return 2
+        values[key] = value
+    base_cfg, pf_cfg = base_configs(args.n_schools, args.years, args.spinup_years,
+                                    args.steps_per_year)
+    values = {**default_values(base_cfg), **values}
+    result = evaluate(values, list(range(args.seeds)), base_cfg, pf_cfg)
+    spread = "its own seeds' spread"
+    if (out / "evaluations.csv").is_file():
+        rescore(result, pooled_seed_sd(results_from_csv(out / "evaluations.csv")))
+        spread = f"the seed spread pooled over {out / 'evaluations.csv'}"
+    rows = [{"target": name, "evidence": evidence_text(target), "simulated":
+             result["simulated"][name], "s.e.": result["standard_error"][name],
+             "implausibility": result["implausibility"][name]}
+            for name, target in TARGETS.items()]
+    print(pd.DataFrame(rows).to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    missed = [r["target"] for r in rows if r["implausibility"] > 1
+              and TARGETS[r["target"]].weight > 0]
+    print(f"seeds 0-{args.seeds - 1}, scored with {spread}: largest implausibility "
+          f"{result['max_implausibility']:.2f}; objective {result['objective']:.2f}; "
+          + (f"misses {', '.join(missed)}" if missed else "within every tolerance"))
+    return 0
+
+
+def evidence_text(target: Target) -> str:
+    """A target's figure as text: a point, or a range (an end may be open)."""
+    if target.low == target.high:
+        return f"{target.low:g}"
+    if math.isinf(target.high):
+        return f">= {target.low:g}"
+    return f"{target.low:g}-{target.high:g}"
 
 
 def acceptance_rule(results: list[dict], accepted: list[dict], cut: float) -> str:

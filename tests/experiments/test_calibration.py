@@ -296,6 +296,25 @@ def test_reaccept_applies_the_rule_again_without_simulating(calibrate, tiny_run,
         (tiny_run / "fitted.yaml").read_text().split("rules:")[1]
 
 
+def test_check_scores_one_set_with_the_runs_pooled_spread(calibrate, tiny_run, capsys):
+    key = "rules.trusts.join_per_year_standalone"
+    assert calibrate.main(["--check", f"{key}=0.1", *TINY, "--out", str(tiny_run)]) == 0
+    printed = capsys.readouterr().out
+    assert "seed spread pooled over" in printed and "largest implausibility" in printed
+    assert all(name in printed for name in calibrate.TARGETS)
+
+
+def test_check_names_the_key_or_value_it_cannot_use(calibrate, tmp_path, capsys):
+    assert calibrate.main(["--check", "rules.trusts.join_radius_km=10", "--out",
+                           str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "free parameters" in err
+    assert calibrate.main(["--check", "rules.trusts.join_per_year_standalone=5", "--out",
+                           str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "from 0.01 to 0.2" in err
+
+
 def test_reaccept_without_a_calibration_run_is_one_line(calibrate, tmp_path, capsys):
     assert calibrate.main(["--reaccept", "--out", str(tmp_path / "none")]) == 2
     error = capsys.readouterr().err.strip()
