@@ -62,11 +62,10 @@ implausibility^2.
 bounds (plus the current defaults); after each wave, the non-implausible region is the box spanned
 by every set so far whose largest implausibility is at most ``CUT`` (3, Pukelsheim's three-sigma
 rule), widened by 10 % of each parameter's range; the next wave samples that box with half its
-points (exploring) and draws the other half near the ``REFINE_PARENTS`` best sets so far
-(refining: one or two of a set's parameters moved by Gaussian noise of twice those sets' variance,
-the kernel of ABC population Monte Carlo, Beaumont et al. 2009, a few components at a time): with
-17 free parameters and 22 targets, a box alone rarely lands a point within every tolerance.
-**Acceptance**:
+points (exploring) and draws the other half near the ``members`` best sets so far (refining: each
+plus Gaussian noise of twice their variance, the kernel of ABC population Monte Carlo, Beaumont et
+al. 2009): with 17 free parameters and 22 targets, a box alone rarely lands a point within every
+tolerance. **Acceptance**:
 every set evaluated with every implausibility <= 1. If fewer than ``members`` sets pass, the rule
 is relaxed, openly: the ``members`` sets with the smallest largest implausibility are accepted and
 the cut actually used is reported (summary, ensemble file, docs/calibration.md). Member 0 is
@@ -153,9 +152,6 @@ FREE: dict[str, tuple[float, float, str]] = {
 }
 NO_GAIN_DELAY = 12.0  # years counted when member schools' gain never turns positive
 CUT = 3.0  # implausibility cut of the waves (three-sigma rule)
-REFINE_PARENTS = 10  # refining: the sets so far with the smallest largest implausibility
-MAX_MOVED = 2  # refining: at most this many of a parent's parameters are moved at once
-MIN_STEP = 0.01  # refining: the smallest kernel spread, as a share of a parameter's range
 TRUST_GROWTH_YEARS = 5.0  # years over which trusts' growth in mean size is read
 STRENGTH_YEARS = (2, 3, 4)  # event years over which weaker and stronger partners' gains are read
 
@@ -567,34 +563,28 @@ def plausible_box(results: list[dict], cut: float = CUT) -> tuple[np.ndarray, np
     return np.maximum(low, values.min(axis=0) - pad), np.minimum(high, values.max(axis=0) + pad)
 
 
-def perturbed_best(results: list[dict], n: int, parents: int = REFINE_PARENTS, seed: int = 0,
-                   max_moved: int = MAX_MOVED) -> np.ndarray:
+def perturbed_best(results: list[dict], n: int, parents: int, seed: int) -> np.ndarray:
     """``n`` points near the ``parents`` sets so far with the smallest largest implausibility,
-    taken in turn: each parent with 1 to ``max_moved`` of its parameters (drawn at random) moved
-    by Gaussian noise of twice the parents' variance in that parameter (at least ``MIN_STEP`` of
-    its range), clipped to the bounds.
-    The kernel of ABC population Monte Carlo (Beaumont, Cornuet, Marin & Robert 2009, Biometrika
-    96: 983-990), applied to a few components at a time as in Metropolis-within-Gibbs: most
-    targets answer mainly to one or two parameters (docs/calibration.md, the correlations), so a
-    set that misses one target is mended by moving few, and moving all at once undoes the rest."""
+    taken in turn: each parent plus Gaussian noise of twice their variance per parameter (the
+    perturbation kernel of ABC population Monte Carlo, Beaumont, Cornuet, Marin & Robert 2009,
+    Biometrika 96: 983-990), clipped to the bounds."""
     keys = list(FREE)
     low = np.array([FREE[k][0] for k in keys])
     high = np.array([FREE[k][1] for k in keys])
     best = sorted(results, key=lambda r: r["max_implausibility"])[:parents]
     values = np.array([[r["values"][k] for k in keys] for r in best])
-    # At least MIN_STEP of each range: parents that agree would otherwise give no step at all.
-    sd = np.maximum(np.sqrt(2.0) * values.std(axis=0), MIN_STEP * (high - low))
+    sd = np.sqrt(2.0) * values.std(axis=0)
     rng = np.random.default_rng(seed)
     chosen = values[np.arange(n) % len(values)]
-    moved = rng.random(chosen.shape).argsort(axis=1) < rng.integers(1, max_moved + 1, (n, 1))
-    return np.clip(chosen + moved * rng.normal(size=chosen.shape) * sd, low, high)
+    return np.clip(chosen + rng.normal(size=chosen.shape) * sd, low, high)
 
 
 def history_match(waves: int, per_wave: int, seeds: list[int], base_cfg, pf_cfg,
-                  sampler_seed: int = 0, n_jobs: int = 1, log=print) -> tuple[list[dict], list]:
+                  sampler_seed: int = 0, n_jobs: int = 1, log=print, parents: int = 30
+                  ) -> tuple[list[dict], list]:
     """Waves of samples: wave 1 a Latin hypercube over the bounds; each later wave half a Latin
-    hypercube in the non-implausible box of the sets so far, half perturbations of the best sets
-    so far (``perturbed_best``; module docstring). Returns every evaluation in order and each
+    hypercube in the non-implausible box of the sets so far, half perturbations of the
+    ``parents`` best sets so far (module docstring). Returns every evaluation in order and each
     wave's (box, seconds)."""
     from joblib import Parallel, delayed
 
@@ -611,19 +601,12 @@ def history_match(waves: int, per_wave: int, seeds: list[int], base_cfg, pf_cfg,
         else:
             near = per_wave // 2
             rows = np.vstack([latin_hypercube(per_wave - near, *box, sampler_seed + wave),
-                              perturbed_best(done, near, seed=sampler_seed + 1000 + wave)])
+                              perturbed_best(done, near, parents, sampler_seed + 1000 + wave)])
         points = [{k: round_value(float(v)) for k, v in zip(keys, row, strict=True)}
                   for row in rows]
         if wave == 1:  # the defaults first (once: they may be a point of an earlier search)
-            points = [default_values(base_cfg), *points]
-        # A set is simulated once: a refined point can round back onto one already evaluated.
-        seen = {tuple(r["values"][k] for k in keys) for r in done}
-        fresh = []
-        for point in points:
-            if (key := tuple(point[k] for k in keys)) not in seen:
-                seen.add(key)
-                fresh.append(point)
-        points = fresh
+            defaults = default_values(base_cfg)
+            points = [defaults] + [p for p in points if p != defaults]
         for r in parallel(delayed(evaluate)(p, seeds, base_cfg, pf_cfg) for p in points):
             r["wave"] = wave
             done.append(r)
@@ -922,7 +905,7 @@ def main(argv: list[str] | None = None) -> int:
                                     args.steps_per_year)
     seeds = list(range(args.seeds))
     results, waves = history_match(args.waves, args.per_wave, seeds, base_cfg, pf_cfg,
-                                   args.sampler_seed, args.n_jobs)
+                                   args.sampler_seed, args.n_jobs, parents=args.members)
     accepted, cut = accept(results, args.members)
     holdout, holdout_s = None, 0.0
     if args.holdout_seeds > 0:
@@ -1016,8 +999,7 @@ def evidence_text(target: Target) -> str:
 
 def acceptance_rule(results: list[dict], accepted: list[dict], cut: float) -> str:
     """The acceptance rule used, in words."""
-    strict = len({tuple(sorted(r["values"].items())) for r in results
-                  if r["max_implausibility"] <= 1})
+    strict = sum(r["max_implausibility"] <= 1 for r in results)
     return ("every target within tolerance" if cut <= 1 else
             f"relaxed: only {strict} sets met every tolerance, so the {len(accepted)} with the "
             f"smallest largest implausibility were accepted (cut {cut:.2f})")

@@ -230,7 +230,7 @@ def test_each_wave_samples_the_box_of_the_plausible_sets(calibrate, monkeypatch)
     np.testing.assert_allclose(high, [7.0, 7.0])  # the implausible set at 0 is left out
 
 
-def test_later_waves_refine_near_the_best_sets_moving_few_parameters(calibrate):
+def test_later_waves_refine_near_the_best_sets_within_the_bounds(calibrate):
     keys = list(calibrate.FREE)
     low = np.array([calibrate.FREE[k][0] for k in keys])
     high = np.array([calibrate.FREE[k][1] for k in keys])
@@ -238,22 +238,15 @@ def test_later_waves_refine_near_the_best_sets_moving_few_parameters(calibrate):
     sets = [{"values": dict(zip(keys, low + share * width, strict=True)),
              "max_implausibility": imp}
             for share, imp in ((0.2, 0.9), (0.3, 1.1), (0.9, 5.0))]
-    points = calibrate.perturbed_best(sets, 200, parents=2, seed=1, max_moved=2)
-    assert points.shape == (200, len(keys))
+    points = calibrate.perturbed_best(sets, 40, parents=2, seed=1)
+    assert points.shape == (40, len(keys))
     assert np.all((points >= low) & (points <= high))
-    # Each point is one of the two best sets (0.2 or 0.3 of each range, not the implausible
-    # 0.9) with one or two parameters moved, by noise of sqrt(2) x their spread (0.05).
+    # Near the two best sets (0.2 and 0.3 of each range), not the implausible one (0.9):
+    # the kernel's spread is sqrt(2) x theirs (0.05 of the range).
     share = (points - low) / width
-    parent = np.where(np.abs(share - 0.2).sum(axis=1) < np.abs(share - 0.3).sum(axis=1), 0.2, 0.3)
-    moved = ~np.isclose(share, parent[:, None])
-    assert set(moved.sum(axis=1).tolist()) == {1, 2}
-    assert 0.03 < np.std(share[moved] - np.broadcast_to(parent[:, None], share.shape)[moved]) < 0.12
+    assert abs(share.mean() - 0.25) < 0.03
     assert share.max() < 0.6
-    # Parents that agree still give a step: at least MIN_STEP of the range.
-    same = [dict(sets[0], max_implausibility=0.5), sets[0]]
-    points = calibrate.perturbed_best(same, 50, parents=2, seed=2, max_moved=1)
-    step = np.abs((points - low) / width - 0.2).max(axis=1)
-    assert np.median(step) > 0.25 * calibrate.MIN_STEP
+    assert 0.03 < share.std() < 0.15
 
 
 def test_funding_cliff_counts_ends_within_a_year_of_the_money_stopping(calibrate):
