@@ -39,7 +39,10 @@ CASES = {
     # leave federations.
     "federating": ("rules.formation.formalise_rate_per_year=50", "rules.formation.formalise_min_age_years=0",
                    "rules.formation.formalise_min_strength=0", "landscape.federations_per_1000_schools=150",
-                   "rules.dissolution.rel_hazard_federation=1"),
+                   "rules.dissolution.rel_hazard_federation=1",
+                   # federations convert often enough that some become trusts (partnerships.kind)
+                   "rules.trusts.convert_per_year_primary=0.5",
+                   "rules.trusts.convert_per_year_secondary=0.5"),
 }
 
 
