@@ -365,14 +365,10 @@ def mean_trust_size(timeseries: pd.DataFrame, year: float) -> float:
 
 def conversion_rate(runs: list[dict], share_column: str) -> float:
     """The yearly share of maintained schools (of one phase) that became academies over the first
-    ``TRUST_GROWTH_YEARS``, pooled over ``runs`` (each seed's region has as many schools of the
-    phase throughout: the shares' means weigh them alike)."""
-    start = np.mean([1 - value_at(r["base_timeseries"], share_column, 0.0) for r in runs])
-    end = np.mean([1 - value_at(r["base_timeseries"], share_column, TRUST_GROWTH_YEARS)
-                   for r in runs])
-    if start <= 0:
-        return float("nan")
-    return float(1 - (end / start) ** (1 / TRUST_GROWTH_YEARS))
+    ``TRUST_GROWTH_YEARS``, pooled over ``runs``: the fall of the maintained share."""
+    maintained = [r["base_timeseries"].assign(maintained=1 - r["base_timeseries"][share_column])
+                  for r in runs]
+    return -yearly_change(maintained, "maintained")
 
 
 def yearly_change(timeseries: list[pd.DataFrame], column: str) -> float:
