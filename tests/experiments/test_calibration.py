@@ -30,7 +30,7 @@ def calibrate():
 def tiny_run(calibrate, tmp_path_factory):
     out = tmp_path_factory.mktemp("calibration")
     code = calibrate.main(["--waves", "2", "--per-wave", "3", "--members", "2",
-                           "--holdout-seeds", "1", "--n-jobs", "1", *TINY,
+                           "--confirm-seeds", "1", "--holdout-seeds", "1", "--n-jobs", "1", *TINY,
                            "--out", str(out), "--fitted", str(out / "fitted.yaml"),
                            "--ensemble", str(out / "ensemble.csv"),
                            "--figures", str(out / "figures")])
@@ -40,11 +40,22 @@ def tiny_run(calibrate, tmp_path_factory):
 
 def test_tiny_calibration_writes_its_results(calibrate, tiny_run):
     evaluations = pd.read_csv(tiny_run / "evaluations.csv")
-    assert len(evaluations) == 1 + 3 + 3  # wave 1: the defaults and 3 samples; wave 2: 3
-    assert list(evaluations.wave) == [1, 1, 1, 1, 2, 2, 2]
+    search = evaluations[evaluations.stage == "search"]
+    assert list(search.wave) == [1, 1, 1, 1, 2, 2, 2]  # wave 1: the defaults and 3; wave 2: 3
+    # Then the plausible sets again on the fresh seed: here (none within the screen) the four
+    # with the smallest largest implausibility, each once, in the wave it was found.
+    confirmed = evaluations[evaluations.stage == "confirm"]
+    keys = list(calibrate.FREE)
+    assert len(confirmed) == 4 and list(evaluations.stage[7:]) == ["confirm"] * 4
+    assert not confirmed.duplicated(keys).any()
+    found = search.drop_duplicates(keys).nsmallest(4, "max_implausibility")
+    assert sorted(map(tuple, confirmed[keys].to_numpy())) == sorted(map(tuple,
+                                                                        found[keys].to_numpy()))
     assert evaluations.objective.map(math.isfinite).all()
     summary = json.loads((tiny_run / "summary.json").read_text())
     assert [w["wave"] for w in summary["waves"]] == [1, 2]
+    assert summary["settings"]["confirm_seeds"] == [calibrate.CONFIRM_SEED]
+    assert summary["acceptance"]["confirmed"] == 4
     assert summary["holdout"]["member0"]["values"] == summary["member0"]["values"]
     targets = pd.read_csv(tiny_run / "targets.csv")
     assert set(targets.target) == set(calibrate.TARGETS)
@@ -53,8 +64,9 @@ def test_tiny_calibration_writes_its_results(calibrate, tiny_run):
 
 
 def test_an_accepted_set_meets_the_tolerances_it_claims(calibrate, tiny_run):
-    """Member 0, re-simulated from the stored file on the same seeds, is within the acceptance cut
-    the summary states on every target, and its scores are the stored ones."""
+    """Member 0, re-simulated from the stored file on the confirmation seeds (on which it was
+    accepted), is within the acceptance cut the summary states on every target, and its scores
+    are the stored ones."""
     summary = json.loads((tiny_run / "summary.json").read_text())
     cut = summary["acceptance"]["cut"]
     ensemble = pd.read_csv(tiny_run / "ensemble.csv")
@@ -63,7 +75,7 @@ def test_an_accepted_set_meets_the_tolerances_it_claims(calibrate, tiny_run):
     assert ensemble.objective.is_monotonic_increasing  # best first
     values = {k: float(ensemble.loc[0, k]) for k in calibrate.FREE}
     base_cfg, pf_cfg = calibrate.base_configs(40, 8.0, 2.0, 4)
-    again = calibrate.evaluate(values, [0], base_cfg, pf_cfg)
+    again = calibrate.evaluate(values, summary["settings"]["confirm_seeds"], base_cfg, pf_cfg)
     assert again["max_implausibility"] <= cut + 1e-9
     assert again["max_implausibility"] == pytest.approx(ensemble.loc[0, "max_implausibility"],
                                                         abs=1e-3)
@@ -222,31 +234,88 @@ def test_a_set_evaluated_twice_is_accepted_once(calibrate):
     assert [r["values"]["a"] for r in accepted] == [0.4, 0.1] and cut == 1.5
 
 
-def test_each_wave_samples_the_box_of_the_plausible_sets(calibrate, monkeypatch):
+def test_an_emulator_recovers_a_quadratic_and_measures_its_error():
+    from sim.experiments.emulation import QuadraticEmulator
+
+    rng = np.random.default_rng(3)
+    unit = rng.random((300, 3))
+    truth = 1.0 + 2.0 * unit[:, 0] - 3.0 * unit[:, 1] ** 2
+    y = truth + rng.normal(scale=0.1, size=300)
+    y[:5] = np.nan  # a set without a value (e.g. no inspections seen) is left out
+    emulator = QuadraticEmulator(unit, y)
+    assert emulator.n == 295
+    probe = rng.random((50, 3))
+    np.testing.assert_allclose(emulator.predict(probe),
+                               1.0 + 2.0 * probe[:, 0] - 3.0 * probe[:, 1] ** 2, atol=0.06)
+    assert 0.08 < emulator.error < 0.12  # the noise it was fitted to, out of sample
+    blind = QuadraticEmulator(unit[:7], y[5:12])  # fewer sets than its 7 terms: knows nothing
+    assert math.isinf(blind.error)
+
+
+def _screen(calibrate, monkeypatch, tolerance: float):
+    """Two free parameters on [0, 10] and one target, 5 +/- ``tolerance``, that the first
+    parameter alone sets (exactly: the emulator's error is ~0)."""
+    from sim.experiments.emulation import QuadraticEmulator
+
     monkeypatch.setattr(calibrate, "FREE", {"a": (0.0, 10.0, ""), "b": (0.0, 10.0, "")})
-    results = [_result(2.0, 1.0, 4.0), _result(2.5, 1.0, 6.0), _result(9.0, 1.0, 0.0)]
-    low, high = calibrate.plausible_box(results)
-    np.testing.assert_allclose(low, [3.0, 3.0])  # 4 - 10 % of the range
-    np.testing.assert_allclose(high, [7.0, 7.0])  # the implausible set at 0 is left out
+    monkeypatch.setattr(calibrate, "TARGETS", {"t": calibrate.point(5.0, tolerance, "x", "t")})
+    unit = np.random.default_rng(0).random((40, 2))
+    return {"t": QuadraticEmulator(unit, 10 * unit[:, 0])}
 
 
-def test_later_waves_refine_near_the_best_sets_within_the_bounds(calibrate):
-    keys = list(calibrate.FREE)
-    low = np.array([calibrate.FREE[k][0] for k in keys])
-    high = np.array([calibrate.FREE[k][1] for k in keys])
-    width = high - low
-    sets = [{"values": dict(zip(keys, low + share * width, strict=True)),
-             "max_implausibility": imp}
-            for share, imp in ((0.2, 0.9), (0.3, 1.1), (0.9, 5.0))]
-    points = calibrate.perturbed_best(sets, 40, parents=2, seed=1)
-    assert points.shape == (40, len(keys))
-    assert np.all((points >= low) & (points <= high))
-    # Near the two best sets (0.2 and 0.3 of each range), not the implausible one (0.9):
-    # the kernel's spread is sqrt(2) x theirs (0.05 of the range).
-    share = (points - low) / width
-    assert abs(share.mean() - 0.25) < 0.03
-    assert share.max() < 0.6
-    assert 0.03 < share.std() < 0.15
+def test_later_waves_sample_where_the_emulators_expect_a_fit(calibrate, monkeypatch):
+    emulators = _screen(calibrate, monkeypatch, tolerance=0.5)
+    unit, share = calibrate.plausible_sample(emulators, 30, cut=1.0, seed=1)
+    assert unit.shape == (30, 2) and np.all((unit >= 0) & (unit <= 1))
+    assert np.all(calibrate.emulated_implausibility(emulators, unit) <= 1.0)
+    assert np.all(np.abs(10 * unit[:, 0] - 5.0) <= 0.51)  # a within 5 +/- 0.5 (the fit's error)
+    assert share == pytest.approx(0.1, abs=0.01)  # a tenth of the space
+    assert unit[:, 1].std() > 0.2  # the parameter the target does not see stays spread
+
+
+def test_a_tiny_plausible_region_is_found_by_drawing_around_it(calibrate, monkeypatch):
+    emulators = _screen(calibrate, monkeypatch, tolerance=0.005)  # 1/1000 of the space
+    unit, share = calibrate.plausible_sample(emulators, 30, cut=1.0, seed=1, pool=5_000)
+    assert share < 0.003
+    assert np.all(calibrate.emulated_implausibility(emulators, unit) <= 1.0)
+    assert np.all(np.abs(10 * unit[:, 0] - 5.0) <= 0.02)
+    assert len(np.unique(unit, axis=0)) == 30
+
+
+def test_the_emulators_cut_falls_from_three_sigma_to_one_tolerance(calibrate):
+    assert [calibrate.wave_cut(w, 5) for w in (2, 3, 4, 5)] == pytest.approx(
+        [3.0, 7 / 3, 5 / 3, 1.0])
+    assert calibrate.wave_cut(2, 2) == 1.0
+
+
+def test_acceptance_judges_the_fresh_seeds_not_the_lucky_ones(calibrate):
+    """A set that fit on the search seeds but not on fresh ones is not accepted; one that just
+    missed on the search seeds and fits on fresh ones is."""
+    lucky, unlucky = _result(0.5, 1.0, 0.1), _result(1.2, 2.0, 0.2)
+    results = [lucky | {"stage": "search"}, unlucky | {"stage": "search"},
+               _result(1.4, 3.0, 0.1) | {"stage": "confirm"},
+               _result(0.8, 2.5, 0.2) | {"stage": "confirm"}]
+    accepted, cut = calibrate.accept(results, members=1)
+    assert cut == 1.0 and [r["values"]["a"] for r in accepted] == [0.2]
+    assert calibrate.acceptance_rule(results, accepted, cut) == "every target within tolerance"
+    accepted, cut = calibrate.accept(results, members=2)  # relaxed, on the fresh seeds' scores
+    assert cut == 1.4
+
+
+def test_confirmation_takes_the_plausible_sets_and_at_least_twice_the_members(calibrate,
+                                                                              monkeypatch):
+    monkeypatch.setattr(calibrate, "evaluate", lambda values, seeds, b, p: {
+        "values": values, "max_implausibility": 0.0, "seconds": 0.0, "seeds": seeds})
+    searched = [_result(w, 1.0, x) | {"wave": 2} for w, x in
+                ((0.9, 0.1), (1.4, 0.2), (0.9, 0.1), (2.0, 0.3), (2.5, 0.4), (3.0, 0.5))]
+    chosen = calibrate.confirm(searched, members=1, seeds=[100], base_cfg=None, pf_cfg=None,
+                               log=lambda *a, **k: None)
+    # Within the screen (1.5): 0.1 (once) and 0.2; two members' worth: the next, 0.3, is not needed.
+    assert [r["values"]["a"] for r in chosen] == [0.1, 0.2]
+    assert all(r["stage"] == "confirm" and r["wave"] == 2 and r["seeds"] == [100] for r in chosen)
+    chosen = calibrate.confirm(searched, members=2, seeds=[100], base_cfg=None, pf_cfg=None,
+                               log=lambda *a, **k: None)
+    assert [r["values"]["a"] for r in chosen] == [0.1, 0.2, 0.3, 0.4]
 
 
 def test_funding_cliff_counts_ends_within_a_year_of_the_money_stopping(calibrate):
