@@ -39,6 +39,7 @@ from sim.core.paths import CONF_DIR, PROJECT_DIR
 from sim.experiments.calibration import (
     CUT,
     FREE,
+    SCREEN_CUT,
     TARGETS,
     accept,
     default_values,
@@ -187,6 +188,11 @@ def holdout_seeds(summary: dict) -> list[int]:
     return list(range(1000, 1000 + summary["holdout"]["seeds"]))
 
 
+def judged_seeds(summary: dict) -> list[int]:
+    """The seeds acceptance judged (and member 0 was scored on): the confirmation seeds."""
+    return summary["settings"]["confirm_seeds"] or summary["settings"]["seeds"]
+
+
 def fitted(name: str) -> bool:
     return TARGETS[name].weight > 0
 
@@ -201,8 +207,9 @@ def calibrate_command(settings: dict, holdout: int) -> str:
     spinup = settings["spinup_years"]
     extra = f" --spinup-years {spinup:g}" if isinstance(spinup, int | float) else ""
     return (f"python -m sim.calibrate --waves {settings['waves']} --per-wave "
-            f"{settings['per_wave']} --seeds {len(settings['seeds'])} --members "
-            f"{settings['members']} --n-jobs {settings['n_jobs']} --holdout-seeds {holdout} "
+            f"{settings['per_wave']} --seeds {len(settings['seeds'])} --confirm-seeds "
+            f"{len(settings['confirm_seeds'])} --members {settings['members']} --n-jobs "
+            f"{settings['n_jobs']} --holdout-seeds {holdout} "
             f"--n-schools {settings['n_schools']} --years {settings['years']:g}{extra}")
 
 
@@ -210,48 +217,65 @@ def run_block(data: dict) -> list[str]:
     """What was run: the command, the waves table, the acceptance and member 0."""
     summary, ensemble = data["summary"], data["ensemble"]
     settings, acceptance = summary["settings"], summary["acceptance"]
-    seeds, n_seeds = settings["seeds"], len(settings["seeds"])
+    n_seeds = len(settings["seeds"])
     holdout = summary["holdout"]
-    rows = [{"stage": f"wave {w['wave']}" + (" (the defaults + Latin hypercube over the bounds)"
-                                             if w["wave"] == 1 else " (box of the plausible sets)"
-                                             if w["wave"] == 2 else ""),
+    rows = [{"stage": f"wave {w['wave']} " + (
+                 "(the defaults + Latin hypercube over the bounds)" if w["wave"] == 1 else
+                 f"(emulators' cut {w['emulator_cut']:.2f}: {100 * w['plausible_share']:.2g} % "
+                 "of the space)"),
+             "seeds": seeds_text(w["seeds"]),
              "sets": w["evaluations"], f"within the cut {CUT:g}": w["within_cut"],
              "within every tolerance": w["within_tolerance"],
              "wall time": f"{w['seconds']:.0f} s"} for w in summary["waves"]]
+    searched = sum(w["evaluations"] for w in summary["waves"])
+    evaluations = data["evaluations"]
+    confirmed = evaluations[evaluations.stage == "confirm"]
+    if len(confirmed):
+        rows.append({"stage": f"confirmation (sets within {SCREEN_CUT:g} on the search seeds, at "
+                              f"least {2 * settings['members']})",
+                     "seeds": seeds_text(judged_seeds(summary)),
+                     "sets": len(confirmed),
+                     f"within the cut {CUT:g}": int((confirmed.max_implausibility <= CUT).sum()),
+                     "within every tolerance": acceptance["within_every_tolerance"],
+                     "wall time": f"{acceptance['confirm_seconds']:.0f} s"})
     if holdout["member0"]:
-        rows.append({"stage": f"holdout check of member 0 ({plural(holdout['seeds'], 'seed')})",
+        rows.append({"stage": "holdout check of member 0", "seeds": seeds_text(holdout_seeds(summary)),
                      "sets": 1,
                      f"within the cut {CUT:g}": "", "within every tolerance": "",
                      "wall time": f"{holdout['seconds']:.0f} s"})
-    rows.append({"stage": "**total**", "sets": f"**{acceptance['evaluations']} sets × "
-                                               f"{plural(n_seeds, 'seed')}**",
+    rows.append({"stage": "**total**", "seeds": "", "sets": f"**{searched} sets × {plural(n_seeds, 'seed')}"
+                 + (f" + {len(confirmed)} × {plural(len(judged_seeds(summary)), 'seed')}"
+                    if len(confirmed) else "") + "**",
                  f"within the cut {CUT:g}": "",
                  "within every tolerance": f"**{acceptance['within_every_tolerance']}**",
                  "wall time": f"**{duration(settings['wall_s'])}**"})
-    seconds = data["evaluations"].seconds
+    seconds = evaluations[evaluations.stage == "search"].seconds
+    where = "on the fresh seeds" if len(confirmed) else "on the search seeds"
     member0 = summary["member0"]
     strict = acceptance["within_every_tolerance"]
     if acceptance["cut"] > 1:
         rule = (f"**{'No set' if strict == 0 else f'Only {strict} sets'} met every tolerance at "
-                f"once** (of {acceptance['evaluations']}; below, which targets pull against each "
+                f"once {where}** (of {len(confirmed) or searched}; below, which targets pull "
+                "against each "
                 f"other), so the ensemble was accepted on the **relaxed rule**: the "
                 f"{acceptance['accepted']} sets with the smallest largest implausibility, here "
                 f"**every target within {acceptance['cut']:.2f} tolerances** (member 0: within "
                 f"{member0['max_implausibility']:.2f}).")
     else:
-        rule = (f"**{strict} sets met every tolerance at once** (of {acceptance['evaluations']}); "
-                f"all {acceptance['accepted']} are the ensemble, ranked by the objective.")
+        rule = (f"**{strict} sets met every tolerance at once {where}** (of "
+                f"{len(confirmed) or searched}); all {acceptance['accepted']} are the ensemble, "
+                "ranked by the objective.")
     by_wave = ensemble.wave.value_counts().reindex([w["wave"] for w in summary["waves"]],
                                                    fill_value=0)
     if holdout["member0"]:
-        check = (f"Member 0 scores objective {member0['objective']:.2f} on the search seeds and "
+        check = (f"Member 0 scores objective {member0['objective']:.2f} {where} and "
                  f"{holdout['member0']['objective']:.2f} on the holdout "
                  f"{seeds_text(holdout_seeds(summary))} (the winner's curse is the difference).")
     else:
         check = f"Member 0 scores objective {member0['objective']:.2f}; no holdout check was run."
     return [
         f"`{calibrate_command(settings, holdout['seeds'])}` on the default synthetic region "
-        f"({settings['n_schools']} schools), {seeds_text(seeds)}, "
+        f"({settings['n_schools']} schools), {plural(n_seeds, 'seed')} a set, fresh for each wave, "
         f"{plural(settings['n_jobs'], 'parallel evaluation')}; finished {summary['created'][:10]}:",
         markdown(pd.DataFrame(rows)),
         f"One evaluation ({plural(n_seeds, 'seed')}: spin-up, baseline and "
@@ -264,7 +288,7 @@ def run_block(data: dict) -> list[str]:
 def targets_block(data: dict) -> list[str]:
     """Every target against the ensemble; who meets what; member 0's misses."""
     summary, table = data["summary"], data["targets"].set_index("target")
-    seeds, n = summary["settings"]["seeds"], len(data["accepted"])
+    seeds, n = judged_seeds(summary), len(data["accepted"])
     holdout = summary["holdout"]["member0"]
     rows = []
     for name in TARGETS:
@@ -290,7 +314,7 @@ def targets_block(data: dict) -> list[str]:
              "(e.g. no funded partnership ended).",
              markdown(pd.DataFrame(rows)),
              "**Met by every member**: " + (code_list(every) + "." if every else "no target."),
-             "**Member 0** " + misses(summary["member0"], "on the search seeds")]
+             "**Member 0** " + misses(summary["member0"], f"on {seeds_text(seeds)}")]
     if holdout:
         parts[-1] += " On the holdout seeds it " + misses(holdout, "", short=True)
     return parts
@@ -342,6 +366,7 @@ def correlations(evaluations: pd.DataFrame) -> pd.DataFrame:
 
 def pairs_block(data: dict) -> list[str]:
     evaluations = data["evaluations"]
+    evaluations = evaluations[evaluations.stage == "search"]  # confirmation repeats some sets
     pairs, alone = pair_table(evaluations)
     n = len(evaluations)
     parts = [f"Over all {n} evaluated sets, each fitted target alone is met by "
@@ -494,6 +519,7 @@ def caveats_block(data: dict) -> list[str]:
     summary = data["summary"]
     settings, acceptance, holdout = summary["settings"], summary["acceptance"], summary["holdout"]
     n_seeds = len(settings["seeds"])
+    judged = judged_seeds(summary)
     if acceptance["cut"] > 1:
         fit = ("- **No set fits every target**" if acceptance["within_every_tolerance"] == 0
                else f"- **Only {acceptance['within_every_tolerance']} sets fit every target**")
@@ -506,14 +532,16 @@ def caveats_block(data: dict) -> list[str]:
                "tolerance. The tolerances are judgements from the sources' precision (each is "
                "marked as an assumption in `docs/evidence.md`); with narrower ones fewer sets "
                "would qualify.")
-    noise = (f"- **{plural(n_seeds, 'seed')} per set** on "
-             f"{settings['n_schools']} schools: a set's simulated values carry seed noise")
+    noise = (f"- **{plural(n_seeds, 'seed')} per set** in the search"
+             + (f" and {plural(len(judged), 'fresh seed')} to accept it"
+                if settings["confirm_seeds"] else "")
+             + f", on {settings['n_schools']} schools: a set's simulated values carry seed noise")
     if holdout["member0"]:
         member0, again = summary["member0"], holdout["member0"]
         moved = max((name for name in TARGETS if fitted(name)),
                     key=lambda n: abs(again["implausibility"][n] - member0["implausibility"][n]))
         noise += (f" (member 0's objective: {member0['objective']:.2f} on "
-                  f"{seeds_text(settings['seeds'])}, {again['objective']:.2f} on "
+                  f"{seeds_text(judged)}, {again['objective']:.2f} on "
                   f"{seeds_text(holdout_seeds(summary))}; the target that moved most, "
                   f"`{moved}`: {shown(moved, member0['simulated'][moved])} and "
                   f"{shown(moved, again['simulated'][moved])})")

@@ -34,7 +34,7 @@ def inputs(tmp_path_factory):
     assert calibration.main([
         "--n-schools", "40", "--years", "8", "--spinup-years", "5", "--steps-per-year", "4",
         "--waves", "2", "--per-wave", "3", "--seeds", "1", "--members", "3",
-        "--holdout-seeds", "1", "--n-jobs", "1", "--out", str(root / "calibration"),
+        "--confirm-seeds", "1", "--holdout-seeds", "1", "--n-jobs", "1", "--out", str(root / "calibration"),
         "--fitted", "", "--ensemble", str(root / "ensemble.csv"), "--figures", ""]) == 0
     experiment = Experiment(
         name="ensemble_policies", scenarios=["pathfinder", "high_stakes"],
@@ -69,7 +69,10 @@ def test_every_target_and_parameter_has_a_row_and_no_figure_is_nan(script, input
                         for markers in script.BLOCKS.values())
     assert not re.search(r"\bnan\b", generated, re.IGNORECASE)
     assert "Not yet generated" not in generated
-    assert "**7 sets × 1 seed**" in generated  # 1 + 3 + 3 evaluations
+    # 1 + 3 + 3 sets searched; at least twice the members (6) confirmed on a fresh seed
+    assert re.search(r"\*\*7 sets × 1 seed \+ ([6-7]) × 1 seed\*\*", generated)
+    assert re.search(r"^\| confirmation \(.*\) \| seed 100 \|", generated, re.MULTILINE)
+    assert re.search(r"^\| wave 2 \(.*\) \| seed 1 \|", generated, re.MULTILINE)  # fresh seeds
     assert generated.count("Generated on ") == len(script.BLOCKS)
 
 

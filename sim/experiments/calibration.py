@@ -11,8 +11,8 @@ What it fits (``FREE``: rule parameters with bounds) to what (``TARGETS``: syste
 under the historic single-grade regime and programme-level findings, each with a tolerance from its
 source's precision), how (history matching, below), and what it writes:
 
-* ``<out>/evaluations.csv``: every evaluated parameter set, its wave, implausibilities and
-  simulated quantities;
+* ``<out>/evaluations.csv``: every evaluation, its wave and stage (search or confirm),
+  implausibilities and simulated quantities;
 * ``<out>/summary.json``: settings, wall times, the acceptance rule used, the default's holdout check;
 * ``<ensemble>`` (default ``conf/calibration/ensemble.csv``): the accepted parameter sets with their
   scores, best first (member 0). Sweeps (``parameter_sets: ensemble``) and ``sim.compare(...,
@@ -22,8 +22,8 @@ source's precision), how (history matching, below), and what it writes:
 * ``<figures>/calibration_*.png``: every target against the ensemble's spread, the gain timing, the
   waves.
 
-**Simulated quantities** (each candidate runs on the same seeds: common random numbers). For every
-seed the model is spun up once, then run ``years`` under the baseline (stepped here in Python, under
+**Simulated quantities** (the sets of a wave run on the same seeds, common random numbers; each
+wave on fresh ones, ``wave_seeds``). For every seed the model is spun up once, then run ``years`` under the baseline (stepped here in Python, under
 ``HISTORIC_REGIME``) and forked for the ``pathfinder`` scenario:
 
 * grade mix and inspection transitions (per inspection, exactly: schools whose ``t_inspected``
@@ -58,18 +58,23 @@ when it is <= 1.
 **Objective** (ranks accepted sets; member 0 is the best): sum over targets of weight x
 implausibility^2.
 
-**History matching**: wave 1 draws a scrambled Latin hypercube of ``per_wave`` points over the
-bounds (plus the current defaults); after each wave, the non-implausible region is the box spanned
-by every set so far whose largest implausibility is at most ``CUT`` (3, Pukelsheim's three-sigma
-rule), widened by 10 % of each parameter's range; the next wave samples that box with half its
-points (exploring) and draws the other half near the ``members`` best sets so far (refining: each
-plus Gaussian noise of twice their variance, the kernel of ABC population Monte Carlo, Beaumont et
-al. 2009): with 17 free parameters and 22 targets, a box alone rarely lands a point within every
-tolerance. **Acceptance**:
-every set evaluated with every implausibility <= 1. If fewer than ``members`` sets pass, the rule
-is relaxed, openly: the ``members`` sets with the smallest largest implausibility are accepted and
-the cut actually used is reported (summary, ensemble file, docs/calibration.md). Member 0 is
-re-evaluated on fresh holdout seeds to show the winner's curse.
+**History matching** (Vernon, Goldstein & Bower 2010; Andrianakis et al. 2015): wave 1 draws a
+scrambled Latin hypercube of ``per_wave`` points over the bounds (plus the current defaults). Before
+each later wave, one emulator per target (``sim.experiments.emulation``: a quadratic in each
+parameter, its error measured leave-one-out) is fitted to every set simulated so far, and the wave
+is ``per_wave`` sets drawn at random from those the emulators expect within ``wave_cut`` of every
+target: ``CUT`` (3, Pukelsheim's three-sigma rule) at wave 2, falling to 1 at the last wave. The
+emulators screen many thousands of candidates for the cost of one simulation, and drawing at random
+from the whole region they keep spreads the sets over it (not around a few parents).
+
+**Confirmation and acceptance**: selecting the best of hundreds of noisy evaluations favours sets
+whose seeds were lucky (the winner's curse). So every set within ``SCREEN_CUT`` (1.5) on the search
+seeds, and at least the 2 x ``members`` nearest, is evaluated again on fresh confirmation seeds
+(``CONFIRM_SEED``, ...), and acceptance judges those evaluations: every set within tolerance of
+every target (1). If fewer than ``members`` sets pass, the rule is relaxed, openly: the ``members``
+sets with the smallest largest implausibility are accepted and the cut actually used is reported
+(summary, ensemble file, docs/calibration.md). Member 0, the lowest objective on the confirmation
+seeds, is evaluated once more on holdout seeds (1000, ...) to show what winner's curse is left.
 """
 
 from __future__ import annotations
@@ -533,7 +538,7 @@ def evaluate(values: dict[str, float], seeds: list[int], base_cfg, pf_cfg) -> di
     started = time.perf_counter()
     simulated, seed_sd = simulate_candidate(values, seeds, base_cfg, pf_cfg)
     result = {"values": values, "simulated": simulated, "seed_sd": seed_sd,
-              "n_seeds": len(seeds)}
+              "n_seeds": len(seeds), "seeds": f"{seeds[0]}-{seeds[-1]}" if seeds else ""}
     # Scored with its own seeds' spread; history_match scores it again with the pooled spread.
     rescore(result, {name: 0.0 if math.isnan(sd) else sd for name, sd in seed_sd.items()})
     result["seconds"] = time.perf_counter() - started
@@ -577,11 +582,21 @@ def emulated_implausibility(emulators: dict[str, QuadraticEmulator], unit: np.nd
 
 
 def wave_cut(wave: int, waves: int) -> float:
-    """The emulators' cut for a wave: from ``CUT`` at wave 2 down to 1 at the last (each later
-    wave samples the region nearer to fitting every target, as ABC-SMC lowers its tolerance)."""
-    if waves <= 2:
-        return 1.0 if wave == waves else CUT
-    return CUT - (CUT - 1.0) * (wave - 2) / (waves - 2)
+    """The emulators' cut for a wave: from ``CUT`` at wave 2 down to 1 at the last two waves
+    (the last, with fewer than four): each later wave samples the region nearer to fitting every
+    target, as ABC-SMC lowers its tolerance, and the last two sample where a fit is expected."""
+    first_at_one = max(2, waves - 1)
+    if wave >= first_at_one:
+        return 1.0
+    return CUT - (CUT - 1.0) * (wave - 2) / (first_at_one - 2)
+
+
+def wave_seeds(seeds: list[int], wave: int) -> list[int]:
+    """A wave's seeds: as many as ``seeds``, fresh for each wave (wave 1 runs ``seeds``). Within a
+    wave every set runs on the same seeds (common random numbers: fair comparisons); across waves
+    the seeds change, so the emulators, fitted to every wave, learn the model rather than one
+    handful of seeds' luck (which every set would otherwise share)."""
+    return [seed + (wave - 1) * len(seeds) for seed in seeds]
 
 
 def plausible_sample(emulators: dict[str, QuadraticEmulator], n: int, cut: float, seed: int,
@@ -615,7 +630,8 @@ def history_match(waves: int, per_wave: int, seeds: list[int], base_cfg, pf_cfg,
                   sampler_seed: int = 0, n_jobs: int = 1, log=print) -> tuple[list[dict], list]:
     """Waves of samples: wave 1 a Latin hypercube over the bounds (and the defaults); each later
     wave ``per_wave`` sets the emulators, fitted to every set so far, keep under ``wave_cut``
-    (module docstring). Returns every evaluation in order and each wave's summary."""
+    (module docstring); wave w runs ``wave_seeds(seeds, w)``. Returns every evaluation in order
+    and each wave's summary."""
     from joblib import Parallel, delayed
 
     keys = list(FREE)
@@ -640,14 +656,16 @@ def history_match(waves: int, per_wave: int, seeds: list[int], base_cfg, pf_cfg,
         if wave == 1:  # the defaults first (once: they may be a point of an earlier search)
             defaults = default_values(base_cfg)
             points = [defaults] + [p for p in points if p != defaults]
-        for r in parallel(delayed(evaluate)(p, seeds, base_cfg, pf_cfg) for p in points):
+        these_seeds = wave_seeds(seeds, wave)
+        for r in parallel(delayed(evaluate)(p, these_seeds, base_cfg, pf_cfg) for p in points):
             r["wave"], r["stage"] = wave, "search"
             done.append(r)
             log(f"[wave {wave}] max implausibility {r['max_implausibility']:.2f}, objective "
                 f"{r['objective']:.2f} ({r['seconds']:.0f} s; own seeds' spread)", flush=True)
         pool_scores(done)  # the wave's counts use the pooled spread
         this = [r for r in done if r["wave"] == wave]
-        waves_done.append({"wave": wave, "emulator_cut": cut, "plausible_share": share,
+        waves_done.append({"wave": wave, "seeds": these_seeds, "emulator_cut": cut,
+                           "plausible_share": share,
                            "emulator_error": errors,
                            "seconds": round(time.perf_counter() - started, 1),
                            "evaluations": len(points),
@@ -780,7 +798,7 @@ def evaluations_table(results: list[dict]) -> pd.DataFrame:
         **{f"imp:{k}": v for k, v in r["implausibility"].items()},
         **{f"sd:{k}": v for k, v in r.get("seed_sd", {}).items()},
         **{f"se:{k}": v for k, v in r.get("standard_error", {}).items()},
-        "n_seeds": r.get("n_seeds", 1),
+        "n_seeds": r.get("n_seeds", 1), "seeds": r.get("seeds", ""),
         **{f"sim:{k}": (json.dumps(v) if k == "event_curve" else v)
            for k, v in r["simulated"].items()}} for r in results])
 
@@ -903,6 +921,7 @@ def results_from_csv(path: Path) -> list[dict]:
                                            if c.startswith("se:")},
                         "seed_sd": {c[3:]: row[c] for c in table.columns if c.startswith("sd:")},
                         "n_seeds": int(row["n_seeds"]) if "n_seeds" in table else 1,
+                        "seeds": str(row["seeds"]) if "seeds" in table else "",
                         "simulated": simulated})
     return results
 
@@ -911,9 +930,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sim.calibrate",
                                      description=__doc__.split("\n\n")[0])
     # The defaults are the full run documented in docs/calibration.md.
-    parser.add_argument("--waves", type=int, default=5, help="history-matching waves")
+    parser.add_argument("--waves", type=int, default=6, help="history-matching waves")
     parser.add_argument("--per-wave", type=int, default=110, help="parameter sets per wave")
-    parser.add_argument("--seeds", type=int, default=5, help="seeds 0..n-1 for every set")
+    parser.add_argument("--seeds", type=int, default=5,
+                        help="seeds per set: 0..n-1 in wave 1, n..2n-1 in wave 2, and so on")
     parser.add_argument("--members", type=int, default=30,
                         help="accepted sets wanted (the relaxed rule keeps this many)")
     parser.add_argument("--n-schools", type=int, default=300)
@@ -947,6 +967,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.years < HISTORIC_WINDOW[1]:
         parser.error(f"--years {args.years:g}: must be at least {HISTORIC_WINDOW[1]:g}, the end of "
                      f"the window the grade mix is read over (HISTORIC_WINDOW)")
+    if args.waves * args.seeds > CONFIRM_SEED:
+        parser.error(f"--waves {args.waves} x --seeds {args.seeds}: each wave runs fresh seeds, "
+                     f"and together they must stay below the confirmation seeds "
+                     f"({CONFIRM_SEED}, ...): at most {CONFIRM_SEED} seeds in all")
     out = Path(args.out)
     if args.check is not None:
         return check_one(args, out)
@@ -1091,7 +1115,8 @@ def write_outputs(args, accepted: list[dict], summary: dict) -> None:
     settings, holdout = summary["settings"], summary["holdout"]["member0"]
     header = {"created": summary["created"], "acceptance": summary["acceptance"]["rule"],
               "objective": f"{accepted[0]['objective']:.3f} (largest implausibility "
-                           f"{accepted[0]['max_implausibility']:.2f}) on seeds {settings['seeds']}"
+                           f"{accepted[0]['max_implausibility']:.2f}) on seeds "
+                           f"{settings.get('confirm_seeds') or settings['seeds']}"
                            + (f"; {holdout['objective']:.3f} on {summary['holdout']['seeds']} "
                               "holdout seeds" if holdout else ""),
               "search": ", ".join(f"{k}={v}" for k, v in settings.items())}

@@ -283,9 +283,24 @@ def test_a_tiny_plausible_region_is_found_by_drawing_around_it(calibrate, monkey
 
 
 def test_the_emulators_cut_falls_from_three_sigma_to_one_tolerance(calibrate):
-    assert [calibrate.wave_cut(w, 5) for w in (2, 3, 4, 5)] == pytest.approx(
-        [3.0, 7 / 3, 5 / 3, 1.0])
+    assert [calibrate.wave_cut(w, 6) for w in (2, 3, 4, 5, 6)] == pytest.approx(
+        [3.0, 7 / 3, 5 / 3, 1.0, 1.0])
     assert calibrate.wave_cut(2, 2) == 1.0
+
+
+def test_each_wave_runs_fresh_seeds(calibrate, tiny_run):
+    assert calibrate.wave_seeds([0, 1, 2], 1) == [0, 1, 2]
+    assert calibrate.wave_seeds([0, 1, 2], 3) == [6, 7, 8]
+    evaluations = pd.read_csv(tiny_run / "evaluations.csv", dtype={"seeds": str})
+    search = evaluations[evaluations.stage == "search"]
+    assert search.groupby("wave").seeds.unique().map(list).to_dict() == {1: ["0-0"], 2: ["1-1"]}
+    assert set(evaluations[evaluations.stage == "confirm"].seeds) == {"100-100"}
+
+
+def test_waves_and_seeds_must_leave_the_confirmation_seeds_fresh(calibrate, capsys):
+    with pytest.raises(SystemExit):
+        calibrate.main(["--waves", "21", "--seeds", "5"])
+    assert "at most 100 seeds" in capsys.readouterr().err
 
 
 def test_acceptance_judges_the_fresh_seeds_not_the_lucky_ones(calibrate):
