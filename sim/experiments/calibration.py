@@ -63,7 +63,7 @@ scrambled Latin hypercube of ``per_wave`` points over the bounds (plus the curre
 each later wave, one emulator per target (``sim.experiments.emulation``: a quadratic in each
 parameter, its error measured leave-one-out) is fitted to every set simulated so far, and the wave
 is ``per_wave`` sets drawn at random from those the emulators expect within ``wave_cut`` of every
-target: ``CUT`` (3, Pukelsheim's three-sigma rule) at wave 2, falling to 1 at the last wave. The
+target: ``CUT`` (3, Pukelsheim's three-sigma rule) at wave 2, falling to 1 at the last two waves. The
 emulators screen many thousands of candidates for the cost of one simulation, and drawing at random
 from the whole region they keep spreads the sets over it (not around a few parents).
 
