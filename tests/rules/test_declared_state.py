@@ -33,6 +33,9 @@ CASES = {
         "landscape.federations_per_1000_schools=150", "rules.trusts.rebroker_probability=1",
         "accountability.stakes=1", "accountability.inspection_frequency=4",
         "accountability.start_year=0"),
+    # Report cards finding safeguarding not met (1 % of inspections at the defaults: whether two
+    # years show one depends on the seed's draws).
+    "safeguarding_not_met": ("rules.accountability.safeguarding_not_met_share=0.3",),
     # Standalone academies with no trust to join found trusts of their own.
     "new_trusts": ("landscape.trusts_per_1000_schools=0", "rules.trusts.join_per_year_standalone=5"),
     # Informal partnerships of maintained schools federate (only after the spin-up), and schools
