@@ -239,11 +239,13 @@ def run_block(data: dict) -> list[str]:
                      "within every tolerance": acceptance["within_every_tolerance"],
                      "wall time": f"{acceptance['confirm_seconds']:.0f} s"})
     if holdout["member0"]:
-        rows.append({"stage": "holdout check of member 0", "seeds": seeds_text(holdout_seeds(summary)),
+        rows.append({"stage": "holdout check of member 0",
+                     "seeds": seeds_text(holdout_seeds(summary)),
                      "sets": 1,
                      f"within the cut {CUT:g}": "", "within every tolerance": "",
                      "wall time": f"{holdout['seconds']:.0f} s"})
-    rows.append({"stage": "**total**", "seeds": "", "sets": f"**{searched} sets × {plural(n_seeds, 'seed')}"
+    rows.append({"stage": "**total**", "seeds": "",
+                 "sets": f"**{searched} sets × {plural(n_seeds, 'seed')}"
                  + (f" + {len(confirmed)} × {plural(len(judged_seeds(summary)), 'seed')}"
                     if len(confirmed) else "") + "**",
                  f"within the cut {CUT:g}": "",

@@ -23,8 +23,9 @@ source's precision), how (history matching, below), and what it writes:
   waves.
 
 **Simulated quantities** (the sets of a wave run on the same seeds, common random numbers; each
-wave on fresh ones, ``wave_seeds``). For every seed the model is spun up once, then run ``years`` under the baseline (stepped here in Python, under
-``HISTORIC_REGIME``) and forked for the ``pathfinder`` scenario:
+wave on fresh ones, ``wave_seeds``). For every seed the model is spun up once, then run ``years``
+under the baseline (stepped here in Python, under ``HISTORIC_REGIME``) and forked for the
+``pathfinder`` scenario:
 
 * grade mix and inspection transitions (per inspection, exactly: schools whose ``t_inspected``
   changed in a step, grade before -> after), the share of schools "stuck" (yearly, in the grade
@@ -63,8 +64,8 @@ scrambled Latin hypercube of ``per_wave`` points over the bounds (plus the curre
 each later wave, one emulator per target (``sim.experiments.emulation``: a quadratic in each
 parameter, its error measured leave-one-out) is fitted to every set simulated so far, and the wave
 is ``per_wave`` sets drawn at random from those the emulators expect within ``wave_cut`` of every
-target: ``CUT`` (3, Pukelsheim's three-sigma rule) at wave 2, falling to 1 at the last two waves. The
-emulators screen many thousands of candidates for the cost of one simulation, and drawing at random
+target: ``CUT`` (3, Pukelsheim's three-sigma rule) at wave 2, falling to 1 at the last two waves.
+The emulators screen many thousands of candidates for the cost of one simulation, and drawing at random
 from the whole region they keep spreads the sets over it (not around a few parents).
 
 **Confirmation and acceptance**: selecting the best of hundreds of noisy evaluations favours sets
@@ -1021,7 +1022,8 @@ def main(argv: list[str] | None = None) -> int:
     evaluations_table(results).to_csv(out / "evaluations.csv", index=False)
     table = target_table(accepted, cut, holdout)
     table.to_csv(out / "targets.csv", index=False)
-    strict = sum(r["max_implausibility"] <= 1 for r in judged(results))
+    sets_judged = judged(results)
+    strict = sum(r["max_implausibility"] <= 1 for r in sets_judged)
     rule = acceptance_rule(results, accepted, cut)
     settings = {"waves": args.waves, "per_wave": args.per_wave, "seeds": seeds,
                 "confirm_seeds": confirm_seeds,
@@ -1034,7 +1036,7 @@ def main(argv: list[str] | None = None) -> int:
                "free": {k: list(v[:2]) for k, v in FREE.items()},
                "acceptance": {"rule": rule, "cut": cut, "accepted": len(accepted),
                               "within_every_tolerance": strict, "evaluations": len(results),
-                              "confirmed": len(judged(results)) if confirm_seeds else 0,
+                              "confirmed": len(sets_judged) if confirm_seeds else 0,
                               "confirm_seconds": round(confirm_s, 1)},
                "waves": waves, "holdout": {"seeds": args.holdout_seeds, "seconds": holdout_s,
                                            "member0": holdout},

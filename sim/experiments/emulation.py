@@ -6,9 +6,9 @@ Analysis 5: 619-669; Andrianakis et al. 2015, PLoS Comput Biol 11: e1003968).
 The emulator here is the regression part of theirs: least squares on a quadratic in each parameter
 (no interactions: with 17 parameters and a wave of about a hundred sets, interactions would need
 more sets than a wave has, and on the 551 sets of the calibration at commit efff6cd they predicted
-no better out of sample). Its error is the root mean square leave-one-out residual, which also carries the
-chance in the simulated means it was fitted to. Parameters are on the unit cube (0 = lower bound,
-1 = upper bound).
+no better out of sample). Its error is the root mean square leave-one-out residual, which also
+carries the chance in the simulated means it was fitted to. Parameters are on the unit cube
+(0 = lower bound, 1 = upper bound).
 """
 
 from __future__ import annotations
