@@ -266,11 +266,14 @@ def run_block(data: dict) -> list[str]:
     else:
         rule = (f"**{strict} sets met every tolerance at once {where}** (of "
                 f"{len(confirmed) or searched}); all {acceptance['accepted']} are the ensemble, "
-                "ranked by the objective.")
+                "ranked by the objective"
+                + (" on every seed each ran (search and fresh)." if len(confirmed) else "."))
     by_wave = ensemble.wave.value_counts().reindex([w["wave"] for w in summary["waves"]],
                                                    fill_value=0)
     if holdout["member0"]:
-        check = (f"Member 0 scores objective {member0['objective']:.2f} {where} and "
+        every_seed = (f" ({member0['objective_every_seed']:.2f} on every seed it ran)"
+                      if "objective_every_seed" in member0 else "")
+        check = (f"Member 0 scores objective {member0['objective']:.2f} {where}{every_seed} and "
                  f"{holdout['member0']['objective']:.2f} on the holdout "
                  f"{seeds_text(holdout_seeds(summary))} (the winner's curse is the difference).")
     else:

@@ -72,7 +72,7 @@ def test_an_accepted_set_meets_the_tolerances_it_claims(calibrate, tiny_run):
     ensemble = pd.read_csv(tiny_run / "ensemble.csv")
     assert len(ensemble) == 2 and list(ensemble.member) == [0, 1]
     assert (ensemble.max_implausibility <= cut + 5e-5).all()  # the file keeps 4 decimals
-    assert ensemble.objective.is_monotonic_increasing  # best first
+    assert ensemble.objective_every_seed.is_monotonic_increasing  # best first, on every seed
     values = {k: float(ensemble.loc[0, k]) for k in calibrate.FREE}
     base_cfg, pf_cfg = calibrate.base_configs(40, 8.0, 2.0, 4)
     again = calibrate.evaluate(values, summary["settings"]["confirm_seeds"], base_cfg, pf_cfg)
@@ -315,6 +315,32 @@ def test_acceptance_judges_the_fresh_seeds_not_the_lucky_ones(calibrate):
     assert calibrate.acceptance_rule(results, accepted, cut) == "every target within tolerance"
     accepted, cut = calibrate.accept(results, members=2)  # relaxed, on the fresh seeds' scores
     assert cut == 1.4
+
+
+def _scored(calibrate, x: float, miss: float, stage: str) -> dict:
+    """A set at ``x`` that simulates every target exactly but grade_good, ``miss`` away."""
+    simulated = {name: t.low for name, t in calibrate.TARGETS.items()}
+    simulated["grade_good"] += miss
+    result = {"values": {"a": x}, "simulated": simulated, "n_seeds": 5, "stage": stage,
+              "seed_sd": dict.fromkeys(calibrate.TARGETS, 0.0)}
+    return calibrate.rescore(result, result["seed_sd"])
+
+
+def test_member_0_is_the_best_on_every_seed_a_set_ran_not_the_luckiest_on_five(calibrate):
+    """Set 0.1 looks best on the confirmation seeds alone, but missed far on its search seeds; set
+    0.2 is as good on both. Ranked on all ten seeds, 0.2 comes first."""
+    tolerance = calibrate.TARGETS["grade_good"].tolerance
+    results = [_scored(calibrate, 0.1, 0.9 * tolerance, "search"),
+               _scored(calibrate, 0.2, 0.5 * tolerance, "search"),
+               _scored(calibrate, 0.1, 0.1 * tolerance, "confirm"),
+               _scored(calibrate, 0.2, 0.4 * tolerance, "confirm")]
+    accepted, cut = calibrate.accept(results, members=2)
+    assert cut == 1.0
+    assert accepted[0]["objective"] > accepted[1]["objective"]  # worse on the fresh seeds alone
+    assert [r["values"]["a"] for r in accepted] == [0.2, 0.1]
+    # the mean of 0.9 and 0.1 tolerances away (0.5) against the mean of 0.5 and 0.4 (0.45)
+    assert accepted[0]["objective_every_seed"] == pytest.approx(0.45**2)
+    assert accepted[1]["objective_every_seed"] == pytest.approx(0.5**2)
 
 
 def test_confirmation_takes_the_plausible_sets_and_at_least_twice_the_members(calibrate,
