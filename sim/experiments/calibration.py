@@ -22,6 +22,12 @@ source's precision), how (history matching, below), and what it writes:
 * ``<figures>/calibration_*.png``: every target against the ensemble's spread, the gain timing, the
   waves.
 
+Each evaluation is kept in ``<out>/finished/`` the moment it finishes, so an interrupted run
+(Ctrl-C, SIGTERM, a crash) loses none: the same command resumes, reusing them, and gives exactly
+the outputs of an uninterrupted run. The folder is removed when the outputs are written. A kept
+evaluation is reused only under the same composed configs; after changing the model's code (not
+its configs), remove the folder.
+
 **Simulated quantities** (the sets of a wave run on the same seeds, common random numbers; each
 wave on fresh ones, ``wave_seeds``). For every seed the model is spun up once, then run ``years``
 under the baseline (stepped here in Python, under ``HISTORIC_REGIME``) and forked for the
@@ -82,8 +88,10 @@ more on holdout seeds (1000, ...) to show what winner's curse is left.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -547,6 +555,41 @@ def evaluate(values: dict[str, float], seeds: list[int], base_cfg, pf_cfg) -> di
     return result
 
 
+def settings_key(base_cfg, pf_cfg) -> str:
+    """A digest of the composed configs every evaluation applies its values to (landscape size,
+    years, steps, every default): a kept evaluation is reused only under the same configs."""
+    from omegaconf import OmegaConf
+
+    text = OmegaConf.to_yaml(base_cfg) + OmegaConf.to_yaml(pf_cfg)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def kept_path(kept: Path, settings: str, values: dict[str, float], seeds: list[int]) -> Path:
+    """Where one evaluation is kept: named by its configs, values and seeds."""
+    text = json.dumps({"settings": settings, "values": values, "seeds": seeds}, sort_keys=True)
+    return kept / f"{hashlib.sha256(text.encode()).hexdigest()[:24]}.json"
+
+
+def evaluate_kept(values: dict[str, float], seeds: list[int], base_cfg, pf_cfg,
+                  kept: Path | None = None, settings: str = "") -> dict:
+    """``evaluate``, kept as a file in ``kept`` the moment it finishes (written whole, then
+    renamed), or read back from there if an interrupted run already finished it. Every result
+    goes through the file's JSON, so a resumed run's results are exactly an uninterrupted run's.
+    Without ``kept``, plain ``evaluate``."""
+    if kept is None:
+        return evaluate(values, seeds, base_cfg, pf_cfg)
+    path = kept_path(kept, settings, values, seeds)
+    if not path.is_file():
+        result = evaluate(values, seeds, base_cfg, pf_cfg)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(result, default=float))
+        partial.replace(path)
+    result = json.loads(path.read_text())
+    curve = result["simulated"]["event_curve"]  # JSON keys are text; the years are whole
+    result["simulated"]["event_curve"] = {int(k): v for k, v in curve.items()}
+    return result
+
+
 # -- history matching -----------------------------------------------------------------------------
 def default_values(base_cfg) -> dict[str, float]:
     """The current defaults of the free parameters (from conf/rules)."""
@@ -629,15 +672,18 @@ def plausible_sample(emulators: dict[str, QuadraticEmulator], n: int, cut: float
 
 
 def history_match(waves: int, per_wave: int, seeds: list[int], base_cfg, pf_cfg,
-                  sampler_seed: int = 0, n_jobs: int = 1, log=print) -> tuple[list[dict], list]:
+                  sampler_seed: int = 0, n_jobs: int = 1, log=print, kept: Path | None = None
+                  ) -> tuple[list[dict], list]:
     """Waves of samples: wave 1 a Latin hypercube over the bounds (and the defaults); each later
     wave ``per_wave`` sets the emulators, fitted to every set so far, keep under ``wave_cut``
     (module docstring); wave w runs ``wave_seeds(seeds, w)``. Returns every evaluation in order
-    and each wave's summary."""
+    and each wave's summary. Evaluations are kept in ``kept`` (``evaluate_kept``): the waves are
+    deterministic given the evaluations, so a resumed run draws the same sets and reuses them."""
     from joblib import Parallel, delayed
 
     keys = list(FREE)
     low, high = bounds()
+    settings = settings_key(base_cfg, pf_cfg) if kept else ""
     parallel = Parallel(n_jobs=n_jobs, return_as="generator")  # log each as it finishes
     done: list[dict] = []
     waves_done = []
@@ -659,7 +705,8 @@ def history_match(waves: int, per_wave: int, seeds: list[int], base_cfg, pf_cfg,
             defaults = default_values(base_cfg)
             points = [defaults] + [p for p in points if p != defaults]
         these_seeds = wave_seeds(seeds, wave)
-        for r in parallel(delayed(evaluate)(p, these_seeds, base_cfg, pf_cfg) for p in points):
+        for r in parallel(delayed(evaluate_kept)(p, these_seeds, base_cfg, pf_cfg, kept, settings)
+                          for p in points):
             r["wave"], r["stage"] = wave, "search"
             done.append(r)
             log(f"[wave {wave}] max implausibility {r['max_implausibility']:.2f}, objective "
@@ -685,7 +732,7 @@ def distinct(results: list[dict]) -> list[dict]:
 
 
 def confirm(searched: list[dict], members: int, seeds: list[int], base_cfg, pf_cfg,
-            n_jobs: int = 1, log=print) -> list[dict]:
+            n_jobs: int = 1, log=print, kept: Path | None = None) -> list[dict]:
     """The sets the search found plausible, evaluated again on fresh ``seeds``: every set within
     ``SCREEN_CUT`` on the search seeds, and at least the 2 x ``members`` with the smallest largest
     implausibility. Selecting the best of hundreds of noisy evaluations favours sets whose seeds
@@ -695,10 +742,11 @@ def confirm(searched: list[dict], members: int, seeds: list[int], base_cfg, pf_c
     ranked = sorted(distinct(searched), key=lambda r: r["max_implausibility"])
     chosen = [r for i, r in enumerate(ranked)
               if r["max_implausibility"] <= SCREEN_CUT or i < 2 * members]
+    settings = settings_key(base_cfg, pf_cfg) if kept else ""
     confirmed = []
     for found, r in zip(chosen, Parallel(n_jobs=n_jobs, return_as="generator")(
-            delayed(evaluate)(c["values"], seeds, base_cfg, pf_cfg) for c in chosen),
-            strict=True):
+            delayed(evaluate_kept)(c["values"], seeds, base_cfg, pf_cfg, kept, settings)
+            for c in chosen), strict=True):
         r["wave"], r["stage"] = found["wave"], "confirm"
         confirmed.append(r)
         log(f"[confirm] max implausibility {found['max_implausibility']:.2f} -> "
@@ -1028,7 +1076,32 @@ def main(argv: list[str] | None = None) -> int:
             write_outputs(args, accepted, summary)
         figures(results, accepted, Path(args.figures), cut)
         return 0
+    from sim.experiments.execution import sigterm_as_interrupt
+
+    kept = out / "finished"
+    try:
+        kept.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        print(f"--out {out}: cannot write there ({error.strerror})", file=sys.stderr)
+        return 2
+    if any(kept.glob("*.json")):
+        print(f"Resuming: {len(list(kept.glob('*.json')))} finished evaluations kept in {kept} "
+              "are reused where this run needs them.", flush=True)
+    try:
+        with sigterm_as_interrupt():
+            return calibrate(args, out, kept)
+    except KeyboardInterrupt:
+        print(f"\nInterrupted. Finished evaluations are kept in {kept}; run the same command to "
+              "resume.", file=sys.stderr)
+        return 130
+
+
+def calibrate(args, out: Path, kept: Path) -> int:
+    """The full run of ``main``: waves, confirmation, acceptance, holdout check, outputs. Every
+    evaluation is kept in ``kept`` as it finishes; the folder is removed once the outputs are
+    written."""
     import logging
+    import shutil
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
     started = time.perf_counter()
@@ -1036,23 +1109,24 @@ def main(argv: list[str] | None = None) -> int:
                                     args.steps_per_year)
     seeds = list(range(args.seeds))
     results, waves = history_match(args.waves, args.per_wave, seeds, base_cfg, pf_cfg,
-                                   args.sampler_seed, args.n_jobs)
+                                   args.sampler_seed, args.n_jobs, kept=kept)
     confirm_seeds = list(range(CONFIRM_SEED, CONFIRM_SEED + args.confirm_seeds))
     confirm_started = time.perf_counter()
     if confirm_seeds:
-        results += confirm(results, args.members, confirm_seeds, base_cfg, pf_cfg, args.n_jobs)
+        results += confirm(results, args.members, confirm_seeds, base_cfg, pf_cfg, args.n_jobs,
+                           kept=kept)
         pool_scores(results)  # one seed spread, pooled over every evaluation
     confirm_s = time.perf_counter() - confirm_started
     accepted, cut = accept(results, args.members)
     holdout, holdout_s = None, 0.0
     if args.holdout_seeds > 0:
         check_started = time.perf_counter()
-        holdout = evaluate(accepted[0]["values"], list(range(1000, 1000 + args.holdout_seeds)),
-                           base_cfg, pf_cfg)
+        holdout = evaluate_kept(accepted[0]["values"],
+                                list(range(1000, 1000 + args.holdout_seeds)), base_cfg, pf_cfg,
+                                kept, settings_key(base_cfg, pf_cfg))
         rescore(holdout, pooled_seed_sd(results))
         holdout_s = time.perf_counter() - check_started
     wall = time.perf_counter() - started
-    out.mkdir(parents=True, exist_ok=True)
     evaluations_table(results).to_csv(out / "evaluations.csv", index=False)
     table = target_table(accepted, cut, holdout)
     table.to_csv(out / "targets.csv", index=False)
@@ -1086,6 +1160,7 @@ def main(argv: list[str] | None = None) -> int:
           + (f" ({holdout['objective']:.3f} on holdout seeds)" if holdout else "")
           + f"; wall {wall:.0f} s")
     write_outputs(args, accepted, summary)
+    shutil.rmtree(kept)  # everything is in the outputs now
     return 0
 
 

@@ -429,3 +429,39 @@ def test_reaccept_without_a_calibration_run_is_one_line(calibrate, tmp_path, cap
     assert calibrate.main(["--reaccept", "--out", str(tmp_path / "none")]) == 2
     error = capsys.readouterr().err.strip()
     assert len(error.splitlines()) == 1 and "summary.json: missing" in error
+
+
+def test_an_interrupted_calibration_resumes_and_loses_nothing_it_had_finished(
+        calibrate, tiny_run, tmp_path, monkeypatch, capsys):
+    """Stopped after 4 evaluations (Ctrl-C), the same command resumes: it simulates only the rest
+    and writes exactly what the uninterrupted run (``tiny_run``) wrote."""
+    real, calls = calibrate.evaluate, []
+
+    def stopped_after_4(values, seeds, base_cfg, pf_cfg):
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        calls.append(values)
+        return real(values, seeds, base_cfg, pf_cfg)
+
+    args = ["--waves", "2", "--per-wave", "3", "--members", "2", "--confirm-seeds", "1",
+            "--holdout-seeds", "1", "--n-jobs", "1", *TINY, "--out", str(tmp_path),
+            "--fitted", str(tmp_path / "fitted.yaml"), "--ensemble", str(tmp_path / "ensemble.csv"),
+            "--figures", str(tmp_path / "figures")]
+    monkeypatch.setattr(calibrate, "evaluate", stopped_after_4)
+    assert calibrate.main(args) == 130
+    assert "run the same command to resume" in capsys.readouterr().err
+    assert len(list((tmp_path / "finished").glob("*.json"))) == 4
+    assert not (tmp_path / "evaluations.csv").exists()
+
+    resumed = []
+    monkeypatch.setattr(calibrate, "evaluate",
+                        lambda *a: resumed.append(a[0]) or real(*a))
+    assert calibrate.main(args) == 0
+    assert "Resuming: 4 finished evaluations" in capsys.readouterr().out
+    first = pd.read_csv(tiny_run / "evaluations.csv")
+    assert len(resumed) == len(first) + 1 - 4  # every evaluation and the holdout check, less 4
+    again = pd.read_csv(tmp_path / "evaluations.csv")
+    pd.testing.assert_frame_equal(again.drop(columns="seconds"), first.drop(columns="seconds"))
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "ensemble.csv"),
+                                  pd.read_csv(tiny_run / "ensemble.csv"))
+    assert not (tmp_path / "finished").exists()  # removed once the outputs are written
