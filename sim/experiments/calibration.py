@@ -582,7 +582,7 @@ def evaluate_kept(values: dict[str, float], seeds: list[int], base_cfg, pf_cfg,
     if not path.is_file():
         result = evaluate(values, seeds, base_cfg, pf_cfg)
         partial = path.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(json.dumps(result, default=float))
+        partial.write_text(json.dumps(result, default=lambda v: v.item()))  # numpy scalars
         partial.replace(path)
     result = json.loads(path.read_text())
     curve = result["simulated"]["event_curve"]  # JSON keys are text; the years are whole

@@ -465,3 +465,4 @@ def test_an_interrupted_calibration_resumes_and_loses_nothing_it_had_finished(
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "ensemble.csv"),
                                   pd.read_csv(tiny_run / "ensemble.csv"))
     assert not (tmp_path / "finished").exists()  # removed once the outputs are written
+
