@@ -220,7 +220,7 @@ def run_block(data: dict) -> list[str]:
     n_seeds = len(settings["seeds"])
     holdout = summary["holdout"]
     rows = [{"stage": f"wave {w['wave']} " + (
-                 "(the defaults + Latin hypercube over the bounds)" if w["wave"] == 1 else
+                 "(Latin hypercube over the bounds)" if w["wave"] == 1 else
                  f"(emulators' cut {w['emulator_cut']:.2f}: {100 * w['plausible_share']:.2g} % "
                  "of the space)"),
              "seeds": seeds_text(w["seeds"]),

@@ -81,7 +81,10 @@ class ExecutiveHeadship(Rule):
         room = int(lever.max_share_of_heads * n) - int((s.n_led > 0).sum())
         # This rule changes no trust, so one look a step will do.
         trust_of = model.partnerships.trust_of(n) if len(chosen) else None
+        open_leads = self._open_leads(s, lever)
         for school in chosen:
+            if room <= 0 and not open_leads:
+                continue  # no head leading others has room, and no new one may start
             lead = self._find_lead(model, school, lever, allow_new_head=room > 0)
             if lead < 0:
                 continue
@@ -91,6 +94,7 @@ class ExecutiveHeadship(Rule):
             s.head[school] = HEAD_EXECUTIVE
             s.executive_lead[school] = lead
             s.n_led[lead] += 1
+            open_leads = self._open_leads(s, lever)
             kind = arrangement_kind(s.academy, trust_of, school, lead)
             if kind is not None:
                 model.form_partnership([school, lead], kind, "executive_head", lead=lead,
@@ -100,11 +104,14 @@ class ExecutiveHeadship(Rule):
                             * s.n_led)
 
     @staticmethod
+    def _open_leads(s, lever) -> bool:
+        """Whether any head already leading others has room for one more school."""
+        return bool(((s.n_led > 0) & (s.n_led < lever.max_schools_per_head - 1)).any())
+
+    @staticmethod
     def _find_lead(model, school: int, lever, allow_new_head: bool) -> int:
         """The strongest eligible head near ``school``, or -1."""
         s = model.schools
-        if not allow_new_head and not ((s.n_led > 0) & (s.n_led < lever.max_schools_per_head - 1)).any():
-            return -1  # no head leading others has room, and no new one may start: skip the search
         candidates = s.within(school, lever.search_radius_km)
         ok = ((s.grade[candidates] <= 2) & (s.head[candidates] == HEAD_IN_POST)
               & (s.n_led[candidates] < lever.max_schools_per_head - 1)

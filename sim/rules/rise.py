@@ -119,19 +119,24 @@ class Rise(Rule):
         leads = trust_of[pt.lead[rise][pt.lead[rise] >= 0]]
         self.load = np.bincount(leads[leads >= 0], minlength=pt.size)
         strong = mean_grade[row] <= self.p.strong_trust_max_grade
+        x_km = s.x_km[school]
+        by_x = np.argsort(x_km, kind="stable")
         return {"pid": pid, "school": school, "strong": strong, "merit": mean_capacity[row],
-                "x_km": s.x_km[school], "y_km": s.y_km[school]}
+                "x_km": x_km, "y_km": s.y_km[school], "by_x": by_x, "x_sorted": x_km[by_x]}
 
     def _supporter(self, model, school: int, trusts: dict[str, np.ndarray]) -> int:
         """The most capable school (head in post) of the strongest trust in reach with room, not
         the school's own trust; else the most capable good or outstanding school in reach; -1."""
         s, p = model.schools, self.p
         # Only trust members in the square around the circle of reach (in row order) can be in
-        # reach: measuring just those is what keeps this fast at national scale.
-        dx, dy = trusts["x_km"] - s.x_km[school], trusts["y_km"] - s.y_km[school]
-        rows = np.flatnonzero((np.abs(dx) <= p.search_km) & (np.abs(dy) <= p.search_km))
+        # reach: measuring just those is what keeps this fast at national scale. The strip of
+        # the square's width comes from the members sorted by x, the square from the strip.
+        x, y = s.x_km[school], s.y_km[school]
+        strip = trusts["by_x"][np.searchsorted(trusts["x_sorted"], x - p.search_km, "left"):
+                               np.searchsorted(trusts["x_sorted"], x + p.search_km, "right")]
+        rows = np.sort(strip[np.abs(trusts["y_km"][strip] - y) <= p.search_km])
         pid, member = trusts["pid"][rows], trusts["school"][rows]
-        km = np.hypot(dx[rows], dy[rows])
+        km = np.hypot(trusts["x_km"][rows] - x, trusts["y_km"][rows] - y)
         own = pid[member == school]
         ok = (trusts["strong"][rows] & (km <= p.search_km) & ~np.isin(pid, own)
               & (self.load[pid] < p.max_schools_per_trust) & (s.head[member] == HEAD_IN_POST))
