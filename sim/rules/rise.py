@@ -129,14 +129,19 @@ class Rise(Rule):
         the school's own trust; else the most capable good or outstanding school in reach; -1."""
         s, p = model.schools, self.p
         # Only trust members in the square around the circle of reach (in row order) can be in
-        # reach: measuring just those is what keeps this fast at national scale. The strip of
-        # the square's width comes from the members sorted by x, the square from the strip.
+        # reach: measuring just those is what keeps this fast at national scale. A strip a
+        # little wider than the square comes from the members sorted by x (binary search), and
+        # the square from the strip, by the same test as over every member.
         x, y = s.x_km[school], s.y_km[school]
-        strip = trusts["by_x"][np.searchsorted(trusts["x_sorted"], x - p.search_km, "left"):
-                               np.searchsorted(trusts["x_sorted"], x + p.search_km, "right")]
-        rows = np.sort(strip[np.abs(trusts["y_km"][strip] - y) <= p.search_km])
+        margin = p.search_km + 1e-6
+        strip = trusts["by_x"][np.searchsorted(trusts["x_sorted"], x - margin, "left"):
+                               np.searchsorted(trusts["x_sorted"], x + margin, "right")]
+        dx, dy = trusts["x_km"][strip] - x, trusts["y_km"][strip] - y
+        square = (np.abs(dx) <= p.search_km) & (np.abs(dy) <= p.search_km)
+        order = np.argsort(strip[square])  # back in row order
+        rows = strip[square][order]
         pid, member = trusts["pid"][rows], trusts["school"][rows]
-        km = np.hypot(trusts["x_km"][rows] - x, trusts["y_km"][rows] - y)
+        km = np.hypot(dx[square][order], dy[square][order])
         own = pid[member == school]
         ok = (trusts["strong"][rows] & (km <= p.search_km) & ~np.isin(pid, own)
               & (self.load[pid] < p.max_schools_per_trust) & (s.head[member] == HEAD_IN_POST))
