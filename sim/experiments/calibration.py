@@ -720,11 +720,16 @@ def history_match(waves: int, per_wave: int, seeds: list[int], base_cfg, pf_cfg,
     return done, waves_done
 
 
+def set_key(result: dict) -> tuple:
+    """The parameter set an evaluation ran, as a key (the same set on other seeds: the same key)."""
+    return tuple(result["values"][k] for k in sorted(result["values"]))
+
+
 def distinct(results: list[dict]) -> list[dict]:
     """Each parameter set once (its first evaluation)."""
     first: dict[tuple, dict] = {}
     for r in results:
-        first.setdefault(tuple(r["values"][k] for k in sorted(r["values"])), r)
+        first.setdefault(set_key(r), r)
     return list(first.values())
 
 
@@ -775,11 +780,10 @@ def score_every_seed(results: list[dict]) -> None:
     if not confirmed:
         return
     seed_sd = pooled_seed_sd(results)
-    searched = {key: r for key, r in ((tuple(sorted(r["values"].items())), r) for r in results
-                                      if r.get("stage", "search") == "search")
-                if "simulated" in r}
+    searched = {set_key(r): r for r in distinct(results)
+                if r.get("stage", "search") == "search" and "simulated" in r}
     for r in confirmed:
-        runs = [r] + [searched[k] for k in [tuple(sorted(r["values"].items()))] if k in searched]
+        runs = [r] + ([searched[set_key(r)]] if set_key(r) in searched else [])
         n_seeds = sum(run["n_seeds"] for run in runs)
         simulated = {}
         for name in TARGETS:
@@ -1081,9 +1085,10 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         print(f"--out {out}: cannot write there ({error.strerror})", file=sys.stderr)
         return 2
-    if any(kept.glob("*.json")):
-        print(f"Resuming: {len(list(kept.glob('*.json')))} finished evaluations kept in {kept} "
-              "are reused where this run needs them.", flush=True)
+    finished = len(list(kept.glob("*.json")))
+    if finished:
+        print(f"Resuming: {finished} finished evaluations kept in {kept} are reused where this "
+              "run needs them.", flush=True)
     try:
         with sigterm_as_interrupt():
             return calibrate(args, out, kept)
