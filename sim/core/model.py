@@ -144,7 +144,8 @@ class PartnershipModel(mesa.Model):
         self.tick += 1
         self.now_years = self.time_at(self.tick)
         self.schools.n_partnerships = self.partnerships.count_per_school()
-        check_finite_state(self)  # sim.core.guards: results are never silently NaN
+        # sim.core.guards: results are never silently NaN (everything at each whole year).
+        check_finite_state(self, full=float(self.now_years).is_integer())
 
     def run(self, progress: bool = False, observer=None) -> None:
         """Run every step of the configured horizon.
@@ -165,6 +166,7 @@ class PartnershipModel(mesa.Model):
             self.step()
             if observer is not None:
                 observer.after_step(self)
+        check_finite_state(self)  # the run may end within a year
         self.recorder.finish()
 
     # -- changes several rules make, kept in one place so state stays consistent ----------------

@@ -18,6 +18,7 @@ from sim.config import compose, memory_needed, validate
 from sim.config.command_line import check_command_line
 from sim.core.checks import ConfigError
 from sim.core.guards import NonFiniteError, check_finite_state
+from sim.core.partnerships import ACTIVE
 from sim.rules.funding import FundedProgramme
 from sim.storage.files import write_atomic
 
@@ -97,7 +98,7 @@ def test_a_run_that_goes_non_finite_stops_in_one_line(tmp_path):
 
 
 def test_the_guard_names_the_first_non_finite_quantity():
-    model = build("landscape.n_schools=40", "years=1", "spinup_years=1")
+    model = build("landscape.n_schools=40", "years=1", "spinup_years=3")  # some partnerships ended
     check_finite_state(model)  # a healthy model passes; below, corruption is injected directly
     model.partnerships._cols["ended_at"][: model.partnerships.size] = np.nan  # NaN means "not yet"
     check_finite_state(model)
@@ -108,8 +109,30 @@ def test_the_guard_names_the_first_non_finite_quantity():
         check_finite_state(model)
     model.partnerships._cols["spent_gbp"][0] = 0.0
     model.schools.ties[3, 2] = np.nan
-    with pytest.raises(NonFiniteError, match="school attribute 'ties' became nan"):
+    check_finite_state(model, full=False)  # within a year, a step leaves the ties table alone
+    with pytest.raises(NonFiniteError, match="school attribute 'ties' became nan by year"):
         check_finite_state(model)
+    model.schools.ties[3, 2] = 0.0
+    pt = model.partnerships
+    ended = np.flatnonzero(pt.end_reason != ACTIVE)
+    assert len(ended) and len(pt.active_ids())
+    pt._cols["strength"][ended[0]] = np.nan  # an ended partnership's row: history
+    check_finite_state(model, full=False)
+    with pytest.raises(NonFiniteError, match="partnership column 'strength' became nan by year"):
+        check_finite_state(model)
+    pt._cols["strength"][ended[0]] = 0.0
+    pt._cols["strength"][pt.active_ids()[0]] = np.nan  # a running one's: every step
+    with pytest.raises(NonFiniteError, match="'strength' became nan in the step to year"):
+        check_finite_state(model, full=False)
+
+
+def test_a_run_finds_a_non_finite_tie_at_the_end_of_the_year():
+    model = build("landscape.n_schools=40", "years=2", "steps_per_year=4", "spinup_years=1")
+    model.schools.ties[0, 0] = np.nan
+    for _ in range(3):  # steps within the year check what a step changes
+        model.step()
+    with pytest.raises(NonFiniteError, match="'ties' became nan by year 1 "):
+        model.step()
 
 
 class MyProgramme(FundedProgramme):
