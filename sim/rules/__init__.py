@@ -13,11 +13,12 @@ from sim.core.rule import (
     PHASES,
     RELEASE_EXECUTIVE_WRITES,
     Rule,
+    occurs,
     ou_noise,
     p_event,
     relax,
 )
 
 __all__ = ["END_PARTNERSHIPS_WRITES", "FORM_PARTNERSHIP_WRITES", "FUND_WRITES",
-           "LEAVE_PARTNERSHIP_WRITES", "PHASES", "RELEASE_EXECUTIVE_WRITES", "Rule", "ou_noise",
-           "p_event", "relax"]
+           "LEAVE_PARTNERSHIP_WRITES", "PHASES", "RELEASE_EXECUTIVE_WRITES", "Rule", "occurs",
+           "ou_noise", "p_event", "relax"]

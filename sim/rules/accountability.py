@@ -312,7 +312,7 @@ class Accountability(Rule):
         # monitoring visits, local-authority or sponsor advisers): its capacity rises toward 1,
         # faster under more pressure.
         support = p.support_per_year * s.pressure * under_concern
-        s.capacity = relax(s.capacity, 1.0, support, model.dt)
+        s.capacity = relax(s.capacity, 1.0, support, model.dt, where=support > 0)
         has_rivals = self._compete_for_pupils(model, regime)
         # Stakes and competition turn schools inward; a regime crediting partnership pulls back.
         s.inward = np.clip(regime.stakes * (regime.competition * has_rivals + 0.5 * regime.dip_penalty)

@@ -8,7 +8,7 @@ import numpy as np
 
 from sim.core.checks import check_non_negative, check_share
 from sim.core.partnerships import ACTIVE, FEDERATION, FORMAL_KINDS, FUNDED, INFORMAL, ORIGIN_CODES
-from sim.rules import LEAVE_PARTNERSHIP_WRITES, Rule, p_event
+from sim.rules import LEAVE_PARTNERSHIP_WRITES, Rule, occurs
 
 
 class Dissolution(Rule):
@@ -124,7 +124,7 @@ class Dissolution(Rule):
         hazard = hazards.sum(axis=0)
         total = hazard * rel
         hazard_ends = np.flatnonzero(~funding_ends & ~head_ends & ~formal
-                                     & (draws[:, 2] < p_event(total, model.dt)))
+                                     & occurs(draws[:, 2], total, model.dt))
         pick = self._which_risk(hazards[:, hazard_ends])
         model.end_partnerships(
             np.concatenate([ids[funding_ends], ids[head_ends], ids[hazard_ends]]),
@@ -133,14 +133,14 @@ class Dissolution(Rule):
 
         # A federation is held by shared governance: it does not break up as a whole; its
         # schools leave one at a time (it ends when fewer than two remain).
-        leave_p = p_event(hazard * p.rel_hazard_federation, model.dt)
+        leave_rate = hazard * p.rel_hazard_federation
         if model.tick < 0:  # the landscape's own federations are data: kept to time 0
-            leave_p = np.where(pt.origin[ids] == ORIGIN_CODES["initial"], 0.0, leave_p)
+            leave_rate = np.where(pt.origin[ids] == ORIGIN_CODES["initial"], 0.0, leave_rate)
         pid, school = pt.links()  # less the memberships that ended just now
         row = row_of[pid]
         federation = kind == FEDERATION
-        chance = np.where((row >= 0) & federation[row], leave_p[row], 0.0)
-        leaving = np.flatnonzero(self.rng.random(len(pid)) < chance)
+        rate = np.where((row >= 0) & federation[row], leave_rate[row], 0.0)
+        leaving = np.flatnonzero(occurs(self.rng.random(len(pid)), rate, model.dt))
         if len(leaving) == 0:
             return
         why = np.array(reasons)[self._which_risk(hazards[:, row[leaving]])]

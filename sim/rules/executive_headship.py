@@ -10,7 +10,7 @@ import numpy as np
 from sim.core.checks import check_share
 from sim.core.partnerships import FEDERATION, INFORMAL
 from sim.core.vocabulary import HEAD_EXECUTIVE, HEAD_IN_POST, HEAD_VACANT
-from sim.rules import FORM_PARTNERSHIP_WRITES, Rule, p_event
+from sim.rules import FORM_PARTNERSHIP_WRITES, Rule, occurs
 
 
 def arrangement_kind(academy: np.ndarray, trust_of: np.ndarray, school: int, lead: int) -> int | None:
@@ -77,7 +77,7 @@ class ExecutiveHeadship(Rule):
         triggered &= s.n_led == 0  # a head already leading others is not replaced
         # A post that fell vacant during this step was open for half of it, on average.
         open_for = np.where(s.head_left_now, model.dt / 2, model.dt)
-        chosen = np.flatnonzero(triggered & (draw < p_event(lever.appointment_rate_per_year * open_for, 1.0)))
+        chosen = np.flatnonzero(triggered & occurs(draw, lever.appointment_rate_per_year * open_for, 1.0))
         room = int(lever.max_share_of_heads * n) - int((s.n_led > 0).sum())
         # This rule changes no trust, so one look a step will do.
         trust_of = model.partnerships.trust_of(n) if len(chosen) else None

@@ -11,7 +11,7 @@ from sim.core.checks import check, check_non_negative, check_positive, check_sha
 from sim.core.partnerships import FEDERATION, FOCUS_NAMES, INFORMAL
 from sim.core.state import expand_ranges
 from sim.core.vocabulary import PRIMARY, QUALITY_SD, SECONDARY
-from sim.rules import FORM_PARTNERSHIP_WRITES, Rule, p_event
+from sim.rules import FORM_PARTNERSHIP_WRITES, Rule, occurs, p_event
 
 
 def complement(s, me, other) -> np.ndarray:
@@ -133,7 +133,7 @@ class Formation(Rule):
                 * (1 + p.rel_seek_per_past_partnership * history)
                 * (1 + p.rel_seek_funding_on_offer * on_offer) * (1 - s.inward))
         room = s.n_partnerships < p.max_partnerships_per_school
-        seekers = np.flatnonzero(room & (draws[:, 0] < p_event(rate, model.dt)))
+        seekers = np.flatnonzero(room & occurs(draws[:, 0], rate, model.dt))
         if len(seekers):
             self._match(model, seekers, draws, programme if on_offer else None, funding)
         self._formalise(model)

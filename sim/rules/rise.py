@@ -62,6 +62,8 @@ class Rise(Rule):
     def setup(self, model) -> None:
         s = model.schools
         s.rise_until = np.zeros(s.n)  # when the school's RISE support ends (with rise_count > 0)
+        self.by_x = np.argsort(s.x_km, kind="stable")  # schools west to east, for _supporter
+        self.x_sorted = s.x_km[self.by_x]
         s.rise_count = np.zeros(s.n, dtype=np.int64)  # times RISE took the school on
         self.places = 0.0  # advisers' places not yet taken up (accrue each step, lapse after a year)
         self.started = 0  # schools taken on since time 0
@@ -119,10 +121,10 @@ class Rise(Rule):
         leads = trust_of[pt.lead[rise][pt.lead[rise] >= 0]]
         self.load = np.bincount(leads[leads >= 0], minlength=pt.size)
         strong = mean_grade[row] <= self.p.strong_trust_max_grade
-        x_km = s.x_km[school]
-        by_x = np.argsort(x_km, kind="stable")
+        row_of_school = np.full(s.n, -1, dtype=np.int64)  # a school is in one trust at most
+        row_of_school[school] = np.arange(len(school))
         return {"pid": pid, "school": school, "strong": strong, "merit": mean_capacity[row],
-                "x_km": x_km, "y_km": s.y_km[school], "by_x": by_x, "x_sorted": x_km[by_x]}
+                "x_km": s.x_km[school], "y_km": s.y_km[school], "row_of_school": row_of_school}
 
     def _supporter(self, model, school: int, trusts: dict[str, np.ndarray]) -> int:
         """The most capable school (head in post) of the strongest trust in reach with room, not
@@ -130,20 +132,22 @@ class Rise(Rule):
         s, p = model.schools, self.p
         # Only trust members in the square around the circle of reach (in row order) can be in
         # reach: measuring just those is what keeps this fast at national scale. A strip a
-        # little wider than the square comes from the members sorted by x (binary search), and
-        # the square from the strip, by the same test as over every member.
+        # little wider than the square comes from the schools sorted by x (binary search; they
+        # do not move), its trust members from their rows, and the square from the strip, by the
+        # same test as over every member.
         x, y = s.x_km[school], s.y_km[school]
         margin = p.search_km + 1e-6
-        strip = trusts["by_x"][np.searchsorted(trusts["x_sorted"], x - margin, "left"):
-                               np.searchsorted(trusts["x_sorted"], x + margin, "right")]
+        strip = trusts["row_of_school"][self.by_x[np.searchsorted(self.x_sorted, x - margin, "left"):
+                                                   np.searchsorted(self.x_sorted, x + margin, "right")]]
+        strip = strip[strip >= 0]
         dx, dy = trusts["x_km"][strip] - x, trusts["y_km"][strip] - y
         square = (np.abs(dx) <= p.search_km) & (np.abs(dy) <= p.search_km)
         order = np.argsort(strip[square])  # back in row order
         rows = strip[square][order]
         pid, member = trusts["pid"][rows], trusts["school"][rows]
         km = np.hypot(dx[square][order], dy[square][order])
-        own = pid[member == school]
-        ok = (trusts["strong"][rows] & (km <= p.search_km) & ~np.isin(pid, own)
+        own = pid[member == school]  # the school's own trust (a school is in one at most)
+        ok = (trusts["strong"][rows] & (km <= p.search_km) & (pid != (own[0] if len(own) else -1))
               & (self.load[pid] < p.max_schools_per_trust) & (s.head[member] == HEAD_IN_POST))
         if ok.any():
             merit = np.where(ok, trusts["merit"][rows] - km / p.search_km, -np.inf)

@@ -8,7 +8,7 @@ import numpy as np
 
 from sim.core.checks import check_non_negative, check_positive, check_share
 from sim.core.vocabulary import HEAD_EXECUTIVE, HEAD_IN_POST, HEAD_VACANT, QUALITY_SD
-from sim.rules import RELEASE_EXECUTIVE_WRITES, Rule, ou_noise, p_event, relax
+from sim.rules import RELEASE_EXECUTIVE_WRITES, Rule, occurs, ou_noise, relax
 
 
 class Staffing(Rule):
@@ -66,7 +66,7 @@ class Staffing(Rule):
 
         # Heads leave (an executive head's departure leaves the schools it covered vacant too).
         rate = p.head_turnover_per_year * np.where(struggling, p.rel_head_turnover_struggling, 1.0)
-        leaving = (self.rng.random(n) < p_event(rate, dt)) & (s.head == HEAD_IN_POST)
+        leaving = occurs(self.rng.random(n), rate, dt) & (s.head == HEAD_IN_POST)
         s.head_left_now[leaving] = True  # (cleared by the model as the step started)
         s.head[leaving] = HEAD_VACANT
         orphaned = np.flatnonzero((s.head == HEAD_EXECUTIVE) & leaving[np.maximum(s.executive_lead, 0)])
@@ -81,7 +81,7 @@ class Staffing(Rule):
         ability_draw = 0.5 - p.recruit_penalty * disadvantages + QUALITY_SD * self.rng.normal(size=n)
         # A post that fell vacant during this step was open for half of it, on average.
         open_for = np.where(s.head_left_now, dt / 2, dt)
-        filled = (self.rng.random(n) < p_event(fill_rate * open_for, 1.0)) & (s.head == HEAD_VACANT)
+        filled = occurs(self.rng.random(n), fill_rate * open_for, 1.0) & (s.head == HEAD_VACANT)
         s.head[filled] = HEAD_IN_POST
         s.head_ability[filled] = np.clip(ability_draw[filled], 0.05, 0.95)
 

@@ -133,12 +133,11 @@ class Trusts(Rule):
 
     def _convert(self, model, draw: np.ndarray) -> None:
         p, s, pt, index = self.p, model.schools, model.partnerships, self.index
-        rate = np.where(s.phase == SECONDARY, p.convert_per_year_secondary,
-                        p.convert_per_year_primary)
         # A federation's governing body decides for its schools together: a member converts at
         # 1 / (the federation's size) of a school's rate, so a federation converts, whole, at one
         # school's rate (the DfE's rate counts schools: a federation's schools convert with it).
-        chance = p_event(rate, model.dt) / index.federation_size
+        chance = np.where(s.phase == SECONDARY, p_event(p.convert_per_year_secondary, model.dt),
+                          p_event(p.convert_per_year_primary, model.dt)) / index.federation_size
         converting = np.flatnonzero(~s.academy & (draw < chance))
         for school in converting.tolist():
             if s.academy[school]:  # converted earlier this step with its federation
@@ -300,8 +299,9 @@ class TrustIndex:
             return trust, np.zeros(0)
         # Each trust's nearest school: its members' distances grouped by trust (only a trust's
         # nearest distance counts, so the order within a trust does not matter).
+        km = np.hypot(s.x_km[school] - s.x_km[others], s.y_km[school] - s.y_km[others])  # distance_km
         order = np.argsort(trust)
-        trust, km = trust[order], s.distance_km(np.full(len(others), school), others[order])
+        trust, km = trust[order], km[order]
         first = np.flatnonzero(np.concatenate([[True], trust[1:] != trust[:-1]]))
         trusts, km = trust[first], np.minimum.reduceat(km, first)
         open_ = self.size[trusts] > 0
