@@ -1,4 +1,5 @@
-"""The rule helpers' shortcuts give the plain formulas' results, value for value."""
+"""Shortcuts taken for speed (rule helpers, the recorder's named columns) give the plain
+formulas' results, value for value."""
 
 from __future__ import annotations
 
@@ -45,3 +46,22 @@ def test_relax_where_the_rate_may_be_non_zero_is_relax_everywhere(x, rate, targe
     # Rounding: with a rate of 0, target + (x - target) need not be x; both ways agree on it.
     assert np.array_equal(relax(x, target, np.zeros(40), dt, where=np.zeros(40, dtype=bool)),
                           target + (x - target))
+
+
+def test_named_columns_are_what_pandas_makes_of_numpy_strings(tmp_path):
+    import pandas as pd
+
+    from sim.core.partnerships import ACTIVE, REASON_NAMES
+    from sim.core.recorder import named, reason_names
+
+    codes = np.random.default_rng(3).integers(-1, len(REASON_NAMES), 1000).astype(np.int8)
+    names = np.array(["primary", "secondary"])
+    fast = pd.DataFrame({"phase": named(names, (codes > 2).astype(np.int8)),
+                         "reason": reason_names(codes)})
+    plain = pd.DataFrame({"phase": names[(codes > 2).astype(np.int8)],
+                          "reason": np.where(codes == ACTIVE, "",
+                                             np.array(REASON_NAMES)[np.maximum(codes, 0)])})
+    pd.testing.assert_frame_equal(fast, plain)
+    fast.to_parquet(tmp_path / "fast.parquet")
+    plain.to_parquet(tmp_path / "plain.parquet")
+    assert (tmp_path / "fast.parquet").read_bytes() == (tmp_path / "plain.parquet").read_bytes()
