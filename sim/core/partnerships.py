@@ -12,6 +12,11 @@ KIND_NAMES = ("informal", "funded", "federation", "trust")
 KIND_CODES = {name: code for code, name in enumerate(KIND_NAMES)}
 FORMAL_KINDS = (FEDERATION, TRUST)  # held by governance: they never break up as a whole
 
+
+def is_formal(kind: np.ndarray) -> np.ndarray:
+    """Which of ``kind`` are in ``FORMAL_KINDS`` (``np.isin``, without its cost per call)."""
+    return (kind == FEDERATION) | (kind == TRUST)
+
 # How a partnership came about.
 ORIGIN_NAMES = ("initial", "organic", "programme", "intervention", "executive_head", "rise")
 ORIGIN_CODES = {name: code for code, name in enumerate(ORIGIN_NAMES)}
@@ -137,9 +142,10 @@ class PartnershipTable:
     def join(self, pid: int, school: int, t_years: float, how: str = "organic") -> None:
         """Add ``school`` to the active partnership ``pid`` at ``t_years``, by choice
         (``how="organic"``) or sponsored (``"intervention"``)."""
-        for other in self._members[pid]:
-            key = self.pair_key(school, other)
-            self._pairs[key] = self._pairs.get(key, 0) + 1
+        school, pairs, n = int(school), self._pairs, self.n_schools
+        for other in self._members[pid]:  # pair_key, inline: trusts take in tens of thousands
+            key = school * n + other if school < other else other * n + school
+            pairs[key] = pairs.get(key, 0) + 1
         self._members[pid].append(school)
         self._link_rows[pid].append(self.n_links)
         self._grow_links(self.n_links + 1)

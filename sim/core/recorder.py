@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -211,6 +212,18 @@ class Recorder:
 
     def finish(self) -> None:
         """Build the tables (called once the run ends)."""
+        # The tables hold tens of thousands of new lists (partnerships' members), all kept: the
+        # cyclic collector, set off by so many, would walk the model's ~400,000 objects again
+        # and again for nothing (0.13-0.25 s of a national run). It is paused while they are built.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._build_tables()
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _build_tables(self) -> None:
         m = self.model
         self.timeseries = pd.DataFrame(self.rows)
         panel = {name: np.concatenate([year[name] for year in self.school_years])

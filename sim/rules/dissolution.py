@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.core.checks import check_non_negative, check_share
-from sim.core.partnerships import ACTIVE, FEDERATION, FORMAL_KINDS, FUNDED, INFORMAL, ORIGIN_CODES
+from sim.core.partnerships import ACTIVE, FEDERATION, FUNDED, INFORMAL, ORIGIN_CODES, is_formal
 from sim.rules import LEAVE_PARTNERSHIP_WRITES, Rule, occurs
 
 
@@ -100,7 +100,7 @@ class Dissolution(Rule):
         row = row_of[pid]
         hit = np.zeros(len(ids), dtype=bool)
         hit[row[s.head_left_now[school]]] = True
-        formal = np.isin(kind, FORMAL_KINDS)
+        formal = is_formal(kind)
         # A departure before the partnership formed (e.g. the head who made way for an
         # executive head) is no reason to end it.
         hit &= pt.formed_at[ids] < now

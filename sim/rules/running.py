@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.core.checks import check_non_negative, check_positive, check_share
-from sim.core.partnerships import FORMAL_KINDS, ORIGIN_CODES
+from sim.core.partnerships import ORIGIN_CODES, is_formal
 from sim.rules import Rule, relax
 
 
@@ -137,7 +137,7 @@ class Running(Rule):
             intensity[funded] += p.leadership_time_boost * leadership
 
         # A supported school (led by its sponsor in a federation or trust) hosts rather than sends staff.
-        led = np.flatnonzero((np.isin(kind, FORMAL_KINDS) & (lead >= 0))[row])
+        led = np.flatnonzero((is_formal(kind) & (lead >= 0))[row])
         sponsor = lead[row[led]]
         other = sponsor != school[led]
         supported, sponsor = led[other], sponsor[other]
