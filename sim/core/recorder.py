@@ -82,12 +82,14 @@ def report_card_shares(area_grade: np.ndarray, safeguarding_met: np.ndarray) -> 
     """Share of schools holding a report card, and among them the share at each point of the
     scale in each area (``share_<area>_<point>``) and with safeguarding not met (0 if none)."""
     carded = area_grade[:, 0] > 0
-    row = {"share_report_card": float(carded.mean())}
-    # One count over every (area, point) of the carded schools; point 0 (no card) is no share.
+    n_carded = int(carded.sum())
+    row = {"share_report_card": n_carded / len(carded)}
+    # One count over every (area, point) of every school: a school without a card holds point 0
+    # in every area (a card sets all areas, a single grade clears them), which is no share.
     n_points = len(REPORT_CARD_POINTS) + 1
-    codes = area_grade[carded] + n_points * np.arange(len(REPORT_CARD_AREAS))
+    codes = area_grade + n_points * np.arange(len(REPORT_CARD_AREAS), dtype=area_grade.dtype)
     counts = np.bincount(codes.ravel(), minlength=n_points * len(REPORT_CARD_AREAS))
-    shares = (counts.reshape(len(REPORT_CARD_AREAS), n_points)[:, 1:] / max(carded.sum(), 1)).tolist()
+    shares = (counts.reshape(len(REPORT_CARD_AREAS), n_points)[:, 1:] / max(n_carded, 1)).tolist()
     for area, area_shares in zip(REPORT_CARD_AREAS, shares, strict=True):
         for name, value in zip(REPORT_CARD_POINTS, area_shares, strict=True):
             row[f"share_{area}_{name}"] = value

@@ -259,9 +259,9 @@ class Trusts(Rule):
         mean = np.bincount(row, s.capacity[school], minlength=len(trusts)) / np.maximum(size, 1)
         growth = pt.joined_since(model.now_years - 1.0)[trusts] / np.maximum(size, 1)
         rate = p.central_support_per_year / (1 + p.growth_strain * growth)
-        below = s.capacity[school] < mean[row]
-        lifted = relax(s.capacity[school], mean[row], rate[row], model.dt)
-        s.capacity[school[below]] = lifted[below]
+        capacity = s.capacity[school]
+        below = np.flatnonzero(capacity < mean[row])
+        s.capacity[school[below]] = relax(capacity[below], mean[row[below]], rate[row[below]], model.dt)
 
 
 class TrustIndex:
