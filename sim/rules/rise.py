@@ -62,8 +62,6 @@ class Rise(Rule):
     def setup(self, model) -> None:
         s = model.schools
         s.rise_until = np.zeros(s.n)  # when the school's RISE support ends (with rise_count > 0)
-        self.by_x = np.argsort(s.x_km, kind="stable")  # schools west to east, for _supporter
-        self.x_sorted = s.x_km[self.by_x]
         s.rise_count = np.zeros(s.n, dtype=np.int64)  # times RISE took the school on
         self.places = 0.0  # advisers' places not yet taken up (accrue each step, lapse after a year)
         self.started = 0  # schools taken on since time 0
@@ -130,24 +128,17 @@ class Rise(Rule):
         """The most capable school (head in post) of the strongest trust in reach with room, not
         the school's own trust; else the most capable good or outstanding school in reach; -1."""
         s, p = model.schools, self.p
-        # Only trust members in the square around the circle of reach (in row order) can be in
-        # reach: measuring just those is what keeps this fast at national scale. A strip a
-        # little wider than the square comes from the schools sorted by x (binary search; they
-        # do not move), its trust members from their rows, and the square from the strip, by the
-        # same test as over every member.
-        x, y = s.x_km[school], s.y_km[school]
-        margin = p.search_km + 1e-6
-        strip = trusts["row_of_school"][self.by_x[np.searchsorted(self.x_sorted, x - margin, "left"):
-                                                   np.searchsorted(self.x_sorted, x + margin, "right")]]
-        strip = strip[strip >= 0]
-        dx, dy = trusts["x_km"][strip] - x, trusts["y_km"][strip] - y
-        square = (np.abs(dx) <= p.search_km) & (np.abs(dy) <= p.search_km)
-        order = np.argsort(strip[square])  # back in row order
-        rows = strip[square][order]
+        # Only the other trust members near the school can be in reach: measuring just those
+        # (in row order) is what keeps this fast at national scale. They come from the schools'
+        # spatial index, asked a hair beyond the reach, and the reach is then tested as over
+        # every member.
+        rows = trusts["row_of_school"][s.within(school, p.search_km + 1e-6)]
+        rows = np.sort(rows[rows >= 0])
         pid, member = trusts["pid"][rows], trusts["school"][rows]
-        km = np.hypot(dx[square][order], dy[square][order])
-        own = pid[member == school]  # the school's own trust (a school is in one at most)
-        ok = (trusts["strong"][rows] & (km <= p.search_km) & (pid != (own[0] if len(own) else -1))
+        km = np.hypot(trusts["x_km"][rows] - s.x_km[school], trusts["y_km"][rows] - s.y_km[school])
+        own_row = trusts["row_of_school"][school]  # the school's own trust (one at most)
+        own = trusts["pid"][own_row] if own_row >= 0 else -1
+        ok = (trusts["strong"][rows] & (km <= p.search_km) & (pid != own)
               & (self.load[pid] < p.max_schools_per_trust) & (s.head[member] == HEAD_IN_POST))
         if ok.any():
             merit = np.where(ok, trusts["merit"][rows] - km / p.search_km, -np.inf)
