@@ -105,6 +105,7 @@ class PartnershipModel(mesa.Model):
         # scenario on the same seed starts from the same settled state.
         while self.tick < 0:
             self._advance()
+        self.partnerships.drop_ended()  # the spin-up's history: not in the results
         for rule in self.rules:
             rule.start(self)
         # Results report outcomes against the national mean at time 0 (rules keep their scale).

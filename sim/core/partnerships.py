@@ -1,4 +1,5 @@
-"""The partnership table: one row per partnership ever formed, members as a link table."""
+"""The partnership table: one row per partnership (from time 0, those running at time 0 and
+those formed since), members as a link table."""
 
 from __future__ import annotations
 
@@ -229,6 +230,28 @@ class PartnershipTable:
         self.link_reason[rows[still]] = np.repeat(codes, n_rows)[still]
         self.link_active[rows] = False
         self._links_ended = True
+        self._active_cache = None
+
+    def drop_ended(self) -> None:
+        """Forget the partnerships that have ended, and renumber the running ones 0, 1, ... in
+        their order (their links, past memberships and members go with them). The model calls
+        this at time 0: the spin-up's ended history is three rows in four of the table at
+        national scale, is never in the results, and every per-partnership array of every
+        step would otherwise be that much longer."""
+        self._compact_links()  # the link table keeps the active memberships: all of kept rows
+        keep = np.flatnonzero(self._cols["end_reason"][: self.size] == ACTIVE)
+        new_id = np.full(self.size, -1, dtype=np.int64)
+        new_id[keep] = np.arange(len(keep))
+        self._cols = {name: column[keep] for name, column in self._cols.items()}
+        self._views = _read_only(self._cols)
+        self.size = len(keep)
+        self.link_pid[: self.n_links] = new_id[self.link_pid[: self.n_links]]
+        kept = new_id[self.past_links["pid"]] >= 0  # earlier members of the running ones
+        self.past_links = {name: column[kept] for name, column in self.past_links.items()}
+        self.past_links["pid"] = new_id[self.past_links["pid"]]
+        self._members = [self._members[pid] for pid in keep.tolist()]
+        self._link_rows = [self._link_rows[pid] for pid in keep.tolist()]
+        self._links_cache, self._links_upto, self._links_ended = None, 0, False
         self._active_cache = None
 
     # -- queries -----------------------------------------------------------------------------

@@ -235,8 +235,9 @@ class Recorder:
         self.schools = pd.DataFrame(panel)
         pt = m.partnerships
         school_ids = m.schools.school_id.tolist()
-        # Partnerships running at time 0 or formed since (not the spin-up's ended history).
-        rows = np.flatnonzero((pt.end_reason == ACTIVE) | (pt.ended_at >= 0))
+        # Every row: those running at time 0 and those formed since (the spin-up's ended
+        # partnerships were dropped at time 0, PartnershipTable.drop_ended).
+        rows = np.arange(pt.size)
         member_lists = pt.member_lists()
         school_id_of = school_ids.__getitem__  # map() with a bound method: no Python frame a member
         self.partnerships = pd.DataFrame({

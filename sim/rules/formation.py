@@ -280,7 +280,7 @@ def _partner_keys(model, seekers: np.ndarray) -> np.ndarray:
     is_seeker = np.zeros(n, dtype=bool)
     is_seeker[seekers] = True
     mine = is_seeker[school]
-    # Only the links of the seekers' partnerships, sorted by partnership (a few of the ~100,000).
+    # Only the links of the seekers' partnerships, sorted by partnership (a few of ~50,000).
     wanted = np.zeros(model.partnerships.size, dtype=bool)
     wanted[pid[mine]] = True
     theirs = np.flatnonzero(wanted[pid])

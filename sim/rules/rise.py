@@ -102,7 +102,7 @@ class Rise(Rule):
         in_trust = pt.kind[pid] == TRUST
         pid, school = pid[in_trust], school[in_trust]
         # Per-trust means by row, over the running trusts only (ids run over every partnership
-        # ever formed, the spin-up's included: many times more).
+        # formed since time 0 too: by the end, several times more).
         ids = pt.active_ids()
         trusts = ids[pt.kind[ids] == TRUST]
         row_of = np.empty(pt.size, dtype=np.int64)

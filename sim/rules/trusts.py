@@ -249,7 +249,7 @@ class Trusts(Rule):
         if len(pid) == 0:
             return
         # Per-trust arrays by row, for the running trusts only (ids run over every partnership
-        # ever formed, the spin-up's included: many times more).
+        # formed since time 0 too: by the end, several times more).
         ids = pt.active_ids()
         trusts = ids[pt.kind[ids] == TRUST]
         row_of = np.empty(pt.size, dtype=np.int64)

@@ -212,3 +212,49 @@ def test_update_refuses_columns_that_change_with_a_partnerships_life():
         with pytest.raises(ValueError, match=f"'{column}' cannot be updated"):
             table.update(pid, **{column: 1})
     assert table.end_reason[pid] == ACTIVE and table.n_members[pid] == 2
+
+
+def test_dropping_the_ended_keeps_the_running_renumbered_with_their_history():
+    table = PartnershipTable(n_schools=12, capacity=2)
+    gone = table.add([0, 1], INFORMAL, -3.0, "organic")
+    federation = table.add([2, 3, 4], FEDERATION, -3.0, "initial")
+    also_gone = table.add([5, 6], INFORMAL, -2.0, "organic")
+    trust = table.add([7, 8], TRUST, -2.0, "initial")
+    table.leave(federation, 4, "drift", -1.5)  # a past member of a running partnership
+    table.join(trust, 9, -1.0)
+    table.end([gone, also_gone], "drift", -0.5)
+    strength = table.strength.copy()
+    table.update([federation, trust], strength=[0.25, 0.75])
+    table.drop_ended()
+    assert table.size == 2 and (table.end_reason == ACTIVE).all()
+    assert [table.members(pid).tolist() for pid in range(2)] == [[2, 3], [7, 8, 9]]
+    assert table.kind.tolist() == [FEDERATION, TRUST] and table.strength.tolist() == [0.25, 0.75]
+    assert strength.shape == (4,)  # the columns were copied, not changed in place
+    pid, school = table.links()
+    assert sorted(zip(pid.tolist(), school.tolist(), strict=True)) == [
+        (0, 2), (0, 3), (1, 7), (1, 8), (1, 9)]
+    spells = table.memberships([0, 1])
+    assert spells["pid"].tolist() == [0, 0, 0, 1, 1, 1]
+    assert spells["school"].tolist() == [2, 3, 4, 7, 8, 9]
+    assert np.isnan(spells["left"][:2]).all() and spells["left"][2] == -1.5
+    assert table.trust_of(12)[[7, 8, 9]].tolist() == [1, 1, 1]
+    assert table.partnered(2, 3) and table.partnered(7, 9) and not table.partnered(0, 1)
+    # The table goes on as before: new ids follow, and ending one updates the links.
+    new = table.add([0, 10], INFORMAL, 0.5, "organic")
+    assert new == 2 and table.count_per_school().tolist() == [1, 0, 1, 1, 0, 0, 0, 1, 1, 1, 1, 0]
+    table.end([0], "drift", 1.0)
+    assert table.count_per_school().tolist() == [1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0]
+    assert table.memberships([0])["left"].tolist() == [1.0, 1.0, -1.5]
+
+
+def test_results_hold_every_partnership_running_at_time_0_or_formed_since():
+    from conftest import build
+
+    model = build("landscape.n_schools=120", "years=2", "spinup_years=6")
+    pt = model.partnerships
+    assert (pt.end_reason == ACTIVE).all() and pt.size == len(pt.active_ids())
+    model.run()
+    parts = model.recorder.partnerships
+    assert parts.partnership_id.tolist() == list(range(pt.size))
+    assert ((parts.formed_at >= 0) | (parts.ended_at.isna()) | (parts.ended_at >= 0)).all()
+    assert set(model.recorder.memberships.partnership_id) == set(parts.partnership_id)
