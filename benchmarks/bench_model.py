@@ -2,8 +2,8 @@
 
 Prints figures; asserts nothing. Each case runs in a fresh process so peak memory is its own.
 
-    .venv/bin/python benchmarks/bench_model.py            # all cases
-    .venv/bin/python benchmarks/bench_model.py --sizes 300 2400
+    .venv/bin/python benchmarks/bench_model.py            # all cases, 3 rounds
+    .venv/bin/python benchmarks/bench_model.py --sizes 24000 --rounds 5
     .venv/bin/python benchmarks/bench_model.py --profile 24000   # where one run's time goes
 """
 
@@ -16,6 +16,7 @@ import json
 import os
 import pstats
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -81,6 +82,10 @@ def main() -> None:
     parser.add_argument("--profile", type=int, metavar="N",
                         help="profile one run of N schools (cProfile, one thread) and print where "
                              "its time goes, instead of the comparison")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of every case, one after another; the ratio to Boltzmann is "
+                             "taken within each round and its median printed (a shared machine's "
+                             "speed drifts by several per cent from one run to the next)")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.profile:
@@ -94,24 +99,31 @@ def main() -> None:
         print(json.dumps(figures))
         return
     cases = [("model", n) for n in args.sizes] + [("boltzmann", 10_000)]
-    rows = []
-    for kind, n in cases:
-        out = subprocess.run([sys.executable, __file__, "--child", kind, str(n)],
-                             capture_output=True, text=True, check=True, env=ONE_THREAD).stdout
-        rows.append(json.loads(out.strip().splitlines()[-1]))
+    rounds = []  # per round, one row per case
+    for _ in range(args.rounds):
+        rows = []
+        for kind, n in cases:
+            out = subprocess.run([sys.executable, __file__, "--child", kind, str(n)],
+                                 capture_output=True, text=True, check=True, env=ONE_THREAD).stdout
+            rows.append(json.loads(out.strip().splitlines()[-1]))
+        rounds.append(rows)
     print(f"One core; {YEARS} years x {STEPS_PER_YEAR} steps a year for the model "
-          f"(plus its spin-up), 100 steps for Boltzmann.\n")
+          f"(plus its spin-up), 100 steps for Boltzmann; medians of {args.rounds} rounds.\n")
     header = f"{'case':42} {'build s':>8} {'spin-up s':>10} {'run s':>8} {'us/agent-step':>14} {'peak MB':>8}"
     print(header)
     print("-" * len(header))
-    for r in rows:
-        print(f"{r['case']:42} {r['build_s']:8.2f} {r['spinup_s']:10.2f} {r['run_s']:8.2f} "
-              f"{r['us_per_agent_step']:14.2f} {r['peak_rss_mb']:8.0f}")
-    boltzmann = rows[-1]["us_per_agent_step"]
-    for r in rows[:-1]:
-        total = r["build_s"] + r["spinup_s"] + r["run_s"]
-        print(f"\n{r['case']}: {r['us_per_agent_step'] / boltzmann:.2f} x Boltzmann's cost per "
-              f"agent-step; whole run incl. build and {r['spinup_years']:g}-year spin-up {total:.1f} s")
+    for i, case in enumerate(rounds[0]):
+        median = {key: statistics.median(rows[i][key] for rows in rounds)
+                  for key in ("build_s", "spinup_s", "run_s", "us_per_agent_step", "peak_rss_mb")}
+        print(f"{case['case']:42} {median['build_s']:8.2f} {median['spinup_s']:10.2f} "
+              f"{median['run_s']:8.2f} {median['us_per_agent_step']:14.2f} {median['peak_rss_mb']:8.0f}")
+    for i, case in enumerate(rounds[0][:-1]):
+        ratios = [rows[i]["us_per_agent_step"] / rows[-1]["us_per_agent_step"] for rows in rounds]
+        total = statistics.median(rows[i]["build_s"] + rows[i]["spinup_s"] + rows[i]["run_s"]
+                                  for rows in rounds)
+        print(f"\n{case['case']}: {statistics.median(ratios):.2f} x Boltzmann's cost per agent-step "
+              f"(median; rounds {', '.join(f'{r:.2f}' for r in ratios)}); whole run incl. build "
+              f"and {case['spinup_years']:g}-year spin-up {total:.1f} s")
 
 
 if __name__ == "__main__":
