@@ -177,7 +177,8 @@ class SchoolState:
     def within(self, school: int, radius_km: float) -> np.ndarray:
         """Other schools within ``radius_km`` of ``school``, in the spatial index's order: to
         filter before ``nearest_first`` (cheaper than ``near`` when few of them qualify)."""
-        found = np.asarray(self.tree.query_ball_point(self.tree.data[school], radius_km), dtype=np.int64)
+        found = self.tree.query_ball_point(self.tree.data[school], radius_km)
+        found = np.fromiter(found, dtype=np.int64, count=len(found))  # faster than asarray
         return found[found != school]
 
     def nearest_first(self, school: int, others: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

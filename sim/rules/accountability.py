@@ -240,15 +240,17 @@ class Accountability(Rule):
         score points: each area's mix (AREA_DRIVERS) of outcomes in context with progress,
         teaching and leadership, with the regime's credit and dip penalty."""
         p, s = self.p, model.schools
-        achievement = ((s.outcome - p.context_weight * s.intake_months
-                        + p.weight_progress * (s.outcome - s.outcome_at_inspection))
+        # Over the rows asked for only (a step scores just the schools inspected), but for the
+        # credit, which looks up memberships over every school.
+        outcome = s.outcome[rows]
+        achievement = ((outcome - p.context_weight * s.intake_months[rows]
+                        + p.weight_progress * (outcome - s.outcome_at_inspection[rows]))
                        / p.outcome_scale_months)
-        drivers = (achievement, (s.talent - 0.5) / QUALITY_SD, (s.capacity - 0.5) / QUALITY_SD)
-        # The per-school parts over every school (credit looks up memberships), the (schools x
-        # areas) mix over the rows asked for only: a step scores just the schools inspected.
+        drivers = (achievement, (s.talent[rows] - 0.5) / QUALITY_SD,
+                   (s.capacity[rows] - 0.5) / QUALITY_SD)
         scores = self._credit_and_dip(model, regime, np.zeros(s.n))[rows, None]
         for driver, weights in zip(drivers, self.AREA_DRIVERS.T, strict=True):
-            scores = scores + driver[rows, None] * weights  # elementwise: no BLAS threads
+            scores = scores + driver[:, None] * weights  # elementwise: no BLAS threads
         return scores
 
     def step(self, model) -> None:

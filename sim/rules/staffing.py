@@ -74,16 +74,20 @@ class Staffing(Rule):
         s.head_left_now[orphaned] = True
 
         # Vacancies are filled; the new head's ability depends on whom the school can attract.
+        # (Every school draws, vacant or not: common random numbers; the rest is for the vacant.)
+        luck = self.rng.normal(size=n)
+        draw = self.rng.random(n)
+        vacant = np.flatnonzero(s.head == HEAD_VACANT)
         fill_rate = (p.vacancy_fill_per_year
-                     * np.where(small, p.rel_fill_small, 1.0)
-                     * np.where(s.rural, p.rel_fill_rural, 1.0)
-                     * np.where(struggling, p.rel_fill_struggling, 1.0))
-        ability_draw = 0.5 - p.recruit_penalty * disadvantages + QUALITY_SD * self.rng.normal(size=n)
+                     * np.where(small[vacant], p.rel_fill_small, 1.0)
+                     * np.where(s.rural[vacant], p.rel_fill_rural, 1.0)
+                     * np.where(struggling[vacant], p.rel_fill_struggling, 1.0))
         # A post that fell vacant during this step was open for half of it, on average.
-        open_for = np.where(s.head_left_now, dt / 2, dt)
-        filled = occurs(self.rng.random(n), fill_rate * open_for, 1.0) & (s.head == HEAD_VACANT)
+        open_for = np.where(s.head_left_now[vacant], dt / 2, dt)
+        filled = vacant[occurs(draw[vacant], fill_rate * open_for, 1.0)]
         s.head[filled] = HEAD_IN_POST
-        s.head_ability[filled] = np.clip(ability_draw[filled], 0.05, 0.95)
+        ability = 0.5 - p.recruit_penalty * disadvantages[filled] + QUALITY_SD * luck[filled]
+        s.head_ability[filled] = np.clip(ability, 0.05, 0.95)
 
         # Capacity follows the leadership in place.
         lead = np.maximum(s.executive_lead, 0)
