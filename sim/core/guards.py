@@ -3,9 +3,9 @@ and stops at the first quantity that went non-finite (a mistake in a rule or a p
 
 Every step checks what a step changes: each school attribute but the wide table of past ties,
 and the rows of running partnerships. The rest (the ties, which change only as partnerships end,
-from their strength, checked while they run; ended partnerships' rows, nine in ten at national
-scale) is checked at each whole year and before results are built. Checking all of it every
-step was about 5% of a national run."""
+from their strength, checked while they run; ended partnerships' rows, two in three by the end of
+a national run) is checked at each whole year and before results are built. Checking all of it
+every step was about 5% of a national run."""
 
 from __future__ import annotations
 
