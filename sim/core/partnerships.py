@@ -267,6 +267,22 @@ class PartnershipTable:
             self._active_cache = np.flatnonzero(self.end_reason == ACTIVE)
         return self._active_cache
 
+    def links_by_row(self, kind: int | None = None
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """For per-partnership arrays over the running partnerships (of ``kind``, if given) only:
+        their ids, and for each of their active memberships (``links`` order) the partnership,
+        the school and the row, the partnership's position in the ids. Ids run over every
+        partnership formed since time 0 too: by the end of a run, several times more."""
+        pid, school = self.links()
+        ids = self.active_ids()
+        if kind is not None:
+            on = self.kind[pid] == kind
+            pid, school = pid[on], school[on]
+            ids = ids[self.kind[ids] == kind]
+        row_of = np.empty(self.size, dtype=np.int64)
+        row_of[ids] = np.arange(len(ids))
+        return ids, pid, school, row_of[pid]
+
     def links(self) -> tuple[np.ndarray, np.ndarray]:
         """(partnership id, school) of every active membership, in link-table order, cached until
         a school leaves a partnership; the cache drops the memberships of partnerships ended

@@ -98,16 +98,7 @@ class Rise(Rule):
     def _strong_trusts(self, model) -> dict[str, np.ndarray]:
         """Trust members by row: trust id, school, and whether the trust is strong with room."""
         s, pt = model.schools, model.partnerships
-        pid, school = pt.links()
-        in_trust = pt.kind[pid] == TRUST
-        pid, school = pid[in_trust], school[in_trust]
-        # Per-trust means by row, over the running trusts only (ids run over every partnership
-        # formed since time 0 too: by the end, several times more).
-        ids = pt.active_ids()
-        trusts = ids[pt.kind[ids] == TRUST]
-        row_of = np.empty(pt.size, dtype=np.int64)
-        row_of[trusts] = np.arange(len(trusts))
-        row = row_of[pid]
+        trusts, pid, school, row = pt.links_by_row(TRUST)  # per-trust means by row
         size = np.maximum(np.bincount(row, minlength=len(trusts)), 1)
         mean_grade = np.bincount(row, s.grade[school], minlength=len(trusts)) / size
         mean_capacity = np.bincount(row, s.capacity[school], minlength=len(trusts)) / size
@@ -136,9 +127,7 @@ class Rise(Rule):
         rows = np.sort(rows[rows >= 0])
         pid, member = trusts["pid"][rows], trusts["school"][rows]
         km = np.hypot(trusts["x_km"][rows] - s.x_km[school], trusts["y_km"][rows] - s.y_km[school])
-        own_row = trusts["row_of_school"][school]  # the school's own trust (one at most)
-        own = trusts["pid"][own_row] if own_row >= 0 else -1
-        ok = (trusts["strong"][rows] & (km <= p.search_km) & (pid != own)
+        ok = (trusts["strong"][rows] & (km <= p.search_km) & (pid != self.trust_of[school])
               & (self.load[pid] < p.max_schools_per_trust) & (s.head[member] == HEAD_IN_POST))
         if ok.any():
             merit = np.where(ok, trusts["merit"][rows] - km / p.search_km, -np.inf)

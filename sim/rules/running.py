@@ -90,15 +90,12 @@ class Running(Rule):
 
     def step(self, model) -> None:
         p, s, pt, dt, now = self.p, model.schools, model.partnerships, model.dt, model.now_years
-        pid, school = pt.links()
+        # Per-partnership arrays cover running partnerships only: row r = position in ``ids``.
+        ids, pid, school, row = pt.links_by_row()
         if len(pid) == 0:
             s.time_away = np.minimum(s.executive_time, p.max_time_away)
             return
-        # Per-partnership arrays cover running partnerships only: row r = position in ``ids``.
-        ids = pt.active_ids()
-        row_of = np.empty(pt.size, dtype=np.int64)
-        row_of[ids] = np.arange(len(ids))
-        row, m = row_of[pid], len(ids)
+        m = len(ids)
         size_of = pt.n_members[ids].astype(float)
 
         # Each member's values, gathered once (each array below has a row per membership);

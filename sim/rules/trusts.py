@@ -243,18 +243,9 @@ class Trusts(Rule):
         """The central team lifts members' capacity toward the trust's mean, thinner when it grew
         fast in the past year."""
         p, s, pt = self.p, model.schools, model.partnerships
-        pid, school = pt.links()
-        on = pt.kind[pid] == TRUST
-        pid, school = pid[on], school[on]
+        trusts, pid, school, row = pt.links_by_row(TRUST)  # per-trust arrays by row
         if len(pid) == 0:
             return
-        # Per-trust arrays by row, for the running trusts only (ids run over every partnership
-        # formed since time 0 too: by the end, several times more).
-        ids = pt.active_ids()
-        trusts = ids[pt.kind[ids] == TRUST]
-        row_of = np.empty(pt.size, dtype=np.int64)
-        row_of[trusts] = np.arange(len(trusts))
-        row = row_of[pid]
         size = np.bincount(row, minlength=len(trusts))
         mean = np.bincount(row, s.capacity[school], minlength=len(trusts)) / np.maximum(size, 1)
         growth = pt.joined_since(model.now_years - 1.0)[trusts] / np.maximum(size, 1)
