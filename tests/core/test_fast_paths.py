@@ -4,10 +4,13 @@ formulas' results, value for value."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from sim.core.partnerships import ACTIVE, REASON_NAMES
+from sim.core.recorder import named, reason_names
 from sim.core.rule import occurs, p_event, relax
 
 RATES = st.one_of(st.just(0.0), st.floats(0, 1e-12), st.floats(0, 50), st.floats(1e-300, 1e-15))
@@ -49,11 +52,6 @@ def test_relax_where_the_rate_may_be_non_zero_is_relax_everywhere(x, rate, targe
 
 
 def test_named_columns_are_what_pandas_makes_of_numpy_strings(tmp_path):
-    import pandas as pd
-
-    from sim.core.partnerships import ACTIVE, REASON_NAMES
-    from sim.core.recorder import named, reason_names
-
     codes = np.random.default_rng(3).integers(-1, len(REASON_NAMES), 1000).astype(np.int8)
     names = np.array(["primary", "secondary"])
     fast = pd.DataFrame({"phase": named(names, (codes > 2).astype(np.int8)),
