@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from conftest import build
 from sim.core.partnerships import (
     ACTIVE,
     FEDERATION,
@@ -248,8 +249,6 @@ def test_dropping_the_ended_keeps_the_running_renumbered_with_their_history():
 
 
 def test_results_hold_every_partnership_running_at_time_0_or_formed_since():
-    from conftest import build
-
     model = build("landscape.n_schools=120", "years=2", "spinup_years=6")
     pt = model.partnerships
     assert (pt.end_reason == ACTIVE).all() and pt.size == len(pt.active_ids())
